@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what they need first.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test dev demo-data bench-smoke clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $(STAMP)
+
+## run: ingest the bundled synthetic submissions and materialize every asset for every year
+run: $(STAMP)
+	$(VENV)/bin/dti demo
+	$(VENV)/bin/dti run
+
+## test: the whole test suite
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+## dev: the Dagster UI on http://127.0.0.1:3000 over the same data home
+dev: $(STAMP)
+	$(VENV)/bin/dti ui
+
+## demo-data: regenerate the bundled synthetic submissions in demo/inbox
+demo-data: $(STAMP)
+	$(VENV)/bin/python scripts/generate_demo_data.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) data

@@ -1,0 +1,32 @@
+"""The `reference` layer: provinces, names, crosswalk, population, catalogue, targets and sources.
+One asset per table; the tables and their meaning are defined in sources/reference_tables.py."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import markdown_table
+from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from sources.reference_tables import REFERENCE_TABLES
+from sources.warehouse import replace_table
+
+
+def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
+    build = REFERENCE_TABLES[table][0]
+
+    @dg.asset(key=["reference", table], group_name="reference", description=description, pool=WAREHOUSE_POOL,
+              kinds={"duckdb", "polars"})
+    def _asset(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+        frame = build(data_home.register, data_home.methodology)
+        with warehouse.get_connection() as con:
+            replace_table(con, "reference", table, frame, description)
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": frame.height,
+            "methodology_version": data_home.methodology.version,
+            "preview": markdown_table(frame, limit=5),
+        })
+
+    return _asset
+
+
+reference_assets = [_reference_asset(table, description) for table, (_, description) in REFERENCE_TABLES.items()]

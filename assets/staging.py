@@ -1,0 +1,67 @@
+"""The `staging` layer: typed figures mapped to province and indicator codes, and every row that could
+not be, with the reason."""
+
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.raw import submissions
+from assets.metadata import markdown_table
+from pipelines.partitions import reporting_years
+from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from sources.provinces import unit_set_for
+from sources.staging import file_rejects, stage
+from sources.warehouse import query_frame, replace_partition
+
+FIGURES_DOC = (
+    "One value per province, indicator and reporting year: typed (Vietnamese number formats read), the "
+    "province mapped to its code among the units in force that year (63 up to 2024, 34 from 2025), the "
+    "indicator to its catalogue code, traced to the file, sheet and row it came from."
+)
+REJECTED_DOC = (
+    "Every row or file of a reporting year that could not become a figure: file, sheet, row, column, the "
+    "value found, the rule it broke, what was expected. Files whose year could not be read have no year "
+    "and are kept here too. Nothing is dropped silently."
+)
+
+# Rows are mapped against the province register and the indicator catalogue.
+MAPPED_AGAINST = [dg.AssetKey(["reference", t]) for t in ("provinces", "province_names", "indicators")]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["staging", "figures"], group_name="staging", description=FIGURES_DOC, deps=[submissions, *MAPPED_AGAINST],
+                     kinds={"duckdb", "polars"}),
+        dg.AssetSpec(["staging", "rejected_rows"], group_name="staging", description=REJECTED_DOC, deps=[submissions, *MAPPED_AGAINST],
+                     kinds={"duckdb", "polars"}),
+    ],
+    partitions_def=reporting_years,
+    pool=WAREHOUSE_POOL,
+)
+def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: DuckDBResource):
+    year = int(context.partition_key)
+    with warehouse.get_connection() as con:
+        raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [year])
+        inventory = query_frame(con, "SELECT * FROM raw.submission_files")
+        result = stage(raw, year, data_home.methodology, data_home.register)
+        rejects = pl.concat([file_rejects(inventory, year), file_rejects(inventory, None), result.rejects])
+        replace_partition(con, "staging", "figures", result.figures, year, FIGURES_DOC)
+        replace_partition(con, "staging", "rejected_rows", rejects, year, REJECTED_DOC, with_unassigned=True)
+    expected_units = len(data_home.register.in_set(unit_set_for(year)))
+    provinces = result.figures["province_code"].n_unique()
+    if provinces < expected_units:
+        context.log.warning(f"{year}: figures for {provinces} of {expected_units} units")
+    yield dg.MaterializeResult(asset_key=["staging", "figures"], metadata={
+        "dagster/row_count": result.figures.height,
+        "provinces": provinces,
+        "provinces_expected": expected_units,
+        "indicators": result.figures["indicator_code"].n_unique(),
+        "not_reported": result.not_reported,
+        "synthetic_rows": int(result.figures["is_synthetic"].sum()),
+    })
+    yield dg.MaterializeResult(asset_key=["staging", "rejected_rows"], metadata={
+        "dagster/row_count": rejects.height,
+        "by_rule": {rule: n for rule, n in rejects.group_by("rule").len().sort("rule").iter_rows()},
+        "sample": markdown_table(rejects.select("file_name", "row_number", "column_name", "value", "message")),
+    })

@@ -1,0 +1,1 @@
+"""The `dti` command and the settings every layer shares."""

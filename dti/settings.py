@@ -1,0 +1,46 @@
+"""Where everything lives. One data home (`DTI_HOME`, default `./data`) holds the inbox, the raw archive,
+the warehouse, the local Dagster instance and every export."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+METHODOLOGY_DIR = PROJECT_ROOT / "methodology"
+DEMO_INBOX = PROJECT_ROOT / "demo" / "inbox"
+
+
+@dataclass(frozen=True)
+class DataHome:
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> DataHome:
+        return cls(Path(os.environ.get("DTI_HOME", PROJECT_ROOT / "data")).resolve())
+
+    @property
+    def inbox(self) -> Path:
+        return Path(os.environ.get("DTI_INBOX", self.root / "inbox")).resolve()
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "raw" / "archive"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "dti.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster"
+
+    def ensure(self) -> DataHome:
+        for folder in (self.inbox, self.archive, self.warehouse.parent, self.dagster_home):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def methodology_path(name: str = "default") -> Path:
+    return Path(os.environ.get("DTI_METHODOLOGY", METHODOLOGY_DIR / f"{name}.yaml"))
