@@ -212,3 +212,5 @@ def ui(host: str, port: int) -> None:
     os.environ["DTI_HOME"] = str(home.root)
     dagster = Path(sys.executable).with_name("dagster")
     os.execv(str(dagster), [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)])
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     changed = sorted(name for name, sig in current.items() if seen.get(name) != sig)
     if not changed:
         context.update_cursor(json.dumps(current, sort_keys=True))
-        return dg.SkipReason(f"no new file in {inbox}")
+        yield dg.SkipReason(f"no new file in {inbox}")
+        return
     years = set(reporting_years.get_partition_keys())
     by_year: dict[str, list[str]] = defaultdict(list)
     for name in changed:

@@ -89,6 +89,8 @@ def indicators(methodology: Methodology) -> pl.DataFrame:
             "national_target_2025_comparator": t25.comparator if t25 else None, "national_target_2025": t25.value if t25 else None,
             "national_target_2030_comparator": t30.comparator if t30 else None, "national_target_2030": t30.value if t30 else None,
             "methodology_version": methodology.version,
+            "source": f"methodology/{methodology.name}.yaml ({methodology.version})"
+                      + ("; national targets: reference/national_targets.csv (749/QĐ-TTg, 411/QĐ-TTg)" if t25 or t30 else ""),
         })
     return pl.DataFrame(rows).with_columns(pl.col("valid_from", "valid_to").cast(pl.Int32))
 

@@ -1,0 +1,77 @@
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dti.settings import PROJECT_ROOT
+from sources.methodology import MethodologyError, load_methodology
+
+
+def test_catalogue_covers_the_three_pillars(methodology):
+    reported = [i for i in methodology.indicators if i.reported]
+    assert len(methodology.indicators) >= 18
+    assert {i.pillar for i in reported} == {"government", "economy", "society"}
+    for pillar in ("government", "economy", "society"):
+        assert sum(i.pillar == pillar for i in reported) >= 5
+    assert methodology.version
+
+
+def test_every_indicator_is_described_in_both_languages(methodology):
+    for indicator in methodology.indicators:
+        assert indicator.name_vi and indicator.name_en
+        assert unicodedata.normalize("NFD", indicator.name_vi) != indicator.name_vi, indicator.code  # has diacritics
+
+
+def test_district_indicators_end_with_the_reform(methodology):
+    district = methodology.by_code["records_online_district_pct"]
+    assert district.valid_in(2024) and not district.valid_in(2025)
+    assert "records_online_district_pct" not in {i.code for i in methodology.reported_in(2025)}
+
+
+def test_national_targets_match_the_reference_file(methodology):
+    import csv
+    with (PROJECT_ROOT / "sources" / "reference" / "national_targets.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    symbols = {">=": "≥", ">": ">"}
+    for row in rows:
+        indicator = methodology.by_code[row["indicator"]]
+        target = indicator.national_targets[int(row["target_year"])]
+        assert (target.comparator, target.value) == (symbols[row["comparator"]], float(row["value"])), row["indicator"]
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load((PROJECT_ROOT / "methodology" / "default.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_unknown_pillar_is_named(tmp_path):
+    path = _broken(tmp_path, lambda raw: raw["indicators"][0].update(pillar="culture"))
+    with pytest.raises(MethodologyError, match="online_services_level4_pct: pillar 'culture' is not one of"):
+        load_methodology(path)
+
+
+def test_duplicate_code_is_named(tmp_path):
+    path = _broken(tmp_path, lambda raw: raw["indicators"].append(dict(raw["indicators"][0])))
+    with pytest.raises(MethodologyError, match="'online_services_level4_pct' appears twice"):
+        load_methodology(path)
+
+
+def test_field_errors_say_where(tmp_path):
+    path = _broken(tmp_path, lambda raw: raw["indicators"][2].update(direction="up", valid_from="soon"))
+    with pytest.raises(MethodologyError) as error:
+        load_methodology(path)
+    message = str(error.value)
+    assert "2 problem(s)" in message
+    assert "indicators[2] (records_online_district_pct).direction" in message
+    assert "indicators[2] (records_online_district_pct).valid_from" in message
+
+
+def test_not_yaml(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("indicators: [unclosed", encoding="utf-8")
+    with pytest.raises(MethodologyError, match="not valid YAML"):
+        load_methodology(path)

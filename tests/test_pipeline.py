@@ -1,0 +1,147 @@
+"""Real materializations of the whole graph into a temporary DuckDB, read back."""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.raw import submission_files, submissions
+from assets.reference import reference_assets
+from assets.staging import staged_figures
+from dti.settings import PROJECT_ROOT
+from pipelines.resources import build_resources
+from sources.template import HEADER_ROW, write_workbook
+from tests.conftest import HEADER, csv_file
+
+ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures]
+
+
+def _materialize(home, year, instance=None):
+    result = dg.materialize(ALL_ASSETS, partition_key=str(year), resources=build_resources(home),
+                            instance=instance or dg.DagsterInstance.ephemeral())
+    assert result.success
+    return result
+
+
+def _query(home, sql, params=None):
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def inbox(home, methodology, register):
+    csv_file(home.inbox / "hue_2024.csv", [
+        ("Thừa Thiên - Huế", 2024, "fibre_household_pct", "85,5", "%"),
+        ("Thừa Thiên - Huế", 2024, "digital_enterprises_count", "1.250", ""),
+        ("Thừa Thiên - Huế", 2024, "smartphone_adult_pct", "khoảng 80", "%"),
+    ])
+    csv_file(home.inbox / "hoabinh_2024.csv", [("Hoà Bình", 2024, "fibre_household_pct", "70", "%"),
+                                               ("Tỉnh Bắc Trung Bộ", 2024, "fibre_household_pct", "70", "%")])
+    write_workbook(home.inbox / "hue_2025.xlsx", methodology, register, 2025, province="TP. Huế",
+                   values={"fibre_household_pct": 91.5, "ehealth_record_pct": "88,2%"}, data_origin="SYNTHETIC")
+    legacy = (HEADER + "Hà Nam,2024,fibre_household_pct,80,%,,\n").encode().replace("à".encode(), b"a\xcc")
+    (home.inbox / "hanam_2024.csv").write_bytes(legacy)
+    return home.inbox
+
+
+def test_graph_materializes_and_reads_back(home, inbox, methodology):
+    excel_row = {i.code: HEADER_ROW + 1 + n for n, i in enumerate(methodology.reported_in(2025))}
+    _materialize(home, 2024)
+    _materialize(home, 2025)
+
+    figures = _query(home, "SELECT reporting_year, unit_set, province_code, province_name, indicator_code, value, file_name, row_number "
+                           "FROM staging.figures ORDER BY ALL")
+    assert figures == [
+        (2024, "63", "17", "Hòa Bình", "fibre_household_pct", 70.0, "hoabinh_2024.csv", 2),
+        (2024, "63", "46", "Thừa Thiên Huế", "digital_enterprises_count", 1250.0, "hue_2024.csv", 3),
+        (2024, "63", "46", "Thừa Thiên Huế", "fibre_household_pct", 85.5, "hue_2024.csv", 2),
+        (2025, "34", "46", "Thành phố Huế", "ehealth_record_pct", 88.2, "hue_2025.xlsx", excel_row["ehealth_record_pct"]),
+        (2025, "34", "46", "Thành phố Huế", "fibre_household_pct", 91.5, "hue_2025.xlsx", excel_row["fibre_household_pct"]),
+    ]
+
+    rejects = _query(home, "SELECT reporting_year, file_name, row_number, column_name, rule FROM staging.rejected_rows ORDER BY ALL")
+    assert rejects == [
+        (2024, "hanam_2024.csv", 2, "province", "encoding"),
+        (2024, "hoabinh_2024.csv", 3, "A (province)", "unknown_province"),
+        (2024, "hue_2024.csv", 4, "D (value)", "unreadable_number"),
+    ]
+
+    raw = _query(home, "SELECT count(*) FROM raw.submissions WHERE reporting_year = 2024")[0][0]
+    assert raw == 5  # every row of the readable 2024 files, good or bad
+
+
+def test_every_file_is_archived_unchanged_even_when_broken(home, inbox):
+    _materialize(home, 2024)
+    files = _query(home, "SELECT file_name, file_sha256, archived_path, status FROM raw.submission_files ORDER BY file_name")
+    assert [(name, status) for name, _, _, status in files] == [
+        ("hanam_2024.csv", "rejected"), ("hoabinh_2024.csv", "read"), ("hue_2024.csv", "read"), ("hue_2025.xlsx", "read")]
+    for name, digest, archived, _ in files:
+        stored = (home.root / archived).read_bytes()
+        assert stored == (inbox / name).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == digest and digest in archived
+
+
+def test_rerunning_the_same_input_changes_nothing(home, inbox):
+    instance = dg.DagsterInstance.ephemeral()
+    _materialize(home, 2024, instance)
+    tables = ["raw.submission_files", "raw.submissions", "staging.figures", "staging.rejected_rows", "reference.target_registry"]
+    before = {t: _query(home, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    archived_before = sorted(p.name for p in home.archive.rglob("*") if p.is_file())
+
+    (inbox / "hue_2024_sent_again.csv").write_bytes((inbox / "hue_2024.csv").read_bytes())
+    _materialize(home, 2024, instance)
+
+    for table in ("raw.submissions", "staging.figures", "staging.rejected_rows", "reference.target_registry"):
+        assert _query(home, f"SELECT * FROM {table} ORDER BY ALL") == before[table], table
+    assert sorted(p.name for p in home.archive.rglob("*") if p.is_file()) == archived_before
+    again = _query(home, "SELECT file_name, also_received_as FROM raw.submission_files WHERE file_name = 'hue_2024.csv'")
+    assert again == [("hue_2024.csv", "hue_2024_sent_again.csv")]
+
+
+def test_reference_schema_is_loaded_with_sources(home, inbox):
+    _materialize(home, 2024)
+    counts = dict(_query(home, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'reference'"))
+    assert counts["provinces"] == 97 and counts["province_crosswalk"] == 63 and counts["target_registry"] == 89
+    comments = _query(home, "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NULL")
+    assert comments == []
+    quoted = _query(home, "SELECT count(*) FROM reference.target_registry WHERE quote_vi LIKE '%nhóm 15 tỉnh%'")[0][0]
+    assert quoted >= 2
+
+
+def test_materialization_metadata_explains_the_result(home, inbox):
+    result = _materialize(home, 2024)
+    events = {tuple(e.asset_key.path): e.step_materialization_data.materialization.metadata
+              for e in result.get_asset_materialization_events()}
+    assert events[("staging", "figures")]["provinces"].value == 2
+    assert events[("staging", "figures")]["provinces_expected"].value == 63
+    assert events[("staging", "rejected_rows")]["by_rule"].value == {"encoding": 1, "unknown_province": 1, "unreadable_number": 1}
+    assert events[("raw", "submission_files")]["files_rejected"].value == 1
+
+
+def test_make_run_on_the_bundled_demo_data(tmp_path):
+    """What `make run` does, in a fresh data home: every year, 63 units up to 2024 and 34 in 2025."""
+    env = {**os.environ, "DTI_HOME": str(tmp_path / "data")}
+    env.pop("DAGSTER_HOME", None)
+    dti = [sys.executable, "-m", "dti.cli"]
+    subprocess.run([*dti, "demo"], env=env, check=True, cwd=PROJECT_ROOT, capture_output=True)
+    done = subprocess.run([*dti, "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[5/5] 2025" in done.stdout and "warehouse" in done.stdout
+
+    warehouse = tmp_path / "data" / "warehouse" / "dti.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        units = dict(con.execute("SELECT reporting_year, count(DISTINCT province_code) FROM staging.figures GROUP BY 1").fetchall())
+        synthetic = con.execute("SELECT bool_and(is_synthetic) FROM staging.figures").fetchone()[0]
+        rules = {r for (r,) in con.execute("SELECT DISTINCT rule FROM staging.rejected_rows").fetchall()}
+    assert units == {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
+    assert synthetic
+    assert {"encoding", "missing_column", "unreadable_workbook", "unknown_province", "retired_province",
+            "unreadable_number", "out_of_domain"} <= rules
+
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "data" / "dagster"))
+    materialized = instance.get_materialized_partitions(dg.AssetKey(["staging", "figures"]))
+    assert materialized == {"2021", "2022", "2023", "2024", "2025"}
