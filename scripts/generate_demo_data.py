@@ -228,25 +228,24 @@ def _broken_files(out: Path, methodology: Methodology, register: ProvinceRegiste
     good.write_bytes(_cp1258(buffer.getvalue()))  # wrong encoding: Windows-1258, not UTF-8
     files.append(good)
 
-    unknown = out / "SYNTHETIC_2024_00_unknown_province.csv"
-    rows = [["province", "year", "indicator", "value", "unit", "note", "data_origin"],
+    header = ["province", "year", "indicator", "value", "unit", "note", "data_origin"]
+    broken_rows = {
+        "SYNTHETIC_2024_00_unknown_province.csv": [  # a province that does not exist
+            header,
             ["Tỉnh Bắc Trung Bộ", "2024", "fibre_household_pct", "81,5", "%", "", ORIGIN],
-            ["Tỉnh Bắc Trung Bộ", "2024", "smartphone_adult_pct", "77", "%", "", ORIGIN]]
-    unknown.write_bytes(_csv_bytes(rows, ",", bom=False))
-    files.append(unknown)
-
-    missing = out / "SYNTHETIC_2022_96_camau_missing_value_column.csv"
-    rows = [["province", "year", "indicator", "unit", "note", "data_origin"],
-            ["Cà Mau", "2022", "fibre_household_pct", "%", "", ORIGIN]]
-    missing.write_bytes(_csv_bytes(rows, ",", bom=False))
-    files.append(missing)
-
-    retired = out / "SYNTHETIC_2025_24_bacgiang_retired_unit.csv"
-    rows = [["province", "year", "indicator", "value", "unit", "note", "data_origin"],
+            ["Tỉnh Bắc Trung Bộ", "2024", "smartphone_adult_pct", "77", "%", "", ORIGIN]],
+        "SYNTHETIC_2022_96_camau_missing_value_column.csv": [  # no value column
+            [h for h in header if h != "value"],
+            ["Cà Mau", "2022", "fibre_household_pct", "%", "", ORIGIN]],
+        "SYNTHETIC_2025_24_bacgiang_retired_unit.csv": [  # a former unit reporting after the merger, and a typo
+            header,
             ["Bắc Giang", "2025", "fibre_household_pct", "91,2", "%", "", ORIGIN],
-            ["Bắc Giang", "2025", "fibre_houshold_pct", "91,2", "%", "", ORIGIN]]
-    retired.write_bytes(_csv_bytes(rows, ",", bom=False))
-    files.append(retired)
+            ["Bắc Giang", "2025", "fibre_houshold_pct", "91,2", "%", "", ORIGIN]],
+    }
+    for name, rows in broken_rows.items():
+        path = out / name
+        path.write_bytes(_csv_bytes(rows, ",", bom=False))
+        files.append(path)
 
     not_workbook = out / "SYNTHETIC_2024_37_ninhbinh_not_a_workbook.xlsx"
     not_workbook.write_bytes("Đây không phải tệp Excel — SYNTHETIC\n".encode())

@@ -71,6 +71,8 @@ def write_workbook(
     sheet.write("C3", province or "", entry)
     sheet.write_number("C4", year, bold)
     sheet.write("C5", data_origin or "", entry)
+    sheet.write("A6", "Nhập giá trị vào cột E theo đơn vị ở cột D (ví dụ 12,5). Để trống nếu không có số liệu "
+                      "và ghi lý do ở cột F. Xem trang 'Hướng dẫn'.", workbook.add_format({"italic": True}))
     sheet.data_validation("C3", {"validate": "list", "source": f"='Danh mục'!$B$2:$B${len(units) + 1}",
                                  "error_message": "Chọn tỉnh/thành phố trong danh sách"})
     for col, text in enumerate(HEADERS):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from sources.columns import column_doc
+
 # DuckDB has no schema comments: these descriptions are for the docs and `dti info`.
 SCHEMAS = {
     "reference": "Reference data: provinces (63 former, 34 current), names, crosswalk, population, indicator catalogue, targets, sources.",
@@ -20,9 +22,21 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _comment(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None) -> None:
+    """Describe the table and each of its columns (sources/columns.py)."""
     if comment:
-        con.execute(f"COMMENT ON TABLE {qualified} IS '{comment.replace(chr(39), chr(39) * 2)}'")
+        con.execute(f"COMMENT ON TABLE {qualified} IS {_quote(comment)}")
+    schema, table = qualified.split(".")
+    columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                          [schema, table]).fetchall()
+    for (column,) in columns:
+        doc = column_doc(qualified, column)
+        if doc:
+            con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(doc)}')
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame,

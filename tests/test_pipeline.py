@@ -102,12 +102,14 @@ def test_rerunning_the_same_input_changes_nothing(home, inbox):
     assert again == [("hue_2024.csv", "hue_2024_sent_again.csv")]
 
 
-def test_reference_schema_is_loaded_with_sources(home, inbox):
+def test_reference_schema_is_loaded_and_documented(home, inbox):
     _materialize(home, 2024)
     counts = dict(_query(home, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'reference'"))
     assert counts["provinces"] == 97 and counts["province_crosswalk"] == 63 and counts["target_registry"] == 89
-    comments = _query(home, "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NULL")
-    assert comments == []
+    assert _query(home, "SELECT table_name FROM duckdb_tables() WHERE comment IS NULL") == []
+    undocumented = _query(home, "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                                "WHERE schema_name IN ('reference', 'raw', 'staging') AND comment IS NULL")
+    assert undocumented == []
     quoted = _query(home, "SELECT count(*) FROM reference.target_registry WHERE quote_vi LIKE '%nhóm 15 tỉnh%'")[0][0]
     assert quoted >= 2
 

@@ -1,0 +1,151 @@
+"""What every warehouse column means. Written as column comments on every load, so analysts read them
+with `SELECT column_name, comment FROM duckdb_columns()` or in any SQL client."""
+
+from __future__ import annotations
+
+COMMON = {
+    "source": "Where this row's fact comes from: a URL, a file of shared/reference, or a source document.",
+    "unit_set": "Which set of provincial units the code belongs to: '63' (until 30/06/2025) or '34' (from 01/07/2025).",
+    "province_code": "GSO province code within unit_set (24 is Bắc Giang in 63, Bắc Ninh in 34).",
+    "province_name": "Official name of the unit in its unit set, with diacritics.",
+    "province": "Province name as written in the source.",
+    "code": "GSO code of the unit within unit_set.",
+    "name": "Official name of the unit, with diacritics.",
+    "reporting_year": "The year the figures describe (partition key). NULL for a file whose year could not be read.",
+    "file_sha256": "SHA-256 of the file as received; the archive keeps it at raw/archive/<first two>/<sha256>.",
+    "file_name": "Name of the file in the inbox when it was first received.",
+    "received_at": "When the file landed in the inbox (its modification time, UTC).",
+    "sheet": "Excel sheet the row came from (NULL for CSV).",
+    "row_number": "Row as shown in Excel or a text editor (the CSV header is row 1).",
+    "note": "Free-text note or reading explained.",
+    "year": "Year the published figure refers to.",
+    "indicator": "Indicator code (catalogue) or target subject code (e.g. dti_rank).",
+    "pillar": "government (chính quyền số), economy (kinh tế số) or society (xã hội số).",
+    "unit": "Unit of measure: percent, percent_per_year, count, per_1000_people, rank.",
+    "comparator": "How the actual value must compare with the target: >, ≥, ≈, ≤ (rank: lower is better), =.",
+    "value": "The value.",
+    "horizon_year": "Year by which the target is to be reached.",
+    "document": "The resolution, plan or decision that sets the target.",
+    "valid_from": "First day or year in force.",
+    "valid_to": "Last day or year in force (NULL: still in force).",
+}
+
+PER_TABLE = {
+    "raw.submission_files": {
+        "also_received_as": "Other names the same bytes arrived under (one submission), separated by '; '.",
+        "format": "csv or xlsx, from the content (a zip signature) or the file suffix.",
+        "size_bytes": "Size of the file as received.",
+        "archived_path": "Path of the archived copy, relative to the data home.",
+        "declared_province": "Province named in the workbook's header cell (Excel only).",
+        "is_synthetic": "True when the file says its data is synthetic (demo data).",
+        "row_count": "Data rows read from the file.",
+        "status": "read, or rejected when the file as a whole could not be read.",
+        "problem_rule": "Why the file was rejected: encoding, missing_column, empty_file, no_rows, unreadable_workbook.",
+        "problem_message": "What was wrong, in words.",
+        "problem_expected": "What was expected instead.",
+        "problem_row": "Row (or line) where the problem is.",
+        "problem_column": "Column (or header cell) where the problem is.",
+        "problem_value": "The offending value or bytes (hex for encoding problems).",
+    },
+    "raw.submissions": {
+        "province_raw": "Province exactly as written.", "year_raw": "Year exactly as written.",
+        "indicator_raw": "Indicator code or name exactly as written.",
+        "value_raw": "Value exactly as written; for a numeric Excel cell, the cell's number.",
+        "unit_raw": "Unit as written.", "note_raw": "Note as written.", "data_origin_raw": "Data origin as written (SYNTHETIC for demo data).",
+        "value_is_number": "True when the value was a numeric Excel cell rather than text.",
+        "value_format": "Excel number format of the value cell (a % format means the cell holds a fraction).",
+        "column_map": "JSON: which column each field came from, e.g. {\"value\": \"D (gia_tri)\"}.",
+        "read_problem": "JSON: a problem with the row's structure (e.g. wrong number of fields), else NULL.",
+    },
+    "staging.figures": {
+        "indicator_code": "Catalogue code of the indicator (reference.indicators.code).",
+        "value": "The value as a number, in the indicator's unit (percent as 0–100).",
+        "unit": "The indicator's unit in the catalogue.",
+        "note": "The province's note on the value.",
+        "is_synthetic": "True for SYNTHETIC demo data: never an official figure.",
+        "value_raw": "The value as written, for tracing.",
+    },
+    "staging.rejected_rows": {
+        "column_name": "Column the problem is in, as the reader saw it (e.g. 'D (value)', 'C3 (Tỉnh/Thành phố:)').",
+        "value": "The offending value as written.",
+        "rule": "The rule broken (encoding, unknown_province, retired_province, unknown_indicator, unreadable_number, "
+                "unit_mismatch, out_of_domain, year_mismatch, duplicate_row, superseded_by_later_file, …).",
+        "message": "What is wrong, in words, naming the value.",
+        "expected": "What would have been accepted.",
+        "province_raw": "Province as written on the rejected row.",
+        "indicator_raw": "Indicator as written on the rejected row.",
+    },
+    "reference.provinces": {
+        "kind": "city (thành phố trực thuộc trung ương) or province (tỉnh).",
+        "first_reporting_year": "First reporting year reported by this unit (NULL: from the start).",
+        "last_reporting_year": "Last reporting year reported by this unit (NULL: still reporting).",
+        "merged_from": "For the 34 units: the former GSO codes merged into it, joined by '+'.",
+        "area_km2": "Area in km² where found.",
+    },
+    "reference.province_names": {
+        "variant": "One way the name is written.",
+        "variant_kind": "official, without prefix, with prefix, other tone placement, without diacritics, alias.",
+        "match_key": "The key submissions are matched on: no diacritics, no punctuation, no administrative prefix.",
+    },
+    "reference.province_crosswalk": {
+        "old_code": "GSO code of the former unit (unit set 63).", "old_name": "Name of the former unit.",
+        "new_code": "Code of the unit it became part of (unit set 34).", "new_name": "Name of that unit.",
+        "old_population_2022_thousand": "GSO average population 2022 of the former unit, thousand.",
+        "population_share_in_new": "Its share of the new unit's 2022 population (shares of one new unit sum to 1).",
+        "effective_date": "Date the merger took effect.",
+    },
+    "reference.population": {
+        "population_thousand": "Population, thousand people, on the row's basis.",
+        "basis": "Population basis: never mix two bases in one weight.",
+        "reference_date": "Date the population refers to.",
+    },
+    "reference.indicators": {
+        "code": "Indicator code used in submissions and the warehouse.",
+        "name_vi": "Name in Vietnamese.", "name_en": "Name in English.",
+        "pillar_name_vi": "Pillar name in Vietnamese.", "unit_symbol": "Unit as shown to people.",
+        "direction": "positive: higher is better; negative: lower is better.",
+        "kind": "share, count or rate: how values combine when units merge.",
+        "valid_from": "First reporting year the indicator exists.",
+        "valid_to": "Last reporting year (district-level indicators end in 2024 with the reform); NULL: still valid.",
+        "domain_min": "Lowest possible value.", "domain_max": "Highest possible value.",
+        "goalpost_lower": "Lower goalpost for normalisation.", "goalpost_upper": "Upper goalpost (target) for normalisation.",
+        "reported": "True if provinces report it; false if the pipeline derives it.",
+        "national_target_2025_comparator": "Comparator of the national 2025 target.",
+        "national_target_2025": "National 2025 target (749/QĐ-TTg, 411/QĐ-TTg).",
+        "national_target_2030_comparator": "Comparator of the national 2030 target.",
+        "national_target_2030": "National 2030 target.",
+        "methodology_version": "Version of the methodology file this catalogue comes from.",
+    },
+    "reference.national_targets": {"description_vi": "The target as the decision words it, in Vietnamese."},
+    "reference.target_registry": {
+        "target_id": "Stable identifier of the target (document prefix and number, or OTHER-nn).",
+        "province": "Province that set the target, as written in the source.",
+        "unit_set": "Always '63': every target was set by a former unit, before the merger.",
+        "document_id": "Source document (reference.documents) for targets quoted from the five articles.",
+        "target_type": "absolute, rank (≤ n: lower is better), relative (vs the national mean), tier, period_average.",
+        "period_start_year": "For a period average: the first year of the period.",
+        "value": "Target value in its unit (NULL for relative and tier targets).",
+        "value_text": "Target that is not a number: national_mean (relative) or the tier (e.g. khá).",
+        "quote_vi": "The target's words in the source document, verbatim.",
+    },
+    "reference.documents": {
+        "document_id": "Identifier used by the target registry.", "file": "File name in sources/reference/documents.",
+        "issuer_document": "The resolution and its issuer.", "issued": "Date the resolution was issued, where known.",
+        "title": "Title of the article.", "kind": "What the document is.", "sha256": "SHA-256 of the document text.",
+    },
+    "reference.dti_published": {
+        "dti": "Official DTI score (0–1), 4 decimals.", "rank": "Official rank among the 63 units.",
+        "pillar_government": "Official digital-government pillar score.", "pillar_economy": "Official digital-economy pillar score.",
+        "pillar_society": "Official digital-society pillar score.", "status": "How the figure was verified.",
+        "list": "Which published list the row comes from.",
+    },
+    "reference.digital_economy_share": {
+        "value_pct": "Digital economy as % of GRDP (GDP for the national row).",
+        "series": "Which series: the ministry's report or GSO's official series (never mix them).",
+    },
+}
+
+
+def column_doc(table: str, column: str) -> str | None:
+    """The description of `column` in `table` ("schema.table")."""
+    return PER_TABLE.get(table, {}).get(column) or COMMON.get(column)
