@@ -97,6 +97,8 @@ class Unit:
 class Resolution:
     unit: Unit | None
     error: str | None = None
+    # Why it failed: "unknown", or "retired" (a former unit after the merger / a new unit before it).
+    kind: str | None = None
 
 
 def _float(value: str) -> float | None:
@@ -196,12 +198,12 @@ class ProvinceRegister:
         unit_set = unit_set_for(year)
         text = (written or "").strip()
         if not text:
-            return Resolution(None, "province is empty")
+            return Resolution(None, "province is empty", "unknown")
         if re.fullmatch(r"\d{1,2}", text):
             code = text.zfill(2)
             if (unit_set, code) in self._by_code:
                 return Resolution(self.unit(unit_set, code))
-            return Resolution(None, f"province code {code} does not exist among the {unit_set} units in force in {year}")
+            return Resolution(None, f"province code {code} does not exist among the {unit_set} units in force in {year}", "unknown")
         key = name_key(text)
         found = self._key_index[unit_set].get(key)
         if found:
@@ -211,12 +213,12 @@ class ProvinceRegister:
             new = self._successor[old.code]
             return Resolution(None, (
                 f"'{text}' ({old.name}, code {old.code}) no longer exists in {year}: it was merged into "
-                f"{new.name} (code {new.code}) on 01/07/2025; report it as part of {new.name}"))
+                f"{new.name} (code {new.code}) on 01/07/2025; report it as part of {new.name}"), "retired")
         if unit_set == "63" and key in self._key_index["34"]:
             new = self._key_index["34"][key]
             return Resolution(None, (
                 f"'{text}' ({new.name}) is one of the 34 units in force from 01/07/2025; {year} is reported "
-                f"by the 63 former units (for example {', '.join(self.unit('63', c).name for c in new.merged_from)})"))
+                f"by the 63 former units (for example {', '.join(self.unit('63', c).name for c in new.merged_from)})"), "retired")
         close = difflib.get_close_matches(key, list(self._key_index[unit_set]), n=1, cutoff=0.8)
         hint = f"; did you mean '{self._key_index[unit_set][close[0]].name}'?" if close else ""
-        return Resolution(None, f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}")
+        return Resolution(None, f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}", "unknown")

@@ -18,7 +18,7 @@ import polars as pl
 from sources.methodology import Indicator, Methodology
 from sources.numbers import parse_number
 from sources.provinces import ProvinceRegister, fold, name_key, unit_set_for
-from sources.submissions import FIELDS, Problem, read_submission
+from sources.submissions import FIELDS, Problem, is_synthetic_origin, read_submission
 
 RAW_SCHEMA = {
     "reporting_year": pl.Int32,
@@ -152,8 +152,7 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
 
         resolved = register.resolve(row["province_raw"] or "", year)
         if resolved.unit is None:
-            rule = "retired_province" if "no longer exists" in resolved.error or "in force from" in resolved.error else "unknown_province"
-            reject(rule, resolved.error, f"a province name or code of the {unit_set_for(year)} units in force in {year}",
+            reject(f"{resolved.kind}_province", resolved.error, f"a province name or code of the {unit_set_for(year)} units in force in {year}",
                    "province", row["province_raw"])
             continue
 
@@ -206,7 +205,7 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             "reporting_year": year, "unit_set": resolved.unit.unit_set, "province_code": resolved.unit.code,
             "province_name": resolved.unit.name, "indicator_code": indicator.code, "pillar": indicator.pillar,
             "value": value, "unit": indicator.unit, "note": row["note_raw"],
-            "is_synthetic": any(m in fold(row["data_origin_raw"] or "") for m in ("synthetic", "mo phong", "tong hop")),
+            "is_synthetic": is_synthetic_origin(row["data_origin_raw"]),
             "file_sha256": row["file_sha256"], "file_name": row["file_name"], "sheet": row["sheet"],
             "row_number": row["row_number"], "value_raw": row["value_raw"],
             "_columns": columns,

@@ -89,8 +89,7 @@ class ReadResult:
 
     @property
     def is_synthetic(self) -> bool:
-        origins = [self.data_origin] + [r.fields.get("data_origin") for r in self.rows]
-        return any(o and any(m in fold(o) for m in SYNTHETIC_MARKERS) for o in origins)
+        return any(is_synthetic_origin(o) for o in [self.data_origin] + [r.fields.get("data_origin") for r in self.rows])
 
     @property
     def reporting_year(self) -> int | None:
@@ -100,6 +99,11 @@ class ReadResult:
         years = Counter(_as_year(r.fields.get("year")) for r in self.rows)
         years.pop(None, None)
         return years.most_common(1)[0][0] if years else None
+
+
+def is_synthetic_origin(origin: str | None) -> bool:
+    """Whether a data-origin field says the data is synthetic (demo) rather than reported."""
+    return bool(origin) and any(marker in fold(origin) for marker in SYNTHETIC_MARKERS)
 
 
 def _as_year(raw: object) -> int | None:
