@@ -96,7 +96,7 @@ def run(years: tuple[int, ...]) -> None:
     inventory_run = defs.resolve_job_def("inbox_inventory").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not inventory_run.success:
         _fail(f"reading the inbox failed (run {inventory_run.run_id}); see `dti ui` for the log")
-    with duckdb.connect(str(home.warehouse)) as con:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
         found = [y for (y,) in con.execute(
             "SELECT DISTINCT reporting_year FROM raw.submission_files WHERE reporting_year IS NOT NULL ORDER BY 1").fetchall()]
         files, rejected = con.execute(
@@ -129,19 +129,18 @@ def run(years: tuple[int, ...]) -> None:
             failed.append(year)
             click.secho(f"[{number}/{len(todo)}] {year}: FAILED (run {result.run_id}); see `dti ui`", fg="red")
             continue
-        with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            figures, provinces = con.execute(
-                "SELECT count(*), count(DISTINCT province_code) FROM staging.figures WHERE reporting_year = ?",
-                [year]).fetchone()
-            rejects = con.execute("SELECT count(*) FROM staging.rejected_rows WHERE reporting_year = ?", [year]).fetchone()[0]
-        click.echo(f"[{number}/{len(todo)}] {year}: {figures} figures for {provinces} units, {rejects} rejected "
+        metadata = {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
+                    for event in result.get_asset_materialization_events()}
+        figures, rejects = metadata[("staging", "figures")], metadata[("staging", "rejected_rows")]
+        click.echo(f"[{number}/{len(todo)}] {year}: {figures['dagster/row_count'].value} figures for "
+                   f"{figures['provinces'].value} units, {rejects['dagster/row_count'].value} rejected "
                    f"row(s) ({time.monotonic() - step_started:.1f}s)")
 
     click.echo("")
     click.echo(f"done in {time.monotonic() - started:.1f}s")
     click.echo(f"  warehouse   {home.warehouse}")
     click.echo(f"  archive     {home.archive}")
-    click.echo(f"  rejects     dti rejects   (table staging.rejected_rows)")
+    click.echo("  rejects     dti rejects   (table staging.rejected_rows)")
     click.echo(f"  Dagster UI  dti ui        (instance {home.dagster_home})")
     if failed:
         _fail(f"year(s) {', '.join(map(str, failed))} failed")

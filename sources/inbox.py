@@ -69,7 +69,6 @@ def archive_file(data: bytes, suffix: str, archive: Path) -> Path:
 @dataclass
 class ReceivedFile:
     sha256: str
-    path: Path
     archived: Path
     received_at: datetime
     result: ReadResult
@@ -90,7 +89,7 @@ def receive(inbox: Path, archive: Path) -> list[ReceivedFile]:
             continue
         received_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
         by_hash[digest] = ReceivedFile(
-            sha256=digest, path=path, archived=archive_file(data, path.suffix, archive),
+            sha256=digest, archived=archive_file(data, path.suffix, archive),
             received_at=received_at, result=read_submission(path, data), size=len(data), names=[name],
         )
     return list(by_hash.values())
@@ -121,7 +120,7 @@ def inventory_frame(files: list[ReceivedFile], data_home: Path) -> pl.DataFrame:
             "problem_column": problem.column if problem else None,
             "problem_value": problem.value if problem else None,
         })
-    return pl.DataFrame(rows, schema=FILE_SCHEMA, orient="row") if rows else pl.DataFrame(schema=FILE_SCHEMA)
+    return pl.DataFrame(rows, schema=FILE_SCHEMA, orient="row")
 
 
 def copy_into(source: Path, inbox: Path) -> list[Path]:

@@ -152,7 +152,7 @@ def target_registry(register: ProvinceRegister, methodology: Methodology) -> pl.
         if row["indicator"] != "*" and row["indicator"] not in methodology.known_subjects:
             raise ValueError(f"target {row['target_id']}: indicator {row['indicator']!r} is neither in the catalogue nor a target subject")
         row.update(unit_set="63", province_code=resolved.unit.code, comparator=COMPARATORS[row["comparator"]])
-        row["value"] = _num(row["value"]) if isinstance(row["value"], str) or row["value"] is None else row["value"]
+        row["value"] = _num(row["value"])
         for key in ("horizon_year", "period_start_year"):
             row[key] = int(row[key]) if row[key] not in (None, "") else None
     return pl.DataFrame(rows, schema=REGISTRY_SCHEMA)

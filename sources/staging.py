@@ -89,7 +89,7 @@ def raw_frame(inventory: pl.DataFrame, year: int, data_home: Path) -> pl.DataFra
                 "column_map": json.dumps(row.columns, ensure_ascii=False, sort_keys=True),
                 "read_problem": json.dumps(row.problem.__dict__, ensure_ascii=False) if row.problem else None,
             })
-    return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RAW_SCHEMA)
+    return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
 
 
 @dataclass
@@ -215,8 +215,8 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
     for figure in kept:
         figure.pop("_columns")
     return StagingResult(
-        figures=pl.DataFrame(kept, schema=FIGURE_SCHEMA, orient="row") if kept else pl.DataFrame(schema=FIGURE_SCHEMA),
-        rejects=pl.DataFrame(rejects, schema=REJECT_SCHEMA, orient="row") if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
+        figures=pl.DataFrame(kept, schema=FIGURE_SCHEMA, orient="row"),
+        rejects=pl.DataFrame(rejects, schema=REJECT_SCHEMA, orient="row"),
         not_reported=not_reported,
     )
 
