@@ -114,10 +114,12 @@ def run(years: tuple[int, ...]) -> None:
         _fail("no reporting year to process: put submission files in the inbox (try `dti demo`)")
 
     job = defs.resolve_job_def("dti_pipeline")
-    # The inbox was just inventoried; the first run also refreshes the reference tables, later years need not.
-    all_keys = [key for assets_def in defs.assets for key in assets_def.keys]
+    # The inbox was just inventoried; the first run also refreshes the reference tables, later years need
+    # not; the marts are computed once, over every year, after the last year is staged.
+    marts = [key for assets_def in defs.assets for key in assets_def.keys if key.path[0] == "marts"]
     yearly = [key for assets_def in defs.assets if assets_def.partitions_def is not None for key in assets_def.keys]
-    first = [key for key in all_keys if key != dg.AssetKey(["raw", "submission_files"])]
+    first = [key for assets_def in defs.assets for key in assets_def.keys
+             if key != dg.AssetKey(["raw", "submission_files"]) and key not in marts]
     failed = []
     for number, year in enumerate(todo, start=1):
         step_started = time.monotonic()
@@ -129,21 +131,37 @@ def run(years: tuple[int, ...]) -> None:
             failed.append(year)
             click.secho(f"[{number}/{len(todo)}] {year}: FAILED (run {result.run_id}); see `dti ui`", fg="red")
             continue
-        metadata = {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
-                    for event in result.get_asset_materialization_events()}
+        metadata = _materialized(result)
         figures, rejects = metadata[("staging", "figures")], metadata[("staging", "rejected_rows")]
         click.echo(f"[{number}/{len(todo)}] {year}: {figures['dagster/row_count'].value} figures for "
                    f"{figures['provinces'].value} units, {rejects['dagster/row_count'].value} rejected "
                    f"row(s) ({time.monotonic() - step_started:.1f}s)")
 
+    step_started = time.monotonic()
+    result = defs.resolve_job_def("dti_marts").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET, tags={"trigger": "dti run"})
+    if not result.success:
+        _fail(f"computing the index failed (run {result.run_id}); see `dti ui` for the log")
+    metadata = _materialized(result)
+    ranked = metadata[("marts", "province_rankings")]["units_ranked_by_year"].value
+    gaps = metadata[("marts", "target_gaps")]
+    click.echo(f"index: units ranked by year {', '.join(f'{y}: {n}' for y, n in ranked.items())}; "
+               f"{gaps['dagster/row_count'].value} target gaps for {gaps['provinces'].value} units "
+               f"({time.monotonic() - step_started:.1f}s)")
+
     click.echo("")
     click.echo(f"done in {time.monotonic() - started:.1f}s")
-    click.echo(f"  warehouse   {home.warehouse}")
+    click.echo(f"  warehouse   {home.warehouse}   (marts.province_rankings, marts.target_gaps, ...)")
     click.echo(f"  archive     {home.archive}")
     click.echo("  rejects     dti rejects   (table staging.rejected_rows)")
     click.echo(f"  Dagster UI  dti ui        (instance {home.dagster_home})")
     if failed:
         _fail(f"year(s) {', '.join(map(str, failed))} failed")
+
+
+def _materialized(result) -> dict[tuple[str, ...], dict]:
+    return {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
+            for event in result.get_asset_materialization_events()}
 
 
 @main.command(context_settings=CONTEXT)
@@ -201,6 +219,56 @@ def template(year: int, province: str | None, output: Path | None) -> None:
     methodology = load_methodology(methodology_path())
     write_workbook(output, methodology, register, year, province=name)
     click.echo(f"wrote {output} ({len(methodology.reported_in(year))} indicators, {year})")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--methodology", "methodology_name", default="default", show_default=True,
+              help="A methodology of methodology/ (default, dti-922) or the path of a YAML file.")
+@click.option("--merge-to-34", is_flag=True,
+              help="First merge the 63 former units into the 34 current ones (unweighted mean of the "
+                   "constituents' values, the ministry's rule for its 2024 ranking of the 34 units).")
+@click.option("--year", type=int, help="Reporting year, for indicators valid only in some years (default: all valid).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result as CSV here (default: print it).")
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Path | None, input_csv: Path) -> None:
+    """Score a table with a methodology, without the warehouse.
+
+    INPUT.csv has a `unit` column (province code or name, or any label) and one column per indicator
+    of the methodology (for dti-922 the main indices NT, TC, HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS,
+    scored 0-1). Empty cells are missing values (never zeros); Vietnamese decimals (0,5) are read.
+    The output has unit, score, one column per pillar and rank, scores rounded to 4 decimals and
+    ranked as the ministry ranks (equal scores share a rank, the next is skipped).
+
+    \b
+    Example:
+      dti score --methodology dti-922 main_indices_2023.csv -o dti_2023.csv
+    """
+    import polars as pl
+
+    from sources.index import ScoreInputError, score_table
+    from sources.methodology import MethodologyError, load_methodology
+    from sources.provinces import ProvinceRegister
+
+    try:
+        methodology = load_methodology(methodology_path(methodology_name))
+    except MethodologyError as exc:
+        from dti.settings import methodology_names
+        _fail(f"{exc}\n(methodologies shipped: {', '.join(methodology_names())})")
+    try:
+        frame = pl.read_csv(input_csv, infer_schema=False, encoding="utf8-lossy")
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        _fail(f"{input_csv}: not a readable CSV table ({exc})")
+    frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
+    try:
+        result = score_table(frame, methodology, ProvinceRegister(), merge_to_34=merge_to_34, year=year)
+    except ScoreInputError as exc:
+        _fail(f"{input_csv}: {exc}")
+    if output:
+        result.write_csv(output)
+        click.echo(f"wrote {output}: {result.height} unit(s), methodology {methodology.version}", err=True)
+    else:
+        click.echo(result.write_csv(), nl=False)
 
 
 @main.command(context_settings=CONTEXT)

@@ -42,5 +42,14 @@ class DataHome:
         return self
 
 
-def methodology_path(name: str = "default") -> Path:
-    return Path(os.environ.get("DTI_METHODOLOGY", METHODOLOGY_DIR / f"{name}.yaml"))
+def methodology_names() -> list[str]:
+    return sorted(path.stem for path in METHODOLOGY_DIR.glob("*.yaml"))
+
+
+def methodology_path(name: str | None = None) -> Path:
+    """A methodology by name (a file of methodology/) or path; without one, DTI_METHODOLOGY or the default."""
+    if name is None:
+        return Path(os.environ.get("DTI_METHODOLOGY", METHODOLOGY_DIR / "default.yaml"))
+    if name.endswith((".yaml", ".yml")):
+        return Path(name)
+    return METHODOLOGY_DIR / f"{name}.yaml"

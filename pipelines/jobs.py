@@ -1,12 +1,19 @@
-"""Jobs. `dti_pipeline` materializes everything for one reporting year; `inbox_inventory` only archives
-and lists what is in the inbox (for files whose year cannot be read)."""
+"""Jobs. `dti_pipeline` materializes everything for one reporting year (the marts are recomputed over all
+years); `dti_marts` only recomputes the marts (after several years were staged, or a methodology change);
+`inbox_inventory` only archives and lists what is in the inbox (for files whose year cannot be read)."""
 
 import dagster as dg
 
 dti_pipeline = dg.define_asset_job(
     "dti_pipeline",
     selection=dg.AssetSelection.all(),
-    description="Reference data, then one reporting year's submissions from the inbox to staging.",
+    description="Reference data, one reporting year's submissions from the inbox to staging, then the marts.",
+)
+
+dti_marts = dg.define_asset_job(
+    "dti_marts",
+    selection=dg.AssetSelection.groups("marts"),
+    description="Recompute the index, rankings and target gaps over every staged year.",
 )
 
 inbox_inventory = dg.define_asset_job(

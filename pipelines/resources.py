@@ -19,7 +19,7 @@ class DataHomeResource(dg.ConfigurableResource):
     """Where submissions arrive and are archived, and which methodology file the run uses."""
 
     root: str
-    methodology_name: str = "default"
+    methodology_name: str | None = None
 
     @property
     def home(self) -> DataHome:

@@ -30,6 +30,32 @@ COMMON = {
     "valid_to": "Last day or year in force (NULL: still in force).",
 }
 
+# Columns shared by the tables of one schema.
+SCHEMA_COMMON = {
+    "marts": {
+        "series": "as_reported: the units in force that year (63 up to 2024, 34 from 2025); restated_34: every year "
+                  "on the 34 current units (former units merged by the methodology's rules).",
+        "indicator_code": "Indicator code of the methodology's catalogue.",
+        "value_status": "reported, derived (computed from other figures), restated (merged former units), "
+                        "imputed_carry_forward (the province's last earlier value) or missing.",
+        "traced_to": "Where the value comes from: file [sheet] and row, or the rule that produced it.",
+        "is_synthetic": "True when the figures behind this row are SYNTHETIC demo data, not official figures.",
+        "methodology_version": "Version of the methodology file that produced this row.",
+        "score": "Score from 0 (worst) to 1 (best) (z-score normalisation: standard deviations from the mean).",
+        "scored": "False when too few components were reported to compute a score (see not_scored_reason).",
+        "not_scored_reason": "Why no score was computed: components reported versus the minimum share required.",
+        "children_expected": "Components (indicators or pillars) valid that year.",
+        "children_reported": "Components with a reported (or derived, restated) value.",
+        "children_imputed": "Missing components filled with the mean of the others (imputation pillar_mean).",
+        "coverage": "children_reported / children_expected.",
+        "aggregation": "arithmetic or geometric weighted mean.",
+        "observed": "True when the value was reported (or derived, restated), false when missing or imputed.",
+        "imputed_from_year": "For a carried-forward value: the year it was reported.",
+        "normalisation": "goalposts (distance to target), minmax, zscore or rank.",
+        "value": "The indicator's value in its unit.",
+    },
+}
+
 PER_TABLE = {
     "raw.submission_files": {
         "also_received_as": "Other names the same bytes arrived under (one submission), separated by '; '.",
@@ -139,6 +165,59 @@ PER_TABLE = {
         "pillar_society": "Official digital-society pillar score.", "status": "How the figure was verified.",
         "list": "Which published list the row comes from.",
     },
+    "marts.indicator_values": {"unit": "Unit of measure of the indicator (percent, percent_per_year, count, per_1000_people, score)."},
+    "marts.pillar_scores": {"pillar": "Pillar code: government (chính quyền số), economy (kinh tế số), society (xã hội số).",
+                            "pillar_name_vi": "Pillar name in Vietnamese.", "pillar_name_en": "Pillar name in English."},
+    "marts.province_rankings": {
+        "ranking": "What is ranked: index, or a pillar code (government, economy, society).",
+        "score_rounded": "Score rounded to the methodology's score_decimals (4): the ranking is on this value.",
+        "rank": "Standard competition rank (1 = best): equal rounded scores share a rank, the next rank is skipped.",
+        "units_ranked": "How many units were ranked in this series, year and ranking.",
+        "previous_rank": "Rank in the previous year, on the same units.",
+        "previous_rank_series": "Series of previous_rank: the same, or restated_34 when the units changed (2025).",
+        "rank_change": "previous_rank - rank: positive = moved up.",
+    },
+    "marts.indicator_contributions": {
+        "effective_weight": "Weight of the indicator in the index: normalised weights multiplied along the framework, "
+                            "renormalised over the components the province has.",
+        "contribution": "effective_weight x score: the points this indicator adds to the index score.",
+        "share_of_index": "contribution / index score.",
+        "exact_decomposition": "True when every aggregation on the way is arithmetic, so contributions add up to the index score.",
+    },
+    "marts.framework_weights": {
+        "parent": "The node (index or pillar) aggregated.", "child": "An indicator or node feeding it.",
+        "weight": "Weight as written in the methodology file.", "weight_normalised": "Weight divided by the sum of the parent's weights.",
+        "child_is_indicator": "True for an indicator, false for a node.", "min_share": "Share of children needed to score the parent.",
+        "direction": "positive (higher is better) or negative.", "goalpost_worst": "Value scored 0 (goalposts normalisation).",
+        "goalpost_best": "Value scored 1: the target (goalposts normalisation).",
+    },
+    "marts.target_gaps": {
+        "target_id": "Registry target id (TNI-01:<indicator> for a target on every indicator) or national:<indicator>:<year>.",
+        "target_source": "resolution (the province's own target) or national (749/QĐ-TTg, 411/QĐ-TTg: the province set none).",
+        "document_id": "Source document of the target.", "quote_vi": "The target's words in the source, verbatim.",
+        "subject": "Indicator code, or a target subject (dti_rank, dti_government_rank, dti_tier, ...).",
+        "target_type": "absolute, rank (≤ n), relative (vs the national mean), tier, period_average.",
+        "period_start_year": "First year of the period for a period average.",
+        "target_value": "The target in the indicator's unit (relative targets: the national mean of actual_year).",
+        "target_value_text": "A target that is not a number (national_mean, a tier).",
+        "actual_value": "Latest value (rank targets: the rank in this index).", "actual_year": "Year of actual_value.",
+        "actual_basis": "own figures; restated (a current unit before 2025: its former units merged); successor "
+                        "(a former unit after the merger: the unit it became part of, named in actual_province_name).",
+        "actual_unit_set": "Unit set of actual_value's unit.", "actual_province_name": "The unit whose figure actual_value is.",
+        "period_average": "For a period average: the mean of the period's years so far.",
+        "official_rank": "Latest official published DTI rank (reference.dti_published), for rank targets.",
+        "official_rank_year": "Year of official_rank.",
+        "baseline_value": "First value on record (in the period, for a period average).", "baseline_year": "Year of baseline_value.",
+        "gap": "How far the latest value is from meeting the target, in its unit: > 0 still to go, ≤ 0 met.",
+        "share_covered": "Share of the way from the baseline to the target covered by the latest value.",
+        "observed_pace": "Yearly change since the baseline year.",
+        "required_pace": "Yearly change still needed to reach the target by the horizon (period average: the average "
+                         "needed over the remaining years).",
+        "pace_ratio": "observed_pace / required_pace (period average: average so far / average needed).",
+        "status": "target met, on track, acceleration needed, limited progress, deterioration, no data (thresholds: "
+                  "gap_status of the methodology file).",
+        "status_vi": "The status in Vietnamese.", "status_reason": "Why this status, in words.",
+    },
     "reference.digital_economy_share": {
         "value_pct": "Digital economy as % of GRDP (GDP for the national row).",
         "series": "Which series: the ministry's report or GSO's official series (never mix them).",
@@ -148,4 +227,30 @@ PER_TABLE = {
 
 def column_doc(table: str, column: str) -> str | None:
     """The description of `column` in `table` ("schema.table")."""
-    return PER_TABLE.get(table, {}).get(column) or COMMON.get(column)
+    schema = table.split(".")[0]
+    return PER_TABLE.get(table, {}).get(column) or SCHEMA_COMMON.get(schema, {}).get(column) or COMMON.get(column)
+
+
+TABLE_DOCS = {
+    "marts.indicator_values": (
+        "The value of every indicator, province and year the index uses, as reported (63 units up to 2024, 34 "
+        "from 2025) and restated on the 34 current units for every year; derived indicators computed here. "
+        "Every value traced to its file and row or to the rule that produced it."),
+    "marts.indicator_scores": (
+        "Every indicator of every province and year normalised to 0-1 by the methodology file; a value not "
+        "reported stays missing (never zero-filled) unless the methodology imputes it, which is flagged."),
+    "marts.pillar_scores": (
+        "Score of each pillar (chính quyền số, kinh tế số, xã hội số) per province and year, with how many "
+        "components were reported and, when not scored, why."),
+    "marts.index_scores": "The index score per province and year, with coverage and, when not scored, why.",
+    "marts.province_rankings": (
+        "Ranks on the index and on each pillar: standard competition ranking on the score rounded to 4 "
+        "decimals (ties share a rank, the next is skipped), and the change since the previous year."),
+    "marts.indicator_contributions": (
+        "How much each indicator adds to its province's index score: effective weight along the framework "
+        "times the indicator score."),
+    "marts.framework_weights": "The methodology's framework as used: every edge with its weight, normalised weight and methods.",
+    "marts.target_gaps": (
+        "Each province's distance to its targets (its resolution's, else the national ones) by 2025 and 2030: "
+        "latest value, gap, share of the way covered, pace required against pace observed, and a status."),
+}

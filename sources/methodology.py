@@ -15,6 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 Comparator = Literal[">", "≥", "≈", "≤", "="]
 Direction = Literal["positive", "negative"]
+Normalisation = Literal["goalposts", "minmax", "zscore", "rank"]
+Aggregation = Literal["arithmetic", "geometric"]
+Imputation = Literal["none", "carry_forward", "pillar_mean"]
+Restatement = Literal["population_weighted_mean", "sum", "unweighted_mean"]
+Kind = Literal["share", "count", "rate", "index_score"]
 
 
 class MethodologyError(ValueError):
@@ -25,10 +30,43 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Pillar(_Strict):
-    code: str
+class Node(_Strict):
+    """A pillar or the index: a weighted aggregate of its children (indicators or other nodes)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_vi: str
     name_en: str
+    aggregation: Aggregation = "arithmetic"
+    min_share: float = Field(ge=0, le=1, description="share of the children valid that year that must be reported")
+    children: dict[str, float]
+
+    @field_validator("children")
+    @classmethod
+    def _positive_weights(cls, children: dict[str, float]) -> dict[str, float]:
+        if not children:
+            raise ValueError("a node needs at least one child")
+        bad = {code: weight for code, weight in children.items() if not weight > 0}
+        if bad:
+            raise ValueError(f"weights must be > 0, found {bad}")
+        return children
+
+    def normalised_weights(self) -> dict[str, float]:
+        total = sum(self.children.values())
+        return {code: weight / total for code, weight in self.children.items()}
+
+
+class GapStatus(_Strict):
+    """Thresholds that turn progress towards a target into a status (documented in the methodology file)."""
+
+    on_track_min_ratio: float = Field(gt=0)
+    acceleration_min_ratio: float = Field(gt=0)
+    approx_tolerance: float = Field(ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GapStatus:
+        if self.acceleration_min_ratio >= self.on_track_min_ratio:
+            raise ValueError("acceleration_min_ratio must be below on_track_min_ratio")
+        return self
 
 
 class Unit(_Strict):
@@ -48,13 +86,14 @@ class Derivation(_Strict):
 
 
 class Indicator(_Strict):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    code: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     name_vi: str
     name_en: str
-    pillar: str
+    pillar: str | None = None
     unit: str
     direction: Direction
-    kind: Literal["share", "count", "rate"]
+    kind: Kind
+    normalisation: Normalisation | None = None
     valid_from: int = Field(ge=2000, le=2100)
     valid_to: int | None = Field(default=None, ge=2000, le=2100)
     domain: tuple[float, float]
@@ -69,8 +108,10 @@ class Indicator(_Strict):
             raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
         if self.domain[0] >= self.domain[1]:
             raise ValueError(f"domain {list(self.domain)} must be [min, max] with min < max")
-        if self.goalposts[0] == self.goalposts[1]:
-            raise ValueError(f"goalposts {list(self.goalposts)} must differ")
+        worst, best = self.goalposts
+        if (best > worst) != (self.direction == "positive") or worst == best:
+            order = "worst < best" if self.direction == "positive" else "worst > best"
+            raise ValueError(f"goalposts {list(self.goalposts)} are [worst, best]: a {self.direction} indicator needs {order}")
         if not self.reported and self.derived_from is None:
             raise ValueError("an indicator with reported: false needs derived_from")
         return self
@@ -96,7 +137,15 @@ class Methodology(_Strict):
     name: str
     title_vi: str
     title_en: str
-    pillars: list[Pillar]
+    source: str | None = None
+    index: Node
+    pillars: list[Node]
+    normalisation: Normalisation = "goalposts"
+    imputation: Imputation = "none"
+    geometric_floor: float = Field(default=0.01, gt=0, lt=1)
+    score_decimals: int = Field(default=4, ge=1, le=8)
+    restatement: dict[Kind, Restatement]
+    gap_status: GapStatus
     units: dict[str, Unit]
     indicators: list[Indicator]
     target_subjects: list[TargetSubject] = Field(default_factory=list)
@@ -114,12 +163,15 @@ class Methodology(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Methodology:
-        pillars = {p.code for p in self.pillars}
+        pillars = {p.code: p for p in self.pillars}
         codes = {i.code for i in self.indicators}
-        problems = []
+        problems = self._framework_problems()
+        scored = {child for node in self.nodes for child in node.children}
         for indicator in self.indicators:
-            if indicator.pillar not in pillars:
+            if indicator.pillar is not None and indicator.pillar not in pillars:
                 problems.append(f"indicator {indicator.code}: pillar {indicator.pillar!r} is not one of {sorted(pillars)}")
+            elif indicator.pillar is not None and indicator.code in scored and indicator.code not in pillars[indicator.pillar].children:
+                problems.append(f"indicator {indicator.code}: its pillar {indicator.pillar} does not list it among its children")
             if indicator.unit not in self.units:
                 problems.append(f"indicator {indicator.code}: unit {indicator.unit!r} is not one of {sorted(self.units)}")
             if indicator.derived_from and indicator.derived_from.numerator not in codes:
@@ -127,9 +179,71 @@ class Methodology(_Strict):
         for subject in self.target_subjects:
             if subject.code in codes:
                 problems.append(f"target subject {subject.code} is also an indicator")
+        missing_rules = {i.kind for i in self.indicators} - set(self.restatement)
+        if missing_rules:
+            problems.append(f"restatement: no rule for indicator kind(s) {sorted(missing_rules)}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _framework_problems(self) -> list[str]:
+        problems = []
+        nodes = {n.code: n for n in self.nodes}
+        indicators = {i.code: i for i in self.indicators}
+        if len(nodes) != len(self.pillars) + 1:
+            problems.append("node codes (index and pillars) must be unique")
+        for code in set(nodes) & set(indicators):
+            problems.append(f"{code} is both a node and an indicator")
+        for node in self.nodes:
+            for child in node.children:
+                if child not in nodes and child not in indicators:
+                    problems.append(f"node {node.code}: child {child!r} is neither an indicator nor a node")
+                elif child in indicators and node.aggregation == "geometric" and self.normalisation_of(indicators[child]) == "zscore":
+                    problems.append(f"node {node.code}: geometric aggregation needs positive scores, but child {child} "
+                                    "is normalised by zscore")
+        visiting: set[str] = set()
+
+        def height(code: str) -> int:
+            if code in visiting:
+                raise ValueError(code)
+            visiting.add(code)
+            result = 1 + max((height(c) if c in nodes else 0) for c in nodes[code].children)
+            visiting.discard(code)
+            return result
+
+        try:
+            for code in nodes:
+                height(code)
+        except ValueError as cycle:
+            problems.append(f"the framework has a cycle through node {cycle}")
+        return problems
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The index and the pillars."""
+        return [self.index, *self.pillars]
+
+    def normalisation_of(self, indicator: Indicator) -> Normalisation:
+        return indicator.normalisation or self.normalisation
+
+    @cached_property
+    def levels(self) -> dict[str, int]:
+        """Height of every node above the indicators: a node is aggregated after all its children."""
+        nodes = {n.code: n for n in self.nodes}
+
+        def height(code: str) -> int:
+            return 1 + max((height(c) if c in nodes else 0) for c in nodes[code].children)
+
+        return {code: height(code) for code in nodes}
+
+    @cached_property
+    def leaves(self) -> list[Indicator]:
+        """The indicators that feed the index, in catalogue order."""
+        used = {child for node in self.nodes for child in node.children}
+        return [i for i in self.indicators if i.code in used]
+
+    def pillars_of(self, code: str) -> list[Node]:
+        return [p for p in self.pillars if code in p.children]
 
     @cached_property
     def by_code(self) -> dict[str, Indicator]:

@@ -193,6 +193,10 @@ class ProvinceRegister:
     def _successor(self) -> dict[str, Unit]:
         return {row["old_gso_code"]: self.unit("34", row["new_code"]) for row in self.crosswalk}
 
+    def successor(self, old_code: str) -> Unit:
+        """The current unit a former unit became part of on 01/07/2025."""
+        return self._successor[old_code]
+
     def resolve(self, written: str, year: int) -> Resolution:
         """Map a province name or code as written in a submission to the unit in force in `year`."""
         unit_set = unit_set_for(year)

@@ -82,7 +82,7 @@ def indicators(methodology: Methodology) -> pl.DataFrame:
         t25, t30 = i.national_targets.get(2025), i.national_targets.get(2030)
         rows.append({
             "code": i.code, "name_vi": i.name_vi, "name_en": i.name_en, "pillar": i.pillar,
-            "pillar_name_vi": pillars[i.pillar].name_vi, "unit": i.unit, "unit_symbol": methodology.units[i.unit].symbol,
+            "pillar_name_vi": pillars[i.pillar].name_vi if i.pillar else None, "unit": i.unit, "unit_symbol": methodology.units[i.unit].symbol,
             "direction": i.direction, "kind": i.kind, "valid_from": i.valid_from, "valid_to": i.valid_to,
             "domain_min": i.domain[0], "domain_max": i.domain[1], "goalpost_lower": i.goalposts[0], "goalpost_upper": i.goalposts[1],
             "reported": i.reported,

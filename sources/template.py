@@ -49,7 +49,6 @@ def write_workbook(
     """Write the submission workbook for `year`, optionally filled with `values` by indicator code."""
     values = values or {}
     notes = notes or {}
-    pillars = {p.code: p.name_vi for p in methodology.pillars}
     units = sorted(register.in_set(unit_set_for(year)), key=lambda u: u.code)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
@@ -81,7 +80,8 @@ def write_workbook(
         row = HEADER_ROW + offset
         sheet.write(row, 0, indicator.code, locked_text)
         sheet.write(row, 1, indicator.name_vi, locked_text)
-        sheet.write(row, 2, pillars[indicator.pillar], locked_text)
+        sheet.write(row, 2, "; ".join(p.name_vi for p in methodology.pillars_of(indicator.code))
+                    or next((p.name_vi for p in methodology.pillars if p.code == indicator.pillar), ""), locked_text)
         sheet.write(row, 3, methodology.units[indicator.unit].symbol, locked_text)
         value = values.get(indicator.code)
         if value is None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from sources.columns import column_doc
+from sources.columns import TABLE_DOCS, column_doc
 
 # DuckDB has no schema comments: these descriptions are for the docs and `dti info`.
 SCHEMAS = {
     "reference": "Reference data: provinces (63 former, 34 current), names, crosswalk, population, indicator catalogue, targets, sources.",
     "raw": "Submissions as received: one row per file and per row of each file, archived by content hash.",
     "staging": "Typed figures mapped to province and indicator codes, and the rows that could not be, with the reason.",
+    "marts": "The index: indicator values and scores, pillar and index scores, rankings, contributions, gaps to targets.",
 }
 
 
@@ -26,8 +27,10 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _comment(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None) -> None:
-    """Describe the table and each of its columns (sources/columns.py)."""
+def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None = None) -> None:
+    """Describe the table (`comment`, else its entry in sources/columns.TABLE_DOCS) and each of its
+    columns (sources/columns.py)."""
+    comment = comment or TABLE_DOCS.get(qualified)
     if comment:
         con.execute(f"COMMENT ON TABLE {qualified} IS {_quote(comment)}")
     schema, table = qualified.split(".")
@@ -49,7 +52,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
         con.execute(f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
-    _comment(con, qualified, comment)
+    comment_table(con, qualified, comment)
     return frame.height
 
 
@@ -73,10 +76,17 @@ def replace_partition(con: duckdb.DuckDBPyConnection, schema: str, table: str, f
         raise
     finally:
         con.unregister("_incoming")
-    _comment(con, qualified, comment)
+    comment_table(con, qualified, comment)
     return frame.height
 
 
 def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     """Run a query and return a polars frame (DuckDB 2.0 has `.pl()` on relations, not on connections)."""
     return con.sql(sql, params=params).pl()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """The single value of a query, with the result fully consumed (DuckDB 2.0 refuses new work on a
+    connection whose previous result was not read to the end)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

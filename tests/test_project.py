@@ -20,17 +20,17 @@ from pipelines.definitions import defs
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
     graph = defs.resolve_asset_graph()
     keys = list(graph.get_all_asset_keys())
-    assert len(keys) == 14
+    assert len(keys) == 22
     for key in keys:
         node = graph.get(key)
         schema, table = key.path
         assert node.group_name == schema, key
         assert node.description and len(node.description) > 60, key
-    assert {k.path[0] for k in keys} == {"reference", "raw", "staging"}
+    assert {k.path[0] for k in keys} == {"reference", "raw", "staging", "marts"}
 
 
 def test_jobs_schedule_and_sensor_are_registered():
-    assert defs.resolve_job_def("dti_pipeline") and defs.resolve_job_def("inbox_inventory")
+    assert defs.resolve_job_def("dti_pipeline") and defs.resolve_job_def("inbox_inventory") and defs.resolve_job_def("dti_marts")
     assert defs.resolve_schedule_def("yearly_reporting_run").cron_schedule == "0 6 1 3 *"
     assert defs.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
@@ -88,7 +88,7 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
                 continue
         assert nodes, "dagster dev did not serve the assets within 120 s"
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
-        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 14
+        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 22
         assert all(n["description"] for n in nodes)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

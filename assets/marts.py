@@ -1,0 +1,67 @@
+"""The `marts` layer: the index computed in DuckDB by the SQL files of `sql/` from the methodology file,
+and every province's gap to its targets."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import markdown_table
+from assets.staging import staged_figures
+from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from sources.columns import TABLE_DOCS
+from sources.index import MART_TABLES, build_marts, build_target_gaps
+from sources.warehouse import query_frame, scalar
+
+SCORED_FROM = [*staged_figures.keys, *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
+TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "national_targets", "dti_published", "provinces")]
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["marts", table], group_name="marts", description=TABLE_DOCS[f"marts.{table}"],
+                        deps=SCORED_FROM, kinds={"duckdb", "sql"}) for table in MART_TABLES],
+    pool=WAREHOUSE_POOL,
+)
+def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: DuckDBResource):
+    """Indicator values and scores, pillar and index scores, rankings and contributions, for every
+    reporting year in staging, as reported and restated on the 34 current units."""
+    methodology = data_home.methodology
+    with warehouse.get_connection() as con:
+        counts = build_marts(con, methodology)
+        latest = scalar(con, "SELECT max(reporting_year) FROM marts.province_rankings WHERE series = 'as_reported'")
+        top = query_frame(con, """
+            SELECT rank AS "hạng", province_name AS "tỉnh/thành phố", round(score, 4) AS "điểm", rank_change AS "thay đổi"
+            FROM marts.province_rankings
+            WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = ?
+            ORDER BY rank, province_name LIMIT 10""", [latest])
+        ranked = dict(con.execute("""
+            SELECT reporting_year::VARCHAR, count(*) FROM marts.province_rankings
+            WHERE series = 'as_reported' AND ranking = 'index' GROUP BY 1 ORDER BY 1""").fetchall())
+        not_scored = query_frame(con, """
+            SELECT reporting_year, province_name, 'index' AS node, not_scored_reason FROM marts.index_scores
+            WHERE NOT scored AND series = 'as_reported'
+            UNION ALL
+            SELECT reporting_year, province_name, pillar, not_scored_reason FROM marts.pillar_scores
+            WHERE NOT scored AND series = 'as_reported' ORDER BY 1, 2""")
+    if not_scored.height:
+        context.log.warning(f"{not_scored.height} province-year score(s) not computed; see marts.index_scores / pillar_scores")
+    for table in MART_TABLES:
+        metadata = {"dagster/row_count": counts[table], "methodology_version": methodology.version}
+        if table == "province_rankings":
+            metadata |= {"units_ranked_by_year": ranked, f"top_10_{latest}": markdown_table(top)}
+        if table in ("index_scores", "pillar_scores"):
+            metadata["not_scored"] = markdown_table(not_scored)
+        yield dg.MaterializeResult(asset_key=["marts", table], metadata=metadata)
+
+
+@dg.asset(key=["marts", "target_gaps"], group_name="marts", description=TABLE_DOCS["marts.target_gaps"],
+          deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "province_rankings", "index_scores")] + TARGETS_FROM,
+          kinds={"duckdb", "sql"}, pool=WAREHOUSE_POOL)
+def target_gaps(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Each province's gap to its resolution's targets (the national ones where it set none), by horizon,
+    with a status a province's leaders can act on."""
+    with warehouse.get_connection() as con:
+        rows = build_target_gaps(con, data_home.methodology)
+        by_status = dict(con.execute("SELECT status, count(*) FROM marts.target_gaps GROUP BY 1 ORDER BY 1").fetchall())
+        holders = scalar(con, "SELECT count(DISTINCT (unit_set, province_code)) FROM marts.target_gaps")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "by_status": by_status, "provinces": holders,
+                                          "methodology_version": data_home.methodology.version})

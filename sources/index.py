@@ -1,0 +1,230 @@
+"""The index engine: the methodology file loaded into DuckDB tables, then the SQL files of `sql/` run
+against them. The same SQL scores the warehouse (`build_marts`) and a table on its own (`score_table`,
+behind `dti score`), so an analyst's trial and the published ranking cannot drift apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.methodology import Methodology
+from sources.numbers import parse_number
+from sources.provinces import ProvinceRegister
+from sources.warehouse import comment_table, query_frame, scalar
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+INDEX_SQL = SQL_DIR / "index"
+WAREHOUSE_SQL = SQL_DIR / "warehouse"
+
+MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
+               "indicator_contributions", "framework_weights")
+SERIES_AS_REPORTED = "as_reported"
+SERIES_RESTATED = "restated_34"
+SERIES_INPUT = "input"
+
+
+class ScoreInputError(ValueError):
+    """A table given to `dti score` that cannot be scored, with every problem found in it."""
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
+    """The methodology as temporary tables the SQL joins against: m_settings, m_nodes, m_edges,
+    m_leaves (scored indicators) and m_indicators (the whole catalogue)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    settings = pl.DataFrame([{
+        "version": methodology.version, "name": methodology.name, "imputation": methodology.imputation,
+        "geometric_floor": methodology.geometric_floor, "score_decimals": methodology.score_decimals,
+        "on_track_min_ratio": methodology.gap_status.on_track_min_ratio,
+        "acceleration_min_ratio": methodology.gap_status.acceleration_min_ratio,
+        "approx_tolerance": methodology.gap_status.approx_tolerance,
+    }], schema_overrides={"score_decimals": pl.Int32})
+    nodes = pl.DataFrame([{
+        "node": n.code, "name_vi": n.name_vi, "name_en": n.name_en, "aggregation": n.aggregation,
+        "min_share": n.min_share, "level": methodology.levels[n.code],
+        "is_index": n.code == methodology.index.code, "is_pillar": n.code != methodology.index.code,
+    } for n in methodology.nodes])
+    edges = pl.DataFrame([{
+        "parent": n.code, "child": child, "weight": weight, "weight_normalised": n.normalised_weights()[child],
+        "parent_level": methodology.levels[n.code], "child_is_indicator": child in methodology.by_code,
+    } for n in methodology.nodes for child, weight in n.children.items()])
+    indicators = pl.DataFrame([{
+        "indicator_code": i.code, "kind": i.kind, "direction": i.direction, "unit": i.unit,
+        "normalisation": methodology.normalisation_of(i), "worst": i.goalposts[0], "best": i.goalposts[1],
+        "valid_from": i.valid_from, "valid_to": i.valid_to, "restatement": methodology.restatement[i.kind],
+        "derived_numerator": i.derived_from.numerator if i.derived_from else None,
+        "derived_per": i.derived_from.per if i.derived_from else None,
+        "is_leaf": i in methodology.leaves,
+    } for i in methodology.indicators], schema_overrides={"valid_to": pl.Int32, "valid_from": pl.Int32,
+                                                          "derived_numerator": pl.Utf8, "derived_per": pl.Float64})
+    for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators)):
+        con.register("_frame", frame.to_arrow())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
+        con.unregister("_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
+
+
+def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
+    """From `units_in` and `values_in` to the scores, rankings and contributions in `marts`."""
+    run_sql(con, INDEX_SQL / "10_indicator_scores.sql")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE node_scores (
+            series VARCHAR, unit_set VARCHAR, reporting_year INTEGER, province_code VARCHAR, province_name VARCHAR,
+            node VARCHAR, children_expected BIGINT, children_reported BIGINT, children_imputed BIGINT,
+            coverage DOUBLE, scored BOOLEAN, score DOUBLE, not_scored_reason VARCHAR, aggregation VARCHAR,
+            is_synthetic BOOLEAN);
+        CREATE OR REPLACE TEMP TABLE edge_shares (
+            series VARCHAR, reporting_year INTEGER, province_code VARCHAR, parent VARCHAR, child VARCHAR,
+            parent_aggregation VARCHAR, share DOUBLE);
+    """)
+    for level in sorted(set(methodology.levels.values())):
+        con.execute(f"SET VARIABLE level = {level}")
+        run_sql(con, INDEX_SQL / "20_node_scores.sql")
+    for name in ("30_pillar_and_index_scores.sql", "40_indicator_contributions.sql", "50_province_rankings.sql"):
+        run_sql(con, INDEX_SQL / name)
+    con.execute("""
+        CREATE OR REPLACE TABLE marts.framework_weights AS
+        SELECT e.parent, e.child, e.weight, e.weight_normalised, e.child_is_indicator, n.aggregation, n.min_share,
+               l.normalisation, l.direction, l.worst AS goalpost_worst, l.best AS goalpost_best,
+               s.version AS methodology_version
+        FROM m_edges AS e JOIN m_nodes AS n ON n.node = e.parent
+        LEFT JOIN m_leaves AS l ON l.indicator_code = e.child
+        CROSS JOIN m_settings AS s
+        ORDER BY n.level DESC, e.parent, e.child
+    """)
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dict[str, int]:
+    """Recompute every index mart from `staging.figures` and `reference`, in one transaction.
+    Returns the row count of each table."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_framework(con, methodology)
+        run_sql(con, WAREHOUSE_SQL / "10_indicator_values.sql")
+        run_sql(con, WAREHOUSE_SQL / "20_index_inputs.sql")
+        compute_scores(con, methodology)
+        for table in MART_TABLES:
+            comment_table(con, f"marts.{table}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {t: scalar(con, f"SELECT count(*) FROM marts.{t}") for t in MART_TABLES}
+
+
+def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
+    """Recompute marts.target_gaps from the registry, the national targets and the index marts."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_framework(con, methodology)
+        run_sql(con, WAREHOUSE_SQL / "30_target_gaps.sql")
+        comment_table(con, "marts.target_gaps")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return scalar(con, "SELECT count(*) FROM marts.target_gaps")
+
+
+def _resolve_units(units: list[str], register: ProvinceRegister, year: int | None) -> dict[str, object]:
+    """Map each written unit to a province where it names one; other labels stay free labels."""
+    resolved = {}
+    for written in units:
+        for candidate_year in ([year] if year else [2024, 2025]):
+            result = register.resolve(written, candidate_year)
+            if result.unit is not None:
+                resolved[written] = result.unit
+                break
+    return resolved
+
+
+def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
+                merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
+    """Score a wide table (`unit` + one column per leaf indicator) without the warehouse.
+    With `merge_to_34`, former units are first merged into the 34 current ones by the ministry's rule:
+    the unweighted mean of the constituents' values."""
+    leaves = [leaf.code for leaf in methodology.leaves]
+    problems = []
+    if "unit" not in frame.columns:
+        problems.append(f"no 'unit' column (found: {', '.join(frame.columns)})")
+    missing = [code for code in leaves if code not in frame.columns]
+    if missing:
+        problems.append(f"no column for indicator(s) {', '.join(missing)} of methodology {methodology.name}")
+    if problems:
+        raise ScoreInputError("; ".join(problems))
+    long_rows = []
+    for row_number, row in enumerate(frame.iter_rows(named=True), start=2):
+        unit = str(row["unit"]).strip() if row["unit"] is not None else ""
+        if not unit:
+            problems.append(f"row {row_number}, column unit: empty")
+            continue
+        for code in leaves:
+            text = row[code]
+            if text is None or str(text).strip() == "":
+                continue
+            parsed = parse_number(str(text))
+            if parsed.error:
+                problems.append(f"row {row_number}, column {code}: {parsed.error}")
+                continue
+            long_rows.append({"unit": unit, "indicator_code": code, "value": parsed.value, "row": row_number})
+    units = [str(u).strip() for u in frame["unit"].to_list() if u is not None and str(u).strip()]
+    duplicated = sorted({u for u in units if units.count(u) > 1})
+    if duplicated:
+        problems.append(f"unit(s) listed more than once: {', '.join(duplicated)}")
+    resolved = _resolve_units(units, register, year)
+    if merge_to_34:
+        former = {u: resolved.get(u) for u in units}
+        not_former = [u for u, unit in former.items() if unit is None or unit.unit_set != "63"]
+        if not_former:
+            problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
+    if problems:
+        raise ScoreInputError("; ".join(problems))
+
+    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64,
+                                             "row": pl.Int64})
+    by_codes = all(u.isdigit() for u in units)
+    if merge_to_34:
+        successors = {u: register.successor(resolved[u].code) for u in units}
+        label = {u: unit.code if by_codes else unit.name for u, unit in successors.items()}
+        values = (values.with_columns(pl.col("unit").replace_strict(label))
+                  .group_by("unit", "indicator_code").agg(pl.col("value").mean(), pl.col("row").min()))
+        units = list(dict.fromkeys(label.values()))
+
+    con = duckdb.connect()
+    try:
+        load_framework(con, methodology)
+        units_in = pl.DataFrame({"series": SERIES_INPUT, "unit_set": None, "reporting_year": year,
+                                 "province_code": units, "province_name": units},
+                                schema={"series": pl.Utf8, "unit_set": pl.Utf8, "reporting_year": pl.Int32,
+                                        "province_code": pl.Utf8, "province_name": pl.Utf8})
+        values_in = values.select(
+            pl.lit(SERIES_INPUT).alias("series"), pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+            pl.col("unit").alias("province_code"), "indicator_code", "value",
+            pl.lit("reported").alias("value_status"), pl.format("row {}", "row").alias("traced_to"),
+            pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
+        for name, table in (("units_in", units_in), ("values_in", values_in)):
+            con.register("_frame", table.to_arrow())
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
+            con.unregister("_frame")
+        compute_scores(con, methodology)
+        pillars = [p.code for p in methodology.pillars]
+        decimals = methodology.score_decimals
+        pivot = ", ".join(f"round(max(p.score) FILTER (WHERE p.pillar = '{p}'), {decimals}) AS \"{p}\"" for p in pillars)
+        result = query_frame(con, f"""
+            SELECT u.province_code AS unit, round(x.score, {decimals}) AS score, {pivot},
+                   r.rank
+            FROM units_in AS u
+            LEFT JOIN marts.index_scores AS x USING (province_code)
+            LEFT JOIN marts.pillar_scores AS p USING (province_code)
+            LEFT JOIN marts.province_rankings AS r ON r.province_code = u.province_code AND r.ranking = 'index'
+            GROUP BY u.province_code, x.score, r.rank
+            ORDER BY r.rank NULLS LAST, u.province_code
+        """)
+    finally:
+        con.close()
+    return result

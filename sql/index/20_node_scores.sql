@@ -1,0 +1,78 @@
+-- One level of the framework: every node whose children are all scored already (level 1 aggregates
+-- indicators; level 2 aggregates level-1 nodes, and so on). Run once per level, lowest first, with
+-- `SET VARIABLE level = n`. Appends to node_scores and edge_shares (temporary tables).
+--
+-- A node is scored only if the share of its children valid that year that the province reported
+-- reaches min_share; weights are normalised over the children used, so a missing child is never a zero.
+-- With imputation 'pillar_mean' a missing child takes the mean of the province's other children of
+-- the same node (counted in children_imputed, never in children_reported).
+CREATE OR REPLACE TEMP TABLE level_children AS
+WITH children AS (
+    SELECT series, reporting_year, province_code, indicator_code AS code, score, observed, is_synthetic
+    FROM marts.indicator_scores
+    UNION ALL
+    SELECT series, reporting_year, province_code, node AS code, score, score IS NOT NULL AS observed, is_synthetic
+    FROM node_scores
+),
+expected AS (
+    SELECT u.series, u.unit_set, u.reporting_year, u.province_code, u.province_name, e.parent, e.child, e.weight
+    FROM units_in AS u
+    JOIN m_edges AS e ON e.parent_level = getvariable('level')
+    LEFT JOIN m_leaves AS l ON l.indicator_code = e.child
+    WHERE l.indicator_code IS NULL
+       OR u.reporting_year IS NULL
+       OR (l.valid_from <= u.reporting_year AND (l.valid_to IS NULL OR u.reporting_year <= l.valid_to))
+),
+joined AS (
+    SELECT x.*, c.score, coalesce(c.observed, false) AS observed, c.is_synthetic,
+           avg(c.score) OVER (PARTITION BY x.series, x.reporting_year, x.province_code, x.parent) AS sibling_mean
+    FROM expected AS x
+    LEFT JOIN children AS c
+      ON c.series = x.series
+     AND c.reporting_year IS NOT DISTINCT FROM x.reporting_year
+     AND c.province_code = x.province_code
+     AND c.code = x.child
+)
+SELECT j.* EXCLUDE (sibling_mean),
+       CASE WHEN j.score IS NULL AND s.imputation = 'pillar_mean' THEN j.sibling_mean ELSE j.score END AS used_score,
+       j.score IS NULL AND s.imputation = 'pillar_mean' AND j.sibling_mean IS NOT NULL AS imputed
+FROM joined AS j, m_settings AS s;
+
+INSERT INTO node_scores BY NAME
+WITH per_node AS (
+    SELECT c.series, c.unit_set, c.reporting_year, c.province_code, c.province_name, c.parent AS node,
+           count(*) AS children_expected,
+           count(*) FILTER (WHERE c.observed) AS children_reported,
+           count(*) FILTER (WHERE c.imputed) AS children_imputed,
+           sum(c.weight * c.used_score) FILTER (WHERE c.used_score IS NOT NULL)
+               / sum(c.weight) FILTER (WHERE c.used_score IS NOT NULL) AS arithmetic_mean,
+           exp(sum(c.weight * ln(greatest(c.used_score, s.geometric_floor))) FILTER (WHERE c.used_score IS NOT NULL)
+               / sum(c.weight) FILTER (WHERE c.used_score IS NOT NULL)) AS geometric_mean,
+           bool_or(c.is_synthetic) AS is_synthetic
+    FROM level_children AS c, m_settings AS s
+    GROUP BY ALL
+)
+SELECT p.* EXCLUDE (arithmetic_mean, geometric_mean),
+       p.children_reported / p.children_expected AS coverage,
+       p.children_reported / p.children_expected + 1e-9 >= n.min_share AS scored,
+       CASE WHEN p.children_reported / p.children_expected + 1e-9 >= n.min_share
+            THEN CASE n.aggregation WHEN 'arithmetic' THEN p.arithmetic_mean ELSE p.geometric_mean END
+       END AS score,
+       CASE WHEN p.children_reported / p.children_expected + 1e-9 < n.min_share
+            THEN format('{} of {} components reported ({:.0f}%), below the minimum {:.0f}%',
+                        p.children_reported, p.children_expected,
+                        100 * p.children_reported / p.children_expected, 100 * n.min_share)
+       END AS not_scored_reason,
+       n.aggregation
+FROM per_node AS p
+JOIN m_nodes AS n ON n.node = p.node;
+
+INSERT INTO edge_shares BY NAME
+SELECT c.series, c.reporting_year, c.province_code, c.parent, c.child, n.aggregation AS parent_aggregation,
+       c.weight / sum(c.weight) OVER (PARTITION BY c.series, c.reporting_year, c.province_code, c.parent) AS share
+FROM level_children AS c
+JOIN node_scores AS ns
+  ON ns.series = c.series AND ns.reporting_year IS NOT DISTINCT FROM c.reporting_year
+ AND ns.province_code = c.province_code AND ns.node = c.parent AND ns.scored
+JOIN m_nodes AS n ON n.node = c.parent
+WHERE c.used_score IS NOT NULL;

@@ -1,0 +1,211 @@
+-- marts.target_gaps: every province's distance to its targets.
+--
+-- Whose targets
+--   * each target of reference.target_registry stays with the unit that set it (a former unit keeps
+--     its targets after the merger); "every indicator above the national mean" (indicator *) becomes one
+--     row per catalogue indicator with a national target (target_id TNI-01:<indicator>);
+--   * the national targets (749/QĐ-TTg, 411/QĐ-TTg) for every indicator and horizon where the unit set
+--     none: for the units that set targets and for the 34 current units.
+-- Which figures
+--   * a current unit: the restated_34 series (former units merged by the methodology's rule, labelled
+--     'restated') up to 2024, its own figures from 2025;
+--   * a former unit: its own figures up to 2024, then its successor's, labelled 'successor' and named in
+--     actual_province_name - never silently reassigned.
+--   Rank targets use the rank in this index (and show the official published rank where known);
+--   relative targets ("above the national mean") compare with the mean of the same year and units;
+--   period averages ("2021-2025 … bình quân hằng năm 9,6%") average the years of the period.
+-- Status (thresholds in the methodology file's gap_status):
+--   target met | on track | acceleration needed | limited progress | deterioration | no data
+--   pace_ratio = observed yearly pace since the baseline / yearly pace still required to the horizon.
+CREATE OR REPLACE TABLE marts.target_gaps AS
+WITH national AS (
+    SELECT indicator, horizon_year, comparator, value, unit, document, description_vi, source
+    FROM reference.national_targets
+),
+registry AS (
+    SELECT CASE WHEN r.indicator = '*' THEN r.target_id || ':' || n.indicator ELSE r.target_id END AS target_id,
+           'resolution' AS target_source, r.unit_set, r.province_code, r.document_id,
+           coalesce(r.document, r.document_id) AS document, r.quote_vi, r.source,
+           coalesce(n.indicator, r.indicator) AS subject, r.target_type, r.horizon_year, r.period_start_year,
+           r.comparator, r.value AS target_value, r.value_text, coalesce(n.unit, r.unit) AS unit, r.note
+    FROM reference.target_registry AS r
+    LEFT JOIN (SELECT DISTINCT indicator, unit FROM national) AS n ON r.indicator = '*'
+),
+holders AS (
+    SELECT DISTINCT unit_set, province_code FROM registry
+    UNION
+    SELECT unit_set, code FROM reference.provinces WHERE unit_set = '34'
+),
+national_for_holders AS (
+    SELECT 'national:' || n.indicator || ':' || n.horizon_year AS target_id, 'national' AS target_source,
+           h.unit_set, h.province_code, n.document AS document_id, n.document, n.description_vi AS quote_vi,
+           n.source, n.indicator AS subject, 'absolute' AS target_type, n.horizon_year,
+           NULL::INTEGER AS period_start_year, n.comparator, n.value AS target_value, NULL AS value_text,
+           n.unit, 'National target: the unit set none for this indicator and horizon.' AS note
+    FROM holders AS h
+    CROSS JOIN national AS n
+    WHERE NOT EXISTS (
+        SELECT 1 FROM registry AS r
+        WHERE r.unit_set = h.unit_set AND r.province_code = h.province_code
+          AND r.subject = n.indicator AND r.horizon_year = n.horizon_year)
+),
+targets AS (
+    SELECT * FROM registry
+    UNION ALL BY NAME
+    SELECT * FROM national_for_holders
+),
+-- Every figure a target can be measured against, per unit set, unit, subject and year.
+observations AS (
+    SELECT series, unit_set, province_code, province_name, indicator_code AS subject, reporting_year,
+           value, is_synthetic
+    FROM marts.indicator_values
+    UNION ALL
+    SELECT series, unit_set, province_code, province_name,
+           CASE ranking WHEN 'index' THEN 'dti_rank' ELSE 'dti_' || ranking || '_rank' END,
+           reporting_year, rank, is_synthetic
+    FROM marts.province_rankings
+    UNION ALL
+    SELECT series, unit_set, province_code, province_name, 'dti_score', reporting_year, score, is_synthetic
+    FROM marts.index_scores WHERE scored
+),
+observations_with_mean AS (
+    SELECT *, avg(value) OVER (PARTITION BY series, reporting_year, subject) AS national_mean
+    FROM observations
+),
+-- The history each target is measured on (see "Which figures" above).
+history AS (
+    SELECT t.target_id, t.unit_set, t.province_code, o.reporting_year, o.value, o.national_mean,
+           o.province_name AS actual_province_name, o.unit_set AS actual_unit_set, o.province_code AS actual_province_code,
+           CASE WHEN t.unit_set = '34' AND o.reporting_year < 2025 THEN 'restated'
+                WHEN t.unit_set = '63' AND o.unit_set = '34' THEN 'successor'
+                ELSE 'own' END AS basis,
+           o.is_synthetic
+    FROM targets AS t
+    JOIN observations_with_mean AS o
+      ON o.subject = CASE WHEN t.target_type = 'relative' AND t.subject = 'dti_rank' THEN 'dti_score' ELSE t.subject END
+     AND o.value IS NOT NULL
+     AND (
+          (t.unit_set = '34' AND o.series = 'restated_34' AND o.unit_set = '34' AND o.province_code = t.province_code)
+       OR (t.unit_set = '63' AND o.series = 'as_reported' AND o.unit_set = '63' AND o.province_code = t.province_code)
+       OR (t.unit_set = '63' AND o.series = 'as_reported' AND o.unit_set = '34'
+           AND o.province_code = (SELECT c.new_code FROM reference.province_crosswalk AS c WHERE c.old_code = t.province_code))
+     )
+     AND (t.target_type <> 'period_average'
+          OR o.reporting_year BETWEEN t.period_start_year AND t.horizon_year)
+),
+-- What is compared with the target: the value, or for relative targets its distance to the mean.
+tracked AS (
+    SELECT h.*, CASE WHEN t.target_type = 'relative' THEN h.value - h.national_mean ELSE h.value END AS tracked_value
+    FROM history AS h JOIN targets AS t USING (target_id, unit_set, province_code)
+),
+summary AS (
+    SELECT target_id, unit_set, province_code,
+           arg_max(value, reporting_year) AS actual_value,
+           max(reporting_year) AS actual_year,
+           arg_max(tracked_value, reporting_year) AS actual_tracked,
+           arg_max(national_mean, reporting_year) AS national_mean,
+           arg_max(basis, reporting_year) AS actual_basis,
+           arg_max(actual_province_name, reporting_year) AS actual_province_name,
+           arg_max(actual_unit_set, reporting_year) AS actual_unit_set,
+           arg_min(value, reporting_year) AS baseline_value,
+           arg_min(tracked_value, reporting_year) AS baseline_tracked,
+           min(reporting_year) AS baseline_year,
+           avg(value) AS period_mean,
+           sum(value) AS period_sum,
+           count(*) AS years_observed,
+           arg_max(is_synthetic, reporting_year) AS is_synthetic
+    FROM tracked
+    GROUP BY ALL
+),
+official AS (
+    SELECT unit_set, province_code, arg_max(rank, year) AS official_rank, max(year) AS official_rank_year
+    FROM reference.dti_published WHERE rank IS NOT NULL
+    GROUP BY ALL
+),
+measured AS (
+    SELECT t.*, p.name AS province_name, s.* EXCLUDE (target_id, unit_set, province_code),
+           o.official_rank, o.official_rank_year,
+           -- internal target on the tracked scale: relative targets aim at a distance to the mean above 0
+           CASE WHEN t.target_type = 'relative' THEN 0.0 ELSE t.target_value END AS aim,
+           CASE WHEN t.target_type = 'period_average' THEN s.period_mean ELSE s.actual_tracked END AS current,
+           t.target_type = 'period_average' AND s.actual_year >= t.horizon_year AS period_complete,
+           m.on_track_min_ratio, m.acceleration_min_ratio, m.approx_tolerance, m.version AS methodology_version
+    FROM targets AS t
+    JOIN reference.provinces AS p ON p.unit_set = t.unit_set AND p.code = t.province_code
+    LEFT JOIN summary AS s
+      ON s.target_id = t.target_id AND s.unit_set = t.unit_set AND s.province_code = t.province_code
+    LEFT JOIN official AS o ON t.subject = 'dti_rank' AND o.unit_set = t.unit_set AND o.province_code = t.province_code
+    CROSS JOIN m_settings AS m
+),
+judged AS (
+    SELECT *,
+        CASE comparator
+            WHEN '≥' THEN current >= aim WHEN '>' THEN current > aim
+            WHEN '≤' THEN current <= aim WHEN '<' THEN current < aim
+            WHEN '≈' THEN abs(current - aim) <= approx_tolerance * abs(aim)
+            WHEN '=' THEN current = aim
+        END AS satisfied,
+        -- the direction in which the value still has to move: +1 up, -1 down
+        CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
+             ELSE sign(aim - current) END AS needed_direction,
+        CASE WHEN actual_year > baseline_year
+             THEN (actual_tracked - baseline_tracked) / (actual_year - baseline_year) END AS observed_pace,
+        CASE WHEN target_type = 'period_average' AND NOT period_complete
+             THEN (aim * (horizon_year - period_start_year + 1) - period_sum) / (horizon_year - actual_year)
+             WHEN target_type <> 'period_average' AND horizon_year > actual_year
+             THEN (aim - actual_tracked) / (horizon_year - actual_year) END AS required_pace
+    FROM measured
+),
+rated AS (
+    SELECT *,
+        CASE WHEN target_type = 'period_average' THEN current / nullif(required_pace, 0)
+             ELSE observed_pace / nullif(required_pace, 0) END AS pace_ratio
+    FROM judged
+),
+statused AS (
+    SELECT *,
+        CASE
+            WHEN target_type = 'tier' THEN 'no data'
+            WHEN actual_value IS NULL THEN 'no data'
+            WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'target met'
+            WHEN target_type = 'period_average' AND satisfied THEN 'on track'
+            WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'no data'
+            WHEN target_type <> 'period_average' AND observed_pace * needed_direction < 0 THEN 'deterioration'
+            WHEN pace_ratio IS NULL THEN 'limited progress'
+            WHEN pace_ratio >= on_track_min_ratio THEN 'on track'
+            WHEN pace_ratio >= acceleration_min_ratio THEN 'acceleration needed'
+            ELSE 'limited progress'
+        END AS status,
+        CASE
+            WHEN target_type = 'tier' THEN 'tier targets are not assessed: the ministry publishes no tier thresholds in the sources found'
+            WHEN actual_value IS NULL THEN 'no figure for ' || subject || ' for this unit'
+            WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'the latest value satisfies the target'
+            WHEN target_type = 'period_average' AND satisfied THEN 'the average so far satisfies the target; the period is not over'
+            WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'one year of figures only: no trend to assess'
+            WHEN target_type <> 'period_average' AND observed_pace * needed_direction < 0 THEN 'moved away from the target since ' || baseline_year
+            WHEN pace_ratio IS NULL THEN 'the horizon has passed and the target was not met'
+            ELSE format('observed pace is {:.0f}% of the pace required', 100 * pace_ratio)
+        END AS status_reason
+    FROM rated
+)
+SELECT unit_set, province_code, province_name, target_id, target_source, document_id, document, quote_vi, source,
+       subject, target_type, horizon_year, period_start_year, comparator,
+       CASE WHEN target_type = 'relative' THEN national_mean ELSE target_value END AS target_value,
+       value_text AS target_value_text, unit,
+       actual_value, actual_year, actual_basis, actual_unit_set, actual_province_name,
+       CASE WHEN target_type = 'period_average' THEN period_mean END AS period_average,
+       official_rank, official_rank_year,
+       baseline_value, baseline_year,
+       CASE WHEN needed_direction IS NULL OR current IS NULL THEN NULL
+            WHEN comparator IN ('≈', '=') THEN abs(aim - current)
+            ELSE (aim - current) * needed_direction END AS gap,
+       CASE WHEN target_type NOT IN ('period_average') AND aim <> baseline_tracked
+            THEN (actual_tracked - baseline_tracked) / (aim - baseline_tracked) END AS share_covered,
+       observed_pace, required_pace, pace_ratio,
+       status,
+       CASE status WHEN 'target met' THEN 'đã đạt' WHEN 'on track' THEN 'đúng lộ trình'
+                   WHEN 'acceleration needed' THEN 'cần tăng tốc' WHEN 'limited progress' THEN 'tiến triển hạn chế'
+                   WHEN 'deterioration' THEN 'suy giảm' ELSE 'không có dữ liệu' END AS status_vi,
+       status_reason, note, is_synthetic, methodology_version
+FROM statused
+ORDER BY unit_set DESC, province_code, horizon_year, target_source DESC, target_id;
