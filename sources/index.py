@@ -131,18 +131,6 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
-def _resolve_units(units: list[str], register: ProvinceRegister, year: int | None) -> dict[str, object]:
-    """Map each written unit to a province where it names one; other labels stay free labels."""
-    resolved = {}
-    for written in units:
-        for candidate_year in ([year] if year else [2024, 2025]):
-            result = register.resolve(written, candidate_year)
-            if result.unit is not None:
-                resolved[written] = result.unit
-                break
-    return resolved
-
-
 def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
                 merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
     """Score a wide table (`unit` + one column per leaf indicator) without the warehouse.
@@ -171,60 +159,67 @@ def score_table(frame: pl.DataFrame, methodology: Methodology, register: Provinc
             if parsed.error:
                 problems.append(f"row {row_number}, column {code}: {parsed.error}")
                 continue
-            long_rows.append({"unit": unit, "indicator_code": code, "value": parsed.value, "row": row_number})
+            long_rows.append({"unit": unit, "indicator_code": code, "value": parsed.value})
     units = [str(u).strip() for u in frame["unit"].to_list() if u is not None and str(u).strip()]
     duplicated = sorted({u for u in units if units.count(u) > 1})
     if duplicated:
         problems.append(f"unit(s) listed more than once: {', '.join(duplicated)}")
-    resolved = _resolve_units(units, register, year)
-    if merge_to_34:
-        former = {u: resolved.get(u) for u in units}
-        not_former = [u for u, unit in former.items() if unit is None or unit.unit_set != "63"]
-        if not_former:
-            problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
+    former = {u: register.resolve(u, 2024).unit for u in units} if merge_to_34 else {}
+    not_former = [u for u, unit in former.items() if unit is None]
+    if not_former:
+        problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
     if problems:
         raise ScoreInputError("; ".join(problems))
 
-    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64,
-                                             "row": pl.Int64})
-    by_codes = all(u.isdigit() for u in units)
+    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64})
     if merge_to_34:
-        successors = {u: register.successor(resolved[u].code) for u in units}
+        by_codes = all(u.isdigit() for u in units)
+        successors = {u: register.successor(unit.code) for u, unit in former.items()}
         label = {u: unit.code if by_codes else unit.name for u, unit in successors.items()}
         values = (values.with_columns(pl.col("unit").replace_strict(label))
-                  .group_by("unit", "indicator_code").agg(pl.col("value").mean(), pl.col("row").min()))
+                  .group_by("unit", "indicator_code", maintain_order=True).agg(pl.col("value").mean()))
         units = list(dict.fromkeys(label.values()))
 
+    scored = score_values(values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year")),
+                          methodology, units=units)
+    decimals = methodology.score_decimals
+    pillars = (scored["pillar_scores"].pivot(on="pillar", index="province_code", values="score")
+               .select("province_code", *[p.code for p in methodology.pillars]))
+    ranks = scored["province_rankings"].filter(pl.col("ranking") == "index").select("province_code", "rank")
+    return (scored["index_scores"].select("province_code", "score")
+            .join(pillars, on="province_code", how="left").join(ranks, on="province_code", how="left")
+            .with_columns(pl.exclude("province_code", "rank").round(decimals))
+            .rename({"province_code": "unit"})
+            .sort(pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict({u: i for i, u in enumerate(units)}, default=None)))
+
+
+def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> dict[str, pl.DataFrame]:
+    """Run the index SQL in memory on long values (`unit`, `indicator_code`, `value`, optionally
+    `reporting_year`) and return its tables: indicator_scores, pillar_scores, index_scores,
+    province_rankings, indicator_contributions. `units` lists units that reported nothing too."""
+    if "reporting_year" not in values.columns:
+        values = values.with_columns(pl.lit(None, dtype=pl.Int32).alias("reporting_year"))
+    values = values.with_columns(pl.col("reporting_year").cast(pl.Int32))
+    years = values["reporting_year"].unique().to_list() or [None]
+    names = list(dict.fromkeys([*(units or []), *values["unit"].to_list()]))
+    units_in = pl.DataFrame([{"series": SERIES_INPUT, "unit_set": None, "reporting_year": y,
+                              "province_code": u, "province_name": u} for y in years for u in names],
+                            schema={"series": pl.Utf8, "unit_set": pl.Utf8, "reporting_year": pl.Int32,
+                                    "province_code": pl.Utf8, "province_name": pl.Utf8})
+    values_in = values.select(
+        pl.lit(SERIES_INPUT).alias("series"), "reporting_year", pl.col("unit").alias("province_code"),
+        "indicator_code", pl.col("value").cast(pl.Float64), pl.lit("reported").alias("value_status"),
+        pl.lit(None, dtype=pl.Utf8).alias("traced_to"), pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
     con = duckdb.connect()
     try:
         load_framework(con, methodology)
-        units_in = pl.DataFrame({"series": SERIES_INPUT, "unit_set": None, "reporting_year": year,
-                                 "province_code": units, "province_name": units},
-                                schema={"series": pl.Utf8, "unit_set": pl.Utf8, "reporting_year": pl.Int32,
-                                        "province_code": pl.Utf8, "province_name": pl.Utf8})
-        values_in = values.select(
-            pl.lit(SERIES_INPUT).alias("series"), pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
-            pl.col("unit").alias("province_code"), "indicator_code", "value",
-            pl.lit("reported").alias("value_status"), pl.format("row {}", "row").alias("traced_to"),
-            pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
         for name, table in (("units_in", units_in), ("values_in", values_in)):
             con.register("_frame", table.to_arrow())
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
             con.unregister("_frame")
         compute_scores(con, methodology)
-        pillars = [p.code for p in methodology.pillars]
-        decimals = methodology.score_decimals
-        pivot = ", ".join(f"round(max(p.score) FILTER (WHERE p.pillar = '{p}'), {decimals}) AS \"{p}\"" for p in pillars)
-        result = query_frame(con, f"""
-            SELECT u.province_code AS unit, round(x.score, {decimals}) AS score, {pivot},
-                   r.rank
-            FROM units_in AS u
-            LEFT JOIN marts.index_scores AS x USING (province_code)
-            LEFT JOIN marts.pillar_scores AS p USING (province_code)
-            LEFT JOIN marts.province_rankings AS r ON r.province_code = u.province_code AND r.ranking = 'index'
-            GROUP BY u.province_code, x.score, r.rank
-            ORDER BY r.rank NULLS LAST, u.province_code
-        """)
+        return {table: query_frame(con, f"SELECT * FROM marts.{table}")
+                for table in ("indicator_scores", "pillar_scores", "index_scores", "province_rankings",
+                              "indicator_contributions")}
     finally:
         con.close()
-    return result

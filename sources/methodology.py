@@ -111,7 +111,7 @@ class Indicator(_Strict):
         worst, best = self.goalposts
         if (best > worst) != (self.direction == "positive") or worst == best:
             order = "worst < best" if self.direction == "positive" else "worst > best"
-            raise ValueError(f"goalposts {list(self.goalposts)} are [worst, best]: a {self.direction} indicator needs {order}")
+            raise ValueError(f"goalposts [{worst:g}, {best:g}] are [worst, best]: a {self.direction} indicator needs {order}")
         if not self.reported and self.derived_from is None:
             raise ValueError("an indicator with reported: false needs derived_from")
         return self

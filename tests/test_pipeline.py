@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.marts import index_marts, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.staging import staged_figures
@@ -17,7 +18,7 @@ from pipelines.resources import build_resources
 from sources.template import HEADER_ROW, write_workbook
 from tests.conftest import HEADER, csv_file
 
-ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures]
+ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures, index_marts, target_gaps]
 
 
 def _materialize(home, year, instance=None):
@@ -124,26 +125,86 @@ def test_materialization_metadata_explains_the_result(home, inbox):
     assert events[("raw", "submission_files")]["files_rejected"].value == 1
 
 
-def test_make_run_on_the_bundled_demo_data(tmp_path):
-    """What `make run` does, in a fresh data home: every year, 63 units up to 2024 and 34 in 2025."""
-    env = {**os.environ, "DTI_HOME": str(tmp_path / "data")}
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """What `make run` does, in a fresh data home."""
+    root = tmp_path_factory.mktemp("demo") / "data"
+    env = {**os.environ, "DTI_HOME": str(root)}
     env.pop("DAGSTER_HOME", None)
     dti = [sys.executable, "-m", "dti.cli"]
     subprocess.run([*dti, "demo"], env=env, check=True, cwd=PROJECT_ROOT, capture_output=True)
     done = subprocess.run([*dti, "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "[5/5] 2025" in done.stdout and "warehouse" in done.stdout
+    return root, done.stdout
 
-    warehouse = tmp_path / "data" / "warehouse" / "dti.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        units = dict(con.execute("SELECT reporting_year, count(DISTINCT province_code) FROM staging.figures GROUP BY 1").fetchall())
-        synthetic = con.execute("SELECT bool_and(is_synthetic) FROM staging.figures").fetchone()[0]
-        rules = {r for (r,) in con.execute("SELECT DISTINCT rule FROM staging.rejected_rows").fetchall()}
+
+def _demo_query(root, sql):
+    with duckdb.connect(str(root / "warehouse" / "dti.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_make_run_on_the_bundled_demo_data(demo_run):
+    """Every year, 63 units up to 2024 and 34 in 2025."""
+    root, stdout = demo_run
+    assert "[5/5] 2025" in stdout and "warehouse" in stdout
+    units = dict(_demo_query(root, "SELECT reporting_year, count(DISTINCT province_code) FROM staging.figures GROUP BY 1"))
     assert units == {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
-    assert synthetic
+    assert _demo_query(root, "SELECT bool_and(is_synthetic) FROM staging.figures") == [(True,)]
+    rules = {r for (r,) in _demo_query(root, "SELECT DISTINCT rule FROM staging.rejected_rows")}
     assert {"encoding", "missing_column", "unreadable_workbook", "unknown_province", "retired_province",
             "unreadable_number", "out_of_domain"} <= rules
 
-    instance = dg.DagsterInstance.from_config(str(tmp_path / "data" / "dagster"))
+    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
     materialized = instance.get_materialized_partitions(dg.AssetKey(["staging", "figures"]))
     assert materialized == {"2021", "2022", "2023", "2024", "2025"}
+    assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "target_gaps"])) is not None
+
+
+def test_make_run_fills_every_mart_for_every_year(demo_run):
+    root, stdout = demo_run
+    assert "index: units ranked by year 2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34" in stdout
+    ranked = _demo_query(root, """
+        SELECT reporting_year, ranking, count(*), count(DISTINCT province_code), min(rank), max(units_ranked)
+        FROM marts.province_rankings WHERE series = 'as_reported' GROUP BY ALL ORDER BY ALL""")
+    expected_units = {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
+    assert {(year, ranking) for year, ranking, *_ in ranked} == {
+        (y, r) for y in expected_units for r in ("economy", "government", "index", "society")}
+    for year, _, rows, units, best, total in ranked:
+        assert rows == units == total == expected_units[year] and best == 1
+    for table in ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
+                  "indicator_contributions", "target_gaps"):
+        years = _demo_query(root, f"SELECT DISTINCT reporting_year FROM marts.{table} ORDER BY 1") if table != "target_gaps" else None
+        if years is not None:
+            assert [y for (y,) in years] == [2021, 2022, 2023, 2024, 2025], table
+        versions = _demo_query(root, f"SELECT DISTINCT methodology_version, bool_and(is_synthetic) FROM marts.{table} "
+                                     "WHERE is_synthetic IS NOT NULL GROUP BY 1")
+        assert versions == [("default-2026.1", True)], table
+    restated = _demo_query(root, """
+        SELECT reporting_year, count(DISTINCT province_code) FROM marts.province_rankings
+        WHERE series = 'restated_34' AND ranking = 'index' GROUP BY 1 ORDER BY 1""")
+    assert restated == [(y, 34) for y in range(2021, 2026)]
+    basis = _demo_query(root, """
+        SELECT DISTINCT previous_rank_series FROM marts.province_rankings
+        WHERE series = 'as_reported' AND reporting_year = 2025""")
+    assert basis == [("restated_34",)]
+    off = _demo_query(root, """
+        SELECT count(*) FROM (SELECT series, reporting_year, province_code, sum(contribution) AS total
+                              FROM marts.indicator_contributions GROUP BY ALL) AS c
+        JOIN marts.index_scores AS x USING (series, reporting_year, province_code)
+        WHERE abs(c.total - x.score) > 1e-9""")
+    assert off == [(0,)]
+
+
+def test_every_province_in_the_registry_has_its_targets_with_a_status(demo_run):
+    root, _ = demo_run
+    missing = _demo_query(root, """
+        SELECT r.target_id FROM reference.target_registry AS r
+        WHERE NOT EXISTS (SELECT 1 FROM marts.target_gaps AS g
+                          WHERE g.unit_set = r.unit_set AND g.province_code = r.province_code
+                            AND split_part(g.target_id, ':', 1) = r.target_id AND g.status IS NOT NULL)""")
+    assert missing == []
+    statuses = {s for (s,) in _demo_query(root, "SELECT DISTINCT status FROM marts.target_gaps")}
+    assert statuses <= {"target met", "on track", "acceleration needed", "limited progress", "deterioration", "no data"}
+    assert {"target met", "no data"} < statuses
+    current = _demo_query(root, "SELECT count(DISTINCT province_code) FROM marts.target_gaps WHERE unit_set = '34'")
+    assert current == [(34,)]
