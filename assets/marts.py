@@ -12,7 +12,7 @@ from sources.columns import TABLE_DOCS
 from sources.index import MART_TABLES, build_marts, build_target_gaps
 from sources.warehouse import query_frame, scalar
 
-SCORED_FROM = [*staged_figures.keys, *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
+SCORED_FROM = [*staged_figures.keys, dg.AssetKey(["staging", "figure_flags"]), *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
 TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "national_targets", "dti_published", "provinces")]
 
 

@@ -12,7 +12,9 @@ from pipelines.partitions import reporting_years
 from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
 from sources.provinces import unit_set_for
 from sources.staging import file_rejects, stage
-from sources.warehouse import query_frame, replace_partition
+from expectations.plausibility import figure_flags as flag_figures
+from expectations.rules import default_rules
+from sources.warehouse import query_frame, replace_partition, replace_table
 
 FIGURES_DOC = (
     "One value per province, indicator and reporting year: typed (Vietnamese number formats read), the "
@@ -23,6 +25,12 @@ REJECTED_DOC = (
     "Every row or file of a reporting year that could not become a figure: file, sheet, row, column, the "
     "value found, the rule it broke, what was expected. Files whose year could not be read have no year "
     "and are kept here too. Nothing is dropped silently."
+)
+
+FLAGS_DOC = (
+    "Warnings on figures that count and are published with the flag next to the value: a year-over-year "
+    "change implausible against the national spread or the province's own history, a value kept outside "
+    "its range (when that rule is WARN), a figure whose province sent the indicator again in a later file."
 )
 
 # Rows are mapped against the province register and the indicator catalogue.
@@ -64,4 +72,21 @@ def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResourc
         "dagster/row_count": rejects.height,
         "by_rule": {rule: n for rule, n in rejects.group_by("rule").len().sort("rule").iter_rows()},
         "sample": markdown_table(rejects.select("file_name", "row_number", "column_name", "value", "message")),
+    })
+
+
+@dg.asset(key=["staging", "figure_flags"], group_name="staging", deps=[*staged_figures.keys, dg.AssetKey(["reference", "indicators"])],
+          description=FLAGS_DOC, kinds={"duckdb", "polars"}, pool=WAREHOUSE_POOL)
+def figure_flags(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Flags the figures that count but deserve a second look, across every staged year."""
+    counts = {i.code for i in data_home.methodology.indicators if i.kind == "count"}
+    with warehouse.get_connection() as con:
+        figures = query_frame(con, "SELECT * FROM staging.figures")
+        rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
+        flags = flag_figures(figures, rejects, default_rules(), counts)
+        replace_table(con, "staging", "figure_flags", flags, FLAGS_DOC)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": flags.height,
+        "by_rule": {rule: n for rule, n in flags.group_by("rule").len().sort("rule").iter_rows()},
+        "sample": markdown_table(flags.select("reporting_year", "province_name", "indicator_code", "rule", "message")),
     })

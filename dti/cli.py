@@ -115,8 +115,9 @@ def run(years: tuple[int, ...]) -> None:
 
     job = defs.resolve_job_def("dti_pipeline")
     # The inbox was just inventoried; the first run also refreshes the reference tables, later years need
-    # not; the marts are computed once, over every year, after the last year is staged.
-    marts = [key for assets_def in defs.assets for key in assets_def.keys if key.path[0] == "marts"]
+    # not; the cross-year tables (flags, marts) are computed once, after the last year is staged.
+    marts = [key for assets_def in defs.assets if assets_def.partitions_def is None for key in assets_def.keys
+             if key.path[0] in ("staging", "marts")]
     yearly = [key for assets_def in defs.assets if assets_def.partitions_def is not None for key in assets_def.keys]
     first = [key for assets_def in defs.assets for key in assets_def.keys
              if key != dg.AssetKey(["raw", "submission_files"]) and key not in marts]

@@ -1,5 +1,5 @@
 """Jobs. `dti_pipeline` materializes everything for one reporting year (the marts are recomputed over all
-years); `dti_marts` only recomputes the marts (after several years were staged, or a methodology change);
+years); `dti_marts` only recomputes the cross-year tables (flags and marts) (after several years were staged, or a methodology change);
 `inbox_inventory` only archives and lists what is in the inbox (for files whose year cannot be read)."""
 
 import dagster as dg
@@ -12,8 +12,8 @@ dti_pipeline = dg.define_asset_job(
 
 dti_marts = dg.define_asset_job(
     "dti_marts",
-    selection=dg.AssetSelection.groups("marts"),
-    description="Recompute the index, rankings and target gaps over every staged year.",
+    selection=dg.AssetSelection.groups("marts") | dg.AssetSelection.assets(["staging", "figure_flags"]),
+    description="Recompute the flags, the index, rankings and target gaps over every staged year.",
 )
 
 inbox_inventory = dg.define_asset_job(

@@ -84,6 +84,7 @@ PER_TABLE = {
         "read_problem": "JSON: a problem with the row's structure (e.g. wrong number of fields), else NULL.",
     },
     "staging.figures": {
+        "flags": "Warnings on a value that is kept and published (a WARN rule of expectations/rules.yaml), '; '-separated.",
         "indicator_code": "Catalogue code of the indicator (reference.indicators.code).",
         "value": "The value as a number, in the indicator's unit (percent as 0–100).",
         "unit": "The indicator's unit in the catalogue.",
@@ -92,6 +93,8 @@ PER_TABLE = {
         "value_raw": "The value as written, for tracing.",
     },
     "staging.rejected_rows": {
+        "severity": "ERROR: the row or file is not used; WARN: an earlier or repeated row, kept here, while the value that counts is flagged.",
+        "message_vi": "What is wrong, in Vietnamese (for province officers).",
         "column_name": "Column the problem is in, as the reader saw it (e.g. 'D (value)', 'C3 (Tỉnh/Thành phố:)').",
         "value": "The offending value as written.",
         "rule": "The rule broken (encoding, unknown_province, retired_province, unknown_indicator, unreadable_number, "
@@ -165,7 +168,8 @@ PER_TABLE = {
         "pillar_society": "Official digital-society pillar score.", "status": "How the figure was verified.",
         "list": "Which published list the row comes from.",
     },
-    "marts.indicator_values": {"unit": "Unit of measure of the indicator (percent, percent_per_year, count, per_1000_people, score)."},
+    "marts.indicator_values": {"flags": "WARN flags on the value (implausible change, value kept out of range, file sent twice), '; '-separated; NULL when none.",
+                               "unit": "Unit of measure of the indicator (percent, percent_per_year, count, per_1000_people, score)."},
     "marts.pillar_scores": {"pillar": "Pillar code: government (chính quyền số), economy (kinh tế số), society (xã hội số).",
                             "pillar_name_vi": "Pillar name in Vietnamese.", "pillar_name_en": "Pillar name in English."},
     "marts.province_rankings": {

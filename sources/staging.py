@@ -11,10 +11,12 @@ import difflib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from expectations.rules import Rules, default_rules
 from sources.methodology import Indicator, Methodology
 from sources.numbers import parse_number
 from sources.provinces import ProvinceRegister, fold, name_key, unit_set_for
@@ -50,6 +52,7 @@ FIGURE_SCHEMA = {
     "sheet": pl.String,
     "row_number": pl.Int32,
     "value_raw": pl.String,
+    "flags": pl.String,
 }
 
 REJECT_SCHEMA = {
@@ -61,7 +64,9 @@ REJECT_SCHEMA = {
     "column_name": pl.String,
     "value": pl.String,
     "rule": pl.String,
+    "severity": pl.String,
     "message": pl.String,
+    "message_vi": pl.String,
     "expected": pl.String,
     "province_raw": pl.String,
     "indicator_raw": pl.String,
@@ -119,8 +124,11 @@ class _IndicatorIndex:
         return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: ProvinceRegister) -> StagingResult:
-    """Type and map the raw rows of one reporting year."""
+def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: ProvinceRegister,
+          rules: Rules | None = None) -> StagingResult:
+    """Type and map the raw rows of one reporting year. Rows breaking an ERROR rule are quarantined;
+    a WARN rule keeps the figure with a flag."""
+    rules = rules or default_rules()
     indicators = _IndicatorIndex(methodology)
     figures: list[dict] = []
     rejects: list[dict] = []
@@ -130,11 +138,12 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
         columns = json.loads(row["column_map"])
 
         def reject(rule: str, message: str, expected: str, field: str | None, value: object = None) -> None:
+            column = columns.get(field, field) if field else None
             rejects.append({
                 "reporting_year": year, "file_sha256": row["file_sha256"], "file_name": row["file_name"],
-                "sheet": row["sheet"], "row_number": row["row_number"],
-                "column_name": columns.get(field, field) if field else None,
-                "value": None if value is None else str(value), "rule": rule, "message": message,
+                "sheet": row["sheet"], "row_number": row["row_number"], "column_name": column,
+                "value": None if value is None else str(value), "rule": rule, "severity": rules.severity(rule),
+                "message": message, "message_vi": rules.message_vi(rule, value, column, row["row_number"]),
                 "expected": expected, "province_raw": row["province_raw"], "indicator_raw": row["indicator_raw"],
             })
 
@@ -143,6 +152,10 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             reject(problem.rule, problem.message, problem.expected, problem.column, problem.value)
             continue
 
+        if year >= date.today().year:
+            reject("future_year", f"{year} is not over yet: figures are reported for a year that has ended",
+                   f"a reporting year up to {date.today().year - 1}", "year", row["year_raw"] or year)
+            continue
         year_raw = (row["year_raw"] or "").strip()
         if year_raw.removesuffix(".0") != str(year):
             reject("year_mismatch" if year_raw else "missing_year",
@@ -196,10 +209,14 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
                    methodology.units[indicator.unit].symbol, "value", row["value_raw"])
             continue
         low, high = indicator.domain
+        flags = None
         if not low <= value <= high:
-            reject("out_of_domain", f"{value:g} is outside the possible range [{low:g}, {high:g}] of {indicator.code}",
-                   f"a value from {low:g} to {high:g} {methodology.units[indicator.unit].symbol}", "value", row["value_raw"])
-            continue
+            message = f"{value:g} is outside the possible range [{low:g}, {high:g}] of {indicator.code}"
+            if rules.severity("out_of_domain") == "ERROR":
+                reject("out_of_domain", message, f"a value from {low:g} to {high:g} {methodology.units[indicator.unit].symbol}",
+                       "value", row["value_raw"])
+                continue
+            flags = f"out_of_domain: {message}"
 
         figures.append({
             "reporting_year": year, "unit_set": resolved.unit.unit_set, "province_code": resolved.unit.code,
@@ -207,11 +224,11 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             "value": value, "unit": indicator.unit, "note": row["note_raw"],
             "is_synthetic": is_synthetic_origin(row["data_origin_raw"]),
             "file_sha256": row["file_sha256"], "file_name": row["file_name"], "sheet": row["sheet"],
-            "row_number": row["row_number"], "value_raw": row["value_raw"],
+            "row_number": row["row_number"], "value_raw": row["value_raw"], "flags": flags,
             "_columns": columns,
         })
 
-    kept = _resolve_duplicates(figures, rejects, year)
+    kept = _resolve_duplicates(figures, rejects, year, rules)
     for figure in kept:
         figure.pop("_columns")
     return StagingResult(
@@ -221,7 +238,7 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
     )
 
 
-def _resolve_duplicates(figures: list[dict], rejects: list[dict], year: int) -> list[dict]:
+def _resolve_duplicates(figures: list[dict], rejects: list[dict], year: int, rules: Rules) -> list[dict]:
     """One figure per province and indicator: within a file the first row counts; across files the
     later-received file counts. Every superseded row is kept among the rejects with the reason."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -236,11 +253,13 @@ def _resolve_duplicates(figures: list[dict], rejects: list[dict], year: int) -> 
             if loser is winner:
                 continue
             same_file = loser["file_sha256"] == winner["file_sha256"]
+            rule = "duplicate_row" if same_file else "superseded_by_later_file"
             rejects.append({
                 "reporting_year": year, "file_sha256": loser["file_sha256"], "file_name": loser["file_name"],
                 "sheet": loser["sheet"], "row_number": loser["row_number"],
                 "column_name": loser["_columns"].get("indicator", "indicator"), "value": loser["value_raw"],
-                "rule": "duplicate_row" if same_file else "superseded_by_later_file",
+                "rule": rule, "severity": rules.severity(rule),
+                "message_vi": rules.message_vi(rule, loser["value_raw"], loser["_columns"].get("indicator"), loser["row_number"]),
                 "message": (f"{indicator} for {winner['province_name']} appears again; row {winner['row_number']} counts"
                             if same_file else
                             f"{indicator} for {winner['province_name']} {year} was sent again in {winner['file_name']} "
@@ -251,15 +270,21 @@ def _resolve_duplicates(figures: list[dict], rejects: list[dict], year: int) -> 
     return sorted(kept, key=lambda r: (r["province_code"], r["indicator_code"]))
 
 
-def file_rejects(inventory: pl.DataFrame, year: int | None) -> pl.DataFrame:
+def file_rejects(inventory: pl.DataFrame, year: int | None, rules: Rules | None = None) -> pl.DataFrame:
     """The files of `year` that could not be read at all, as rejects (one row per file)."""
+    rules = rules or default_rules()
     rejected = inventory.filter(pl.col("status") == "rejected")
     rejected = rejected.filter(pl.col("reporting_year").is_null() if year is None else pl.col("reporting_year") == year)
+    rejected = rejected.with_columns(
+        pl.col("problem_rule").map_elements(rules.severity, return_dtype=pl.String).alias("severity"),
+        pl.struct("problem_rule", "problem_value", "problem_column", "problem_row").map_elements(
+            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"]),
+            return_dtype=pl.String).alias("message_vi"))
     return rejected.select(
         pl.col("reporting_year"), "file_sha256", "file_name", pl.lit(None, pl.String).alias("sheet"),
         pl.col("problem_row").alias("row_number"), pl.col("problem_column").alias("column_name"),
-        pl.col("problem_value").alias("value"), pl.col("problem_rule").alias("rule"),
-        pl.col("problem_message").alias("message"), pl.col("problem_expected").alias("expected"),
+        pl.col("problem_value").alias("value"), pl.col("problem_rule").alias("rule"), "severity",
+        pl.col("problem_message").alias("message"), "message_vi", pl.col("problem_expected").alias("expected"),
         pl.col("declared_province").alias("province_raw"), pl.lit(None, pl.String).alias("indicator_raw"),
     ).cast(REJECT_SCHEMA)
 

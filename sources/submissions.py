@@ -19,6 +19,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from expectations.rules import default_rules
 from sources.provinces import fold
 
 FIELDS = ("province", "year", "indicator", "value", "unit", "note", "data_origin")
@@ -133,6 +134,11 @@ def read_submission(path: Path, data: bytes | None = None) -> ReadResult:
     result = _read_xlsx(data) if fmt == "xlsx" else _read_csv(data)
     if result.declared_year is None and result.reporting_year is None:
         result.declared_year = year_from_name(path)
+    limit = default_rules().max_rows_per_file
+    if len(result.rows) > limit:
+        result.problem = Problem("too_many_rows", f"the file has {len(result.rows)} data rows, more than the {limit} a province's file can hold",
+                                 f"one province and one year per file (at most {limit} rows)", value=str(len(result.rows)))
+        result.rows = []
     return result
 
 
@@ -255,9 +261,16 @@ def _labels(sheet, above: int) -> dict[str, tuple[object, str]]:
     return found
 
 
+def _merged_in(sheet, column: int, first_row: int) -> str | None:
+    """Merged ranges that cover the value column below the header, e.g. 'E9:E10'."""
+    found = [str(r) for r in sheet.merged_cells.ranges if r.min_col <= column <= r.max_col and r.max_row > first_row]
+    return ", ".join(found) or None
+
+
 def _read_xlsx(data: bytes) -> ReadResult:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         return ReadResult("xlsx", problem=Problem(
             "unreadable_workbook", f"not a readable Excel workbook: {exc}",
@@ -291,6 +304,12 @@ def _read_xlsx(data: bytes) -> ReadResult:
                                  "a four-digit year next to 'Năm báo cáo:'", row=None, column="Năm báo cáo",
                                  value=_cell_text(label_value.get("year")))
         return result
+    value_col = next(col for col, name in mapping.items() if name == "value")
+    merged = _merged_in(sheet, value_col, header_row)
+    if merged:
+        result.problem = Problem("merged_cells", f"cells {merged} of the value column are merged",
+                                 "one value cell per indicator row (unmerge the cells)", column=get_column_letter(value_col), value=merged)
+        return result
     columns = {name: f"{get_column_letter(col)} ({sheet.cell(header_row, col).value})" for col, name in mapping.items()}
     columns.update({name: address for name, (_, address) in labels.items() if name not in columns})
     for row in sheet.iter_rows(min_row=header_row + 1, max_row=sheet.max_row):
@@ -304,13 +323,16 @@ def _read_xlsx(data: bytes) -> ReadResult:
         fields["province"] = fields["province"] or result.declared_province
         fields["year"] = fields["year"] or (str(result.declared_year) if result.declared_year else None)
         fields["data_origin"] = fields["data_origin"] or result.data_origin
-        value_col = next(col for col, name in mapping.items() if name == "value")
         value_cell = by_column.get(value_col)
         is_number = value_cell is not None and isinstance(value_cell.value, (int, float)) and not isinstance(value_cell.value, bool)
         if is_number:
             fields["value"] = repr(float(value_cell.value))
-        result.rows.append(RawRow(
-            sheet.title, row[0].row, fields, columns, value_is_number=is_number,
-            value_format=value_cell.number_format if value_cell is not None else None,
-        ))
+        raw_row = RawRow(sheet.title, row[0].row, fields, columns, value_is_number=is_number,
+                         value_format=value_cell.number_format if value_cell is not None else None)
+        formula = formulas[sheet.title].cell(row[0].row, value_col).value if value_cell is not None and value_cell.value is None else None
+        if isinstance(formula, str) and formula.startswith("="):
+            raw_row.problem = Problem("formula_without_value", f"the value cell holds the formula {formula} with no computed value",
+                                      "a number typed in the cell (or the workbook saved by Excel, which stores the result)",
+                                      row=row[0].row, column=columns["value"], value=formula)
+        result.rows.append(raw_row)
     return result

@@ -9,15 +9,25 @@
 -- Derived indicators (digital enterprises per 1,000 people) are computed in both series from their
 -- numerator and the GSO 2022 average population (for a current unit: the sum over its former units), so
 -- the two population bases of reference.population are never mixed.
--- traced_to names the file and row of every value, or the rule that produced it.
+-- traced_to names the file and row of every value, or the rule that produced it; flags carries the
+-- WARN flags of staging.figure_flags (implausible change, file sent twice, ...) next to the value.
 CREATE OR REPLACE TABLE marts.indicator_values AS
-WITH reported AS (
+WITH flags AS (
+    SELECT reporting_year, unit_set, province_code, indicator_code,
+           string_agg(rule || ': ' || message, '; ' ORDER BY rule) AS flags
+    FROM staging.figure_flags
+    GROUP BY ALL
+),
+reported AS (
     SELECT 'as_reported' AS series, f.unit_set, f.reporting_year, f.province_code, f.province_name,
            f.indicator_code, f.value, 'reported' AS value_status,
            f.file_name || coalesce(' [' || f.sheet || ']', '') || ' row ' || f.row_number AS traced_to,
-           f.is_synthetic
+           f.is_synthetic, g.flags
     FROM staging.figures AS f
     JOIN m_indicators AS i ON i.indicator_code = f.indicator_code
+    LEFT JOIN flags AS g
+      ON g.reporting_year = f.reporting_year AND g.unit_set = f.unit_set
+     AND g.province_code = f.province_code AND g.indicator_code = f.indicator_code
 ),
 members AS (
     SELECT new_code, count(*) AS former_units, sum(old_population_2022_thousand) AS population_thousand
@@ -34,7 +44,8 @@ restated AS (
            END AS value,
            'restated' AS value_status,
            'restated (' || i.restatement || ') from ' || string_agg(r.province_name, ' + ' ORDER BY r.province_code) AS traced_to,
-           bool_or(r.is_synthetic) AS is_synthetic
+           bool_or(r.is_synthetic) AS is_synthetic,
+           string_agg(r.province_name || ' ' || r.flags, '; ') AS flags
     FROM reported AS r
     JOIN reference.province_crosswalk AS c ON c.old_code = r.province_code
     JOIN m_indicators AS i ON i.indicator_code = r.indicator_code
@@ -61,7 +72,7 @@ derived AS (
            b.value / (p.population_thousand * 1000) * i.derived_per AS value,
            'derived' AS value_status,
            format('{} / GSO 2022 population ({} thousand) x {}', b.indicator_code, p.population_thousand, i.derived_per) AS traced_to,
-           b.is_synthetic
+           b.is_synthetic, b.flags
     FROM base AS b
     JOIN m_indicators AS i ON i.derived_numerator = b.indicator_code
     JOIN population AS p USING (unit_set, province_code)
