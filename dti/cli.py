@@ -121,7 +121,7 @@ def run(years: tuple[int, ...]) -> None:
     yearly = [key for assets_def in defs.assets if assets_def.partitions_def is not None for key in assets_def.keys]
     first = [key for assets_def in defs.assets for key in assets_def.keys
              if key != dg.AssetKey(["raw", "submission_files"]) and key not in marts]
-    failed = []
+    failed, evaluations = [], []
     for number, year in enumerate(todo, start=1):
         step_started = time.monotonic()
         result = job.execute_in_process(
@@ -132,6 +132,7 @@ def run(years: tuple[int, ...]) -> None:
             failed.append(year)
             click.secho(f"[{number}/{len(todo)}] {year}: FAILED (run {result.run_id}); see `dti ui`", fg="red")
             continue
+        evaluations += result.get_asset_check_evaluations()
         metadata = _materialized(result)
         figures, rejects = metadata[("staging", "figures")], metadata[("staging", "rejected_rows")]
         click.echo(f"[{number}/{len(todo)}] {year}: {figures['dagster/row_count'].value} figures for "
@@ -141,6 +142,16 @@ def run(years: tuple[int, ...]) -> None:
     step_started = time.monotonic()
     result = defs.resolve_job_def("dti_marts").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, tags={"trigger": "dti run"})
+    evaluations += result.get_asset_check_evaluations()
+    failing = [e for e in evaluations if not e.passed]
+    blocking = [e for e in failing if e.severity == dg.AssetCheckSeverity.ERROR]
+    click.echo(f"validation: {len(evaluations) - len(failing)} of {len(evaluations)} checks passed"
+               + "".join(f"\n  {e.severity.value:5} {e.asset_key.to_user_string()}"
+                         f"{f' [{e.partition}]' if e.partition else ''} {e.check_name}: {_failure_count(e)}"
+                         for e in failing))
+    if blocking:
+        _fail("publication blocked by the ERROR check(s) above: the marts were not recomputed and keep their "
+              "previous content; staging keeps the new data for inspection (`dti rejects`, `dti ui`)")
     if not result.success:
         _fail(f"computing the index failed (run {result.run_id}); see `dti ui` for the log")
     metadata = _materialized(result)
@@ -160,6 +171,14 @@ def run(years: tuple[int, ...]) -> None:
         _fail(f"year(s) {', '.join(map(str, failed))} failed")
 
 
+def _failure_count(evaluation) -> str:
+    metadata = evaluation.metadata
+    for key in ("failed_rows", "failure_cases"):
+        if key in metadata:
+            return f"{metadata[key].value} failing row(s)"
+    return "failed"
+
+
 def _materialized(result) -> dict[tuple[str, ...], dict]:
     return {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
             for event in result.get_asset_materialization_events()}
@@ -170,7 +189,8 @@ def _materialized(result) -> dict[tuple[str, ...], dict]:
 @click.option("--province", help="Only rows of this province (name or code as written, or as mapped).")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most this many rows.")
 def rejects(year: int | None, province: str | None, limit: int) -> None:
-    """List the rows and files that could not be read, with file, row, column and what was expected."""
+    """List the quarantine (staging.rejected_rows): every row or file that could not be used, with file,
+    row, column, value, rule, severity and the message in Vietnamese and English."""
     home = DataHome.from_env()
     con = _read_only(home)
     where, params = ["TRUE"], []
@@ -180,7 +200,8 @@ def rejects(year: int | None, province: str | None, limit: int) -> None:
     if province:
         where.append("(province_raw ILIKE ? OR file_name ILIKE ?)")
         params += [f"%{province}%", f"%{province}%"]
-    query = (f"SELECT reporting_year, file_name, sheet, row_number, column_name, value, rule, message, expected "
+    query = (f"SELECT reporting_year, file_name, sheet, row_number, column_name, value, rule, message, expected, "
+             f"severity, message_vi "
              f"FROM staging.rejected_rows WHERE {' AND '.join(where)} "
              f"ORDER BY reporting_year NULLS FIRST, file_name, row_number")
     rows = con.execute(query, params).fetchall()
@@ -191,8 +212,8 @@ def rejects(year: int | None, province: str | None, limit: int) -> None:
         where_text = f"{r[1]}" + (f" [{r[2]}]" if r[2] else "") + (f", row {r[3]}" if r[3] is not None else "") \
             + (f", column {r[4]}" if r[4] else "")
         click.echo(f"{r[0] or '????'}  {where_text}")
-        click.echo(f"      {r[6]}: {r[7]}" + (f" (value: {r[5]})" if r[5] is not None else ""))
-        click.echo(f"      expected: {r[8]}")
+        click.echo(f"      {r[9]} {r[6]}: {r[10]}" + (f" (giá trị / value: {r[5]})" if r[5] is not None else ""))
+        click.echo(f"      en: {r[7]}; expected: {r[8]}")
     if len(rows) > limit:
         click.echo(f"... {len(rows) - limit} more (use --limit)")
     click.echo(f"{len(rows)} rejected row(s)")
@@ -220,6 +241,32 @@ def template(year: int, province: str | None, output: Path | None) -> None:
     methodology = load_methodology(methodology_path())
     write_workbook(output, methodology, register, year, province=name)
     click.echo(f"wrote {output} ({len(methodology.reported_in(year))} indicators, {year})")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the report: Vietnamese (tiếng Việt) or English.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(lang: str, file: Path) -> None:
+    """Check one submission file before sending it (kiểm tra tệp báo cáo trước khi gửi).
+
+    Reads FILE (CSV or the Excel template) with the same reader, rules and contract as the pipeline and
+    prints every problem with its row, column and value. Exit status: 0 when the file has no ERROR
+    (warnings allowed), 1 when it has at least one ERROR, 2 when the command itself is misused.
+
+    \b
+    Examples:
+      dti validate bao_cao_2024.xlsx
+      dti validate --lang en report_2024.csv
+    """
+    from expectations.rules import default_rules
+    from sources.methodology import load_methodology
+    from sources.provinces import ProvinceRegister
+    from sources.validate import render, validate_file
+
+    report = validate_file(file, load_methodology(methodology_path()), ProvinceRegister(), default_rules())
+    click.echo(render(report, lang))
+    sys.exit(1 if report.errors else 0)
 
 
 @main.command(context_settings=CONTEXT)

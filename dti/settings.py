@@ -33,6 +33,11 @@ class DataHome:
         return self.root / "warehouse" / "dti.duckdb"
 
     @property
+    def validation(self) -> Path:
+        """Great Expectations' project: suites as run, results and the Data Docs site."""
+        return self.root / "validation"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster"
 

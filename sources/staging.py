@@ -11,7 +11,7 @@ import difflib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +20,7 @@ from expectations.rules import Rules, default_rules
 from sources.methodology import Indicator, Methodology
 from sources.numbers import parse_number
 from sources.provinces import ProvinceRegister, fold, name_key, unit_set_for
-from sources.submissions import FIELDS, Problem, is_synthetic_origin, read_submission
+from sources.submissions import FIELDS, Problem, ReadResult, is_synthetic_origin, read_submission
 
 RAW_SCHEMA = {
     "reporting_year": pl.Int32,
@@ -76,25 +76,22 @@ REJECT_SCHEMA = {
 def raw_frame(inventory: pl.DataFrame, year: int, data_home: Path) -> pl.DataFrame:
     """Rows as received from the readable files of reporting year `year`, re-read from the archive
     (never from the inbox, which the province may have changed since)."""
-    rows = []
     files = inventory.filter((pl.col("status") == "read") & (pl.col("reporting_year") == year))
-    for f in files.sort("received_at", "file_name").iter_rows(named=True):
-        archived = data_home / f["archived_path"]
-        for row in read_submission(archived).rows:
-            rows.append({
-                "reporting_year": year,
-                "file_sha256": f["file_sha256"],
-                "file_name": f["file_name"],
-                "received_at": f["received_at"],
-                "sheet": row.sheet,
-                "row_number": row.row_number,
-                **{f"{name}_raw": row.fields.get(name) for name in FIELDS},
-                "value_is_number": row.value_is_number,
-                "value_format": row.value_format,
-                "column_map": json.dumps(row.columns, ensure_ascii=False, sort_keys=True),
-                "read_problem": json.dumps(row.problem.__dict__, ensure_ascii=False) if row.problem else None,
-            })
-    return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row")
+    frames = [rows_frame(read_submission(data_home / f["archived_path"]), year, f["file_sha256"], f["file_name"], f["received_at"])
+              for f in files.sort("received_at", "file_name").iter_rows(named=True)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=RAW_SCHEMA)
+
+
+def rows_frame(read: ReadResult, year: int, sha256: str, file_name: str, received_at: datetime | None) -> pl.DataFrame:
+    """The rows of one read file, as raw.submissions holds them."""
+    return pl.DataFrame([{
+        "reporting_year": year, "file_sha256": sha256, "file_name": file_name, "received_at": received_at,
+        "sheet": row.sheet, "row_number": row.row_number,
+        **{f"{name}_raw": row.fields.get(name) for name in FIELDS},
+        "value_is_number": row.value_is_number, "value_format": row.value_format,
+        "column_map": json.dumps(row.columns, ensure_ascii=False, sort_keys=True),
+        "read_problem": json.dumps(row.problem.__dict__, ensure_ascii=False) if row.problem else None,
+    } for row in read.rows], schema=RAW_SCHEMA, orient="row")
 
 
 @dataclass

@@ -1,0 +1,109 @@
+"""`dti validate`: one submission checked before it is sent, against the same reader, staging rules and
+contract as the pipeline, with a report in Vietnamese or English."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from expectations import contracts
+from expectations.rules import Rules
+from sources.methodology import Methodology
+from sources.provinces import ProvinceRegister
+from sources.staging import rows_frame, stage
+from sources.submissions import read_submission
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message_en: str
+    message_vi: str
+    expected: str
+
+
+@dataclass
+class Report:
+    file: Path
+    year: int | None = None
+    province: str | None = None
+    figures: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "ERROR" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "WARN" for f in self.findings)
+
+
+def validate_file(path: Path, methodology: Methodology, register: ProvinceRegister, rules: Rules) -> Report:
+    data = path.read_bytes()
+    read = read_submission(path, data)
+    report = Report(path, read.reporting_year, read.declared_province)
+    if read.problem and not read.rows:
+        p = read.problem
+        report.findings.append(Finding(p.rule, rules.severity(p.rule), p.row, p.column, p.value, p.message,
+                                       rules.message_vi(p.rule, p.value, p.column, p.row), p.expected))
+        return report
+    if report.year is None:
+        report.findings.append(Finding("missing_year", rules.severity("missing_year"), None, "year", None,
+                                       "no reporting year found in the file", rules.message_vi("missing_year", row="—"),
+                                       "the reporting year in the year column or the workbook header"))
+        return report
+    raw = rows_frame(read, report.year, hashlib.sha256(data).hexdigest(), path.name, None)
+    result = stage(raw, report.year, methodology, register, rules)
+    for r in result.rejects.sort("row_number").iter_rows(named=True):
+        report.findings.append(Finding(r["rule"], r["severity"], r["row_number"], r["column_name"], r["value"],
+                                       r["message"], r["message_vi"], r["expected"]))
+    for violation in contracts.violations(contracts.staged_figures(methodology, register), result.figures).iter_rows(named=True):
+        row = result.figures.row(violation["index"], named=True)["row_number"] if violation["index"] is not None else None
+        report.findings.append(Finding("figures_match_contract", rules.severity("figures_match_contract"), row,
+                                       violation["column"], violation["failure_case"], f"contract: {violation['check']}",
+                                       f"Vi phạm ràng buộc dữ liệu: {violation['check']}", violation["check"]))
+    for figure in result.figures.filter(pl.col("flags").is_not_null()).iter_rows(named=True):
+        report.findings.append(Finding("out_of_domain", "WARN", figure["row_number"], "value", figure["value_raw"],
+                                       figure["flags"], rules.message_vi("out_of_domain", figure["value_raw"], "value", figure["row_number"]),
+                                       "kept with a flag"))
+    report.figures = result.figures.height
+    return report
+
+
+LABELS = {
+    "vi": {"file": "Tệp", "year": "Năm báo cáo", "province": "Tỉnh/thành phố", "ok": "Hợp lệ: {n} số liệu sẵn sàng để gửi.",
+           "summary": "{errors} lỗi, {warnings} cảnh báo; {n} số liệu hợp lệ.", "row": "dòng", "column": "cột",
+           "value": "giá trị", "expected": "yêu cầu", "ERROR": "LỖI", "WARN": "CẢNH BÁO"},
+    "en": {"file": "File", "year": "Reporting year", "province": "Province", "ok": "Valid: {n} figures ready to send.",
+           "summary": "{errors} error(s), {warnings} warning(s); {n} valid figure(s).", "row": "row", "column": "column",
+           "value": "value", "expected": "expected", "ERROR": "ERROR", "WARN": "WARNING"},
+}
+
+
+def render(report: Report, lang: str = "vi") -> str:
+    t = LABELS[lang]
+    lines = [f"{t['file']}: {report.file.name}", f"{t['year']}: {report.year or '—'}"]
+    if report.province:
+        lines.append(f"{t['province']}: {report.province}")
+    for f in report.findings:
+        where = ", ".join(part for part in (
+            f"{t['row']} {f.row}" if f.row is not None else None,
+            f"{t['column']} {f.column}" if f.column else None,
+            f"{t['value']} '{f.value}'" if f.value not in (None, "") else None) if part)
+        message = f.message_vi if lang == "vi" else f.message_en
+        lines.append(f"[{t[f.severity]}] {f.rule}" + (f" ({where})" if where else "") + f": {message}")
+        if lang == "en":
+            lines.append(f"    {t['expected']}: {f.expected}")
+    if not report.findings:
+        lines.append(t["ok"].format(n=report.figures))
+    else:
+        lines.append(t["summary"].format(errors=report.errors, warnings=report.warnings, n=report.figures))
+    return "\n".join(lines)
