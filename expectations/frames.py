@@ -77,7 +77,7 @@ def rankings(index_scores: pl.DataFrame, pillar_scores: pl.DataFrame, province_r
     ])
     ranks = province_rankings.select("series", "reporting_year", "province_code", "ranking", "rank")
     key = ["series", "reporting_year", "ranking"]
-    return (scores.join(ranks, on=["series", "reporting_year", "province_code", "ranking"], how="left")
+    return (scores.join(ranks, on=["series", "reporting_year", "province_code", "ranking"], how="left", nulls_equal=True)
             .with_columns(pl.col("score").round(decimals).alias("rounded"), pl.lit(bounded).alias("bounded"))
             .with_columns(pl.when(pl.col("scored"))
                           .then(pl.col("rounded").rank(method="min", descending=True).over(key).cast(pl.Int64))

@@ -92,6 +92,16 @@ PER_TABLE = {
         "is_synthetic": "True for SYNTHETIC demo data: never an official figure.",
         "value_raw": "The value as written, for tracing.",
     },
+    "staging.figure_flags": {
+        "indicator_code": "Catalogue code of the indicator.", "value": "The value that counts and is published with the flag.",
+        "previous_value": "The province's value the previous year (same unit set).",
+        "change": "value - previous_value (for counts: in percent of previous_value).",
+        "change_z": "Robust z-score of the change among all provinces' changes of the indicator that year.",
+        "own_largest_change": "Largest change the province reported before for this indicator.",
+        "rule": "implausible_change, out_of_domain (kept because the rule is WARN) or superseded_by_later_file.",
+        "severity": "Severity of the rule in expectations/rules.yaml.", "message": "What was flagged, in English.",
+        "message_vi": "What was flagged, in Vietnamese.", "row_number": "Row of the file the value came from.",
+    },
     "staging.rejected_rows": {
         "severity": "ERROR: the row or file is not used; WARN: an earlier or repeated row, kept here, while the value that counts is flagged.",
         "message_vi": "What is wrong, in Vietnamese (for province officers).",

@@ -12,13 +12,13 @@ import pytest
 from assets.marts import index_marts, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
-from assets.staging import staged_figures
+from assets.staging import figure_flags, staged_figures
 from dti.settings import PROJECT_ROOT
 from pipelines.resources import build_resources
 from sources.template import HEADER_ROW, write_workbook
 from tests.conftest import HEADER, csv_file
 
-ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures, index_marts, target_gaps]
+ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps]
 
 
 def _materialize(home, year, instance=None):
@@ -158,6 +158,20 @@ def test_make_run_on_the_bundled_demo_data(demo_run):
     materialized = instance.get_materialized_partitions(dg.AssetKey(["staging", "figures"]))
     assert materialized == {"2021", "2022", "2023", "2024", "2025"}
     assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "target_gaps"])) is not None
+
+
+def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(demo_run):
+    root, stdout = demo_run
+    assert "validation: 13 of 14 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
+    assert "ERROR" not in stdout.split("validation:")[1].split("index:")[0]
+    quarantined = _demo_query(root, "SELECT count(*), count(message_vi), count(DISTINCT severity) FROM staging.rejected_rows")
+    assert quarantined == [(9, 9, 1)]
+    flagged = _demo_query(root, """
+        SELECT count(*) FROM marts.indicator_values
+        WHERE series = 'as_reported' AND flags LIKE 'implausible_change: changed from %'""")
+    assert flagged[0][0] >= 5
+    docs = root / "validation" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert docs.exists() and "values_change_plausibly" in "".join(p.name for p in docs.parent.rglob("*"))
 
 
 def test_make_run_fills_every_mart_for_every_year(demo_run):

@@ -5,9 +5,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from expectations.plausibility import figure_flags
+from expectations.rules import default_rules
 from sources.index import build_marts, build_target_gaps
 from sources.reference_tables import reference_tables
-from sources.staging import FIGURE_SCHEMA
+from sources.staging import FIGURE_SCHEMA, REJECT_SCHEMA
 from sources.warehouse import query_frame, replace_table
 
 # Thái Nguyên (63: code 19) and Bắc Kạn (63: code 06) became Thái Nguyên (34: code 19) on 01/07/2025.
@@ -28,6 +30,13 @@ def _figure(year, unit_set, code, name, indicator, value):
             "file_name": f"test_{code}_{year}.csv", "row_number": 2}
 
 
+def _stage(con, figures: pl.DataFrame) -> None:
+    """staging.figures as given, and its flags as the pipeline computes them."""
+    staged = figures.select([pl.col(c) if c in figures.columns else pl.lit(None, dtype=t).alias(c) for c, t in FIGURE_SCHEMA.items()])
+    replace_table(con, "staging", "figures", staged)
+    replace_table(con, "staging", "figure_flags", figure_flags(staged, pl.DataFrame(schema=REJECT_SCHEMA), default_rules(), set()))
+
+
 @pytest.fixture
 def warehouse(tmp_path, methodology, register):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -41,8 +50,7 @@ def warehouse(tmp_path, methodology, register):
     # Only Thái Nguyên (not Bắc Kạn) reports this one: no restatement for the merged unit.
     rows.append(_figure(2021, "63", "19", "Thái Nguyên", "fibre_household_pct", 60))
     figures = pl.DataFrame(rows).with_columns(pl.col("reporting_year").cast(pl.Int32))
-    replace_table(con, "staging", "figures", figures.select(
-        [pl.col(c) if c in figures.columns else pl.lit(None, dtype=t).alias(c) for c, t in FIGURE_SCHEMA.items()]))
+    _stage(con, figures)
     build_marts(con, methodology)
     build_target_gaps(con, methodology)
     yield con
@@ -121,8 +129,7 @@ def test_restatement_weights_shares_by_population_and_sums_counts(tmp_path, meth
             _figure(2024, "63", "19", "Thái Nguyên", "digital_enterprises_count", 1000),
             _figure(2024, "63", "06", "Bắc Kạn", "digital_enterprises_count", 100)]
     figures = pl.DataFrame(rows).with_columns(pl.col("reporting_year").cast(pl.Int32))
-    replace_table(con, "staging", "figures", figures.select(
-        [pl.col(c) if c in figures.columns else pl.lit(None, dtype=t).alias(c) for c, t in FIGURE_SCHEMA.items()]))
+    _stage(con, figures)
     build_marts(con, methodology)
     population = dict(con.execute("SELECT code, population_thousand FROM reference.population WHERE unit_set = '63' "
                                   "AND code IN ('19', '06')").fetchall())
