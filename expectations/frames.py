@@ -46,9 +46,11 @@ def plausibility(figures: pl.DataFrame, rules: Rules, counts: set[str]) -> pl.Da
     """One row per figure with a previous-year value: the change, its robust z-score among provinces and
     its ratio to the province's largest earlier change."""
     limits = rules.plausibility
+    large = pl.col("change").abs() > limits.min_change
     return (changes(figures, counts).filter(pl.col("change").is_not_null())
-            .with_columns((pl.col("change").abs() > limits.min_change).alias("large_change"),
-                          pl.when(pl.col("own_changes") >= 2)
+            .with_columns(large.alias("large_change"),
+                          pl.when(large).then(pl.col("change_z")).alias("change_z"),
+                          pl.when(large & (pl.col("own_changes") >= 2))
                           .then(pl.col("change").abs() / pl.col("own_largest_change").clip(lower_bound=1e-9))
                           .alias("own_change_ratio"))
             .select("reporting_year", "unit_set", "province_code", "province_name", "indicator_code", "previous_value",
@@ -68,8 +70,8 @@ def submissions(figures: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
 
 def rankings(index_scores: pl.DataFrame, pillar_scores: pl.DataFrame, province_rankings: pl.DataFrame,
              methodology: Methodology, decimals: int) -> pl.DataFrame:
-    """Every scored or unscored province per series, year and ranking, with its rank and the rank a
-    standard competition ranking gives its rounded score."""
+    """Every scored province per series, year and ranking, with its rank, the rank a standard competition
+    ranking gives its rounded score, and its score where scores are bounded to 0-1 (no z-scores)."""
     bounded = all(methodology.normalisation_of(i) != "zscore" for i in methodology.leaves)
     scores = pl.concat([
         index_scores.select("series", "reporting_year", "province_code", "province_name", pl.lit("index").alias("ranking"), "score", "scored"),
@@ -78,8 +80,8 @@ def rankings(index_scores: pl.DataFrame, pillar_scores: pl.DataFrame, province_r
     ranks = province_rankings.select("series", "reporting_year", "province_code", "ranking", "rank")
     key = ["series", "reporting_year", "ranking"]
     return (scores.join(ranks, on=["series", "reporting_year", "province_code", "ranking"], how="left", nulls_equal=True)
-            .with_columns(pl.col("score").round(decimals).alias("rounded"), pl.lit(bounded).alias("bounded"))
-            .with_columns(pl.when(pl.col("scored"))
-                          .then(pl.col("rounded").rank(method="min", descending=True).over(key).cast(pl.Int64))
-                          .alias("competition_rank"))
+            .filter(pl.col("scored"))
+            .with_columns(pl.col("score").round(decimals).alias("rounded"),
+                          (pl.col("score") if bounded else pl.lit(None, pl.Float64)).alias("bounded_score"))
+            .with_columns(pl.col("rounded").rank(method="min", descending=True).over(key).cast(pl.Int64).alias("competition_rank"))
             .sort(*key, "province_code"))
