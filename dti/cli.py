@@ -52,11 +52,14 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 def info() -> None:
-    """Show where the data home, inbox, archive, warehouse and Dagster instance are."""
+    """Show where the data home, inbox, archive, warehouse, Dagster instance and validation rules are."""
+    from expectations.rules import rules_path
+
     home = DataHome.from_env()
     for label, path in (("data home (DTI_HOME)", home.root), ("inbox (DTI_INBOX)", home.inbox),
                         ("archive", home.archive), ("warehouse", home.warehouse),
-                        ("Dagster instance", home.dagster_home), ("methodology", methodology_path())):
+                        ("Dagster instance", home.dagster_home), ("GX Data Docs", home.validation),
+                        ("methodology", methodology_path()), ("rules (DTI_RULES)", rules_path())):
         click.echo(f"{label:22} {path}")
 
 

@@ -20,8 +20,6 @@ WAREHOUSE_SQL = SQL_DIR / "warehouse"
 
 MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
                "indicator_contributions", "framework_weights")
-SERIES_AS_REPORTED = "as_reported"
-SERIES_RESTATED = "restated_34"
 SERIES_INPUT = "input"
 
 

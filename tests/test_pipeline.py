@@ -222,3 +222,26 @@ def test_every_province_in_the_registry_has_its_targets_with_a_status(demo_run):
     assert {"target met", "no data"} < statuses
     current = _demo_query(root, "SELECT count(DISTINCT province_code) FROM marts.target_gaps WHERE unit_set = '34'")
     assert current == [(34,)]
+
+
+def test_an_injected_error_blocks_publication_and_keeps_staging(demo_run, tmp_path):
+    """Runs last on the demo data home: the same data with plausibility made an ERROR."""
+    root, _ = demo_run
+    strict = tmp_path / "rules.yaml"
+    strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
+                      .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
+    before = _demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL")
+    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
+    latest = lambda key: instance.get_latest_materialization_event(dg.AssetKey(key)).run_id  # noqa: E731
+    published_by = latest(["marts", "province_rankings"])
+    staged_by = latest(["staging", "figure_flags"])
+    env = {**os.environ, "DTI_HOME": str(root), "DTI_RULES": str(strict)}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "dti.cli", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "ERROR staging/figure_flags values_change_plausibly: 10 failing row(s)" in done.stdout
+    assert "publication blocked" in done.stderr
+    assert _demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL") == before
+    assert latest(["marts", "province_rankings"]) == published_by  # not recomputed
+    assert latest(["staging", "figure_flags"]) != staged_by         # the checked table was rewritten
+    assert _demo_query(root, "SELECT count(*) FROM staging.figures") == [(6508,)]

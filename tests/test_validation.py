@@ -1,6 +1,8 @@
 """Every dataset rule fails when its property is broken: pandera contracts, Great Expectations suites,
 WARN flags, severity from configuration, and the blocking gate in a real Dagster run."""
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import polars as pl
@@ -169,7 +171,7 @@ def test_rankings_suite_catches_a_wrong_or_missing_rank(tmp_path):
 
 # ---- severity is configuration ----------------------------------------------------------------------
 
-def _rules_file(tmp_path, change) -> "Path":
+def _rules_file(tmp_path, change) -> Path:
     raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
     change(raw)
     path = tmp_path / "rules.yaml"
