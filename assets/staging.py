@@ -71,7 +71,7 @@ def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResourc
     yield dg.MaterializeResult(asset_key=["staging", "rejected_rows"], metadata={
         "dagster/row_count": rejects.height,
         "by_rule": {rule: n for rule, n in rejects.group_by("rule").len().sort("rule").iter_rows()},
-        "sample": markdown_table(rejects.select("file_name", "row_number", "column_name", "value", "message")),
+        "sample": markdown_table(rejects.select("file_name", "row_number", "column_name", "value", "rule", "severity", "message_vi", "message")),
     })
 
 
