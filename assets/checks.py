@@ -8,6 +8,7 @@ the marts in every run that computes them."""
 
 
 import dagster as dg
+import pandera.polars as pa
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
@@ -28,13 +29,15 @@ def _severity(rules: Rules, name: str) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if rules.severity(name) == "ERROR" else dg.AssetCheckSeverity.WARN
 
 
-def _contract_result(rules: Rules, name: str, failures: dict[str, pl.DataFrame], rows: dict[str, int]) -> dg.AssetCheckResult:
-    found = pl.concat([f.with_columns(pl.lit(table).alias("table")) for table, f in failures.items()]) if failures else None
-    count = 0 if found is None else found.height
+def _contract_result(rules: Rules, name: str, checked: dict[str, tuple[pl.DataFrame, pa.DataFrameSchema]]) -> dg.AssetCheckResult:
+    """Validate each table against its pandera schema; one result for them all."""
+    found = pl.concat([contracts.violations(schema, frame).with_columns(pl.lit(table).alias("table"))
+                       for table, (frame, schema) in checked.items()])
     return dg.AssetCheckResult(
-        passed=count == 0, severity=_severity(rules, name),
-        metadata={"rows_checked": rows, "failure_cases": count,
-                  "sample": markdown_table(found.select("table", "check", "column", "failure_case", "index")) if count else "none"},
+        passed=found.is_empty(), severity=_severity(rules, name),
+        metadata={"rows_checked": {table: frame.height for table, (frame, _) in checked.items()},
+                  "failure_cases": found.height,
+                  "sample": markdown_table(found.select("table", "check", "column", "failure_case", "index"))},
     )
 
 
@@ -62,9 +65,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     def raw_rows_match_contract(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [int(context.partition_key)])
-        found = contracts.violations(contracts.raw_submissions(), raw)
-        return _contract_result(rules, "raw_rows_match_contract", {"raw.submissions": found} if found.height else {},
-                                {"raw.submissions": raw.height})
+        return _contract_result(rules, "raw_rows_match_contract", {"raw.submissions": (raw, contracts.raw_submissions())})
 
     @check(FIGURE_FLAGS, "figures_match_contract",
            "pandera: staged figures are typed, unique per province, year and indicator, within their domain, in "
@@ -72,18 +73,15 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     def figures_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             figures = query_frame(con, "SELECT * FROM staging.figures")
-        found = contracts.violations(contracts.staged_figures(data_home.methodology, data_home.register), figures)
-        return _contract_result(rules, "figures_match_contract", {"staging.figures": found} if found.height else {},
-                                {"staging.figures": figures.height})
+        schema = contracts.staged_figures(data_home.methodology, data_home.register)
+        return _contract_result(rules, "figures_match_contract", {"staging.figures": (figures, schema)})
 
     @check(FIGURE_FLAGS, "quarantine_is_complete",
            "pandera: every quarantined row names its rule, severity, file and what was expected, in Vietnamese and English.")
     def quarantine_is_complete(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
-        found = contracts.violations(contracts.rejected_rows(rules), rejects)
-        return _contract_result(rules, "quarantine_is_complete", {"staging.rejected_rows": found} if found.height else {},
-                                {"staging.rejected_rows": rejects.height})
+        return _contract_result(rules, "quarantine_is_complete", {"staging.rejected_rows": (rejects, contracts.rejected_rows(rules))})
 
     def figures_suite(name: str, description: str, frame_of, parameters_of):
         @check(FIGURE_FLAGS, name, description)
@@ -95,20 +93,19 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
             return _suite_result(rules, result)
         return _suite
 
-    coverage = frames.province_coverage, frames.indicator_coverage
     suites = [
         figures_suite("provinces_report_enough_indicators",
                       "Great Expectations: each province reports at least the methodology's share of the year's indicators.",
-                      lambda f, r, h: coverage[0](f, h.methodology, h.register),
+                      lambda f, r, h: frames.province_coverage(f, h.methodology, h.register),
                       lambda h: {"min_indicator_share_per_province": h.methodology.coverage.min_indicator_share_per_province}),
         figures_suite("indicators_reported_by_enough_provinces",
                       "Great Expectations: each indicator is reported by at least the methodology's share of the provinces.",
-                      lambda f, r, h: coverage[1](f, h.methodology, h.register),
+                      lambda f, r, h: frames.indicator_coverage(f, h.methodology, h.register),
                       lambda h: {"min_province_share_per_indicator": h.methodology.coverage.min_province_share_per_indicator}),
         figures_suite("values_change_plausibly",
                       "Great Expectations: no value jumps implausibly against the national spread of changes or the "
                       "province's own history (flagged values are published with the flag).",
-                      lambda f, r, h: frames.plausibility(f, rules, {i.code for i in h.methodology.indicators if i.kind == "count"}),
+                      lambda f, r, h: frames.plausibility(f, rules, h.methodology.counts),
                       lambda h: {"min_change_z": -rules.plausibility.max_change_z, "max_change_z": rules.plausibility.max_change_z,
                                  "max_own_change_ratio": rules.plausibility.max_own_change_ratio}),
         figures_suite("submissions_are_not_duplicated",
@@ -121,20 +118,17 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
            "pandera: the index marts have unique keys, scores within 0-1 (z-scores excepted) and ranks from 1 to the units ranked.")
     def marts_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
         schemas = contracts.marts(data_home.methodology)
-        tables = ("indicator_scores", "pillar_scores", "index_scores", "province_rankings")
         with warehouse.get_connection() as con:
-            loaded = {t: query_frame(con, f"SELECT * FROM marts.{t}") for t in tables}
-        found = {f"marts.{t}": contracts.violations(schemas[t], frame) for t, frame in loaded.items()}
-        return _contract_result(rules, "marts_match_contract", {t: f for t, f in found.items() if f.height},
-                                {f"marts.{t}": f.height for t, f in loaded.items()})
+            checked = {f"marts.{t}": (query_frame(con, f"SELECT * FROM marts.{t}"), schemas[t])
+                       for t in ("indicator_scores", "pillar_scores", "index_scores", "province_rankings")}
+        return _contract_result(rules, "marts_match_contract", checked)
 
     @check(TARGET_GAPS, "marts_match_contract", "pandera: one row per province and target, with a known status.")
     def target_gaps_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             gaps = query_frame(con, "SELECT * FROM marts.target_gaps")
-        found = contracts.violations(contracts.marts(data_home.methodology)["target_gaps"], gaps)
-        return _contract_result(rules, "marts_match_contract", {"marts.target_gaps": found} if found.height else {},
-                                {"marts.target_gaps": gaps.height})
+        return _contract_result(rules, "marts_match_contract",
+                                {"marts.target_gaps": (gaps, contracts.marts(data_home.methodology)["target_gaps"])})
 
     @check(RANKINGS, "rankings_are_sane",
            "Great Expectations: scores within bounds, every scored province ranked, ranks a standard competition ranking.")

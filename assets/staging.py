@@ -79,11 +79,10 @@ def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResourc
           description=FLAGS_DOC, kinds={"duckdb", "polars"}, pool=WAREHOUSE_POOL)
 def figure_flags(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Flags the figures that count but deserve a second look, across every staged year."""
-    counts = {i.code for i in data_home.methodology.indicators if i.kind == "count"}
     with warehouse.get_connection() as con:
         figures = query_frame(con, "SELECT * FROM staging.figures")
         rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
-        flags = flag_figures(figures, rejects, default_rules(), counts)
+        flags = flag_figures(figures, rejects, default_rules(), data_home.methodology.counts)
         replace_table(con, "staging", "figure_flags", flags, FLAGS_DOC)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": flags.height,

@@ -12,7 +12,7 @@ import polars as pl
 from sources.methodology import Methodology
 from sources.numbers import parse_number
 from sources.provinces import ProvinceRegister
-from sources.warehouse import comment_table, query_frame, scalar
+from sources.warehouse import comment_table, query_frame, scalar, single_threaded, temp_table, transaction
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 INDEX_SQL = SQL_DIR / "index"
@@ -61,9 +61,7 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     } for i in methodology.indicators], schema_overrides={"valid_to": pl.Int32, "valid_from": pl.Int32,
                                                           "derived_numerator": pl.Utf8, "derived_per": pl.Float64})
     for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators)):
-        con.register("_frame", frame.to_arrow())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
-        con.unregister("_frame")
+        temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
 
 
@@ -100,32 +98,22 @@ def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
 def build_marts(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dict[str, int]:
     """Recompute every index mart from `staging.figures` and `reference`, in one transaction.
     Returns the row count of each table."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with single_threaded(con), transaction(con):
         load_framework(con, methodology)
         run_sql(con, WAREHOUSE_SQL / "10_indicator_values.sql")
         run_sql(con, WAREHOUSE_SQL / "20_index_inputs.sql")
         compute_scores(con, methodology)
         for table in MART_TABLES:
             comment_table(con, f"marts.{table}")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {t: scalar(con, f"SELECT count(*) FROM marts.{t}") for t in MART_TABLES}
 
 
 def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
     """Recompute marts.target_gaps from the registry, the national targets and the index marts."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with single_threaded(con), transaction(con):
         load_framework(con, methodology)
         run_sql(con, WAREHOUSE_SQL / "30_target_gaps.sql")
         comment_table(con, "marts.target_gaps")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
@@ -208,13 +196,11 @@ def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str
         pl.lit(SERIES_INPUT).alias("series"), "reporting_year", pl.col("unit").alias("province_code"),
         "indicator_code", pl.col("value").cast(pl.Float64), pl.lit("reported").alias("value_status"),
         pl.lit(None, dtype=pl.Utf8).alias("traced_to"), pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})  # same scores on every run: see warehouse.single_threaded
     try:
         load_framework(con, methodology)
-        for name, table in (("units_in", units_in), ("values_in", values_in)):
-            con.register("_frame", table.to_arrow())
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
-            con.unregister("_frame")
+        temp_table(con, "units_in", units_in)
+        temp_table(con, "values_in", values_in)
         compute_scores(con, methodology)
         return {table: query_frame(con, f"SELECT * FROM marts.{table}")
                 for table in ("indicator_scores", "pillar_scores", "index_scores", "province_rankings",

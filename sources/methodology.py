@@ -201,20 +201,9 @@ class Methodology(_Strict):
                 elif child in indicators and node.aggregation == "geometric" and self.normalisation_of(indicators[child]) == "zscore":
                     problems.append(f"node {node.code}: geometric aggregation needs positive scores, but child {child} "
                                     "is normalised by zscore")
-        visiting: set[str] = set()
-
-        def height(code: str) -> int:
-            if code in visiting:
-                raise ValueError(code)
-            visiting.add(code)
-            result = 1 + max((height(c) if c in nodes else 0) for c in nodes[code].children)
-            visiting.discard(code)
-            return result
-
         try:
-            for code in nodes:
-                height(code)
-        except ValueError as cycle:
+            _heights(self.nodes)
+        except _Cycle as cycle:
             problems.append(f"the framework has a cycle through node {cycle}")
         return problems
 
@@ -229,18 +218,18 @@ class Methodology(_Strict):
     @cached_property
     def levels(self) -> dict[str, int]:
         """Height of every node above the indicators: a node is aggregated after all its children."""
-        nodes = {n.code: n for n in self.nodes}
-
-        def height(code: str) -> int:
-            return 1 + max((height(c) if c in nodes else 0) for c in nodes[code].children)
-
-        return {code: height(code) for code in nodes}
+        return _heights(self.nodes)
 
     @cached_property
     def leaves(self) -> list[Indicator]:
         """The indicators that feed the index, in catalogue order."""
         used = {child for node in self.nodes for child in node.children}
         return [i for i in self.indicators if i.code in used]
+
+    @cached_property
+    def counts(self) -> set[str]:
+        """Indicators that count things: they change in proportion to their size."""
+        return {i.code for i in self.indicators if i.kind == "count"}
 
     def pillars_of(self, code: str) -> list[Node]:
         return [p for p in self.pillars if code in p.children]
@@ -257,6 +246,29 @@ class Methodology(_Strict):
     def known_subjects(self) -> set[str]:
         """Every code a target may name: indicators and target-only subjects."""
         return set(self.by_code) | {s.code for s in self.target_subjects}
+
+
+class _Cycle(ValueError):
+    """A node that is, through its children, its own descendant."""
+
+
+def _heights(nodes: list[Node]) -> dict[str, int]:
+    """Height of each node above the indicators (1 = aggregates indicators only); raises _Cycle."""
+    by_code = {n.code: n for n in nodes}
+    heights: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def height(code: str) -> int:
+        if code not in heights:
+            if code in visiting:
+                raise _Cycle(code)
+            visiting.add(code)
+            heights[code] = 1 + max((height(c) if c in by_code else 0) for c in by_code[code].children)
+        return heights[code]
+
+    for code in by_code:
+        height(code)
+    return heights
 
 
 def _describe(error: ValidationError, raw: dict) -> list[str]:

@@ -270,7 +270,6 @@ def _merged_in(sheet, column: int, first_row: int) -> str | None:
 def _read_xlsx(data: bytes) -> ReadResult:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         return ReadResult("xlsx", problem=Problem(
             "unreadable_workbook", f"not a readable Excel workbook: {exc}",
@@ -312,6 +311,7 @@ def _read_xlsx(data: bytes) -> ReadResult:
         return result
     columns = {name: f"{get_column_letter(col)} ({sheet.cell(header_row, col).value})" for col, name in mapping.items()}
     columns.update({name: address for name, (_, address) in labels.items() if name not in columns})
+    written = None
     for row in sheet.iter_rows(min_row=header_row + 1, max_row=sheet.max_row):
         by_column = {c.column: c for c in row}
         fields: dict[str, str | None] = {name: None for name in FIELDS}
@@ -329,7 +329,12 @@ def _read_xlsx(data: bytes) -> ReadResult:
             fields["value"] = repr(float(value_cell.value))
         raw_row = RawRow(sheet.title, row[0].row, fields, columns, value_is_number=is_number,
                          value_format=value_cell.number_format if value_cell is not None else None)
-        formula = formulas[sheet.title].cell(row[0].row, value_col).value if value_cell is not None and value_cell.value is None else None
+        formula = None
+        if value_cell is not None and value_cell.value is None:
+            # A formula whose result was never computed reads as empty for values; the cell as written
+            # tells. The workbook is read that second way only when an empty value cell appears.
+            written = written or openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+            formula = written[sheet.title].cell(row[0].row, value_col).value
         if isinstance(formula, str) and formula.startswith("="):
             raw_row.problem = Problem("formula_without_value", f"the value cell holds the formula {formula} with no computed value",
                                       "a number typed in the cell (or the workbook saved by Excel, which stores the result)",

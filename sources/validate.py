@@ -71,7 +71,7 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
                                        violation["column"], violation["failure_case"], f"contract: {violation['check']}",
                                        f"Vi phạm ràng buộc dữ liệu: {violation['check']}", violation["check"]))
     for figure in result.figures.filter(pl.col("flags").is_not_null()).iter_rows(named=True):
-        report.findings.append(Finding("out_of_domain", "WARN", figure["row_number"], "value", figure["value_raw"],
+        report.findings.append(Finding("out_of_domain", rules.severity("out_of_domain"), figure["row_number"], "value", figure["value_raw"],
                                        figure["flags"], rules.message_vi("out_of_domain", figure["value_raw"], "value", figure["row_number"]),
                                        "kept with a flag"))
     report.figures = result.figures.height

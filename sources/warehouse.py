@@ -4,6 +4,9 @@ rows and reordered columns can never swap values."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import polars as pl
 
@@ -42,6 +45,39 @@ def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, comment: str |
             con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(doc)}')
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block on one thread. A float sum depends on the order in which DuckDB's threads combine
+    their partial aggregates, so only one thread makes a re-run give the very same scores."""
+    threads = scalar(con, "SELECT current_setting('threads')")
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {threads}")
+
+
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """(Re)create temporary table `name` holding `frame`."""
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame,
                   comment: str | None = None) -> int:
     """Replace a whole table with `frame`."""
@@ -65,15 +101,11 @@ def replace_partition(con: duckdb.DuckDBPyConnection, schema: str, table: str, f
     qualified = f"{schema}.{table}"
     con.register("_incoming", frame.to_arrow())
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {qualified} AS SELECT * FROM _incoming LIMIT 0")
-        unassigned = " OR reporting_year IS NULL" if with_unassigned else ""
-        con.execute(f"DELETE FROM {qualified} WHERE reporting_year = ?{unassigned}", [year])
-        con.execute(f"INSERT INTO {qualified} BY NAME SELECT * FROM _incoming")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(f"CREATE TABLE IF NOT EXISTS {qualified} AS SELECT * FROM _incoming LIMIT 0")
+            unassigned = " OR reporting_year IS NULL" if with_unassigned else ""
+            con.execute(f"DELETE FROM {qualified} WHERE reporting_year = ?{unassigned}", [year])
+            con.execute(f"INSERT INTO {qualified} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
     comment_table(con, qualified, comment)

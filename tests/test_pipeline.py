@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ from assets.reference import reference_assets
 from assets.staging import figure_flags, staged_figures
 from dti.settings import PROJECT_ROOT
 from pipelines.resources import build_resources
+from sources.index import MART_TABLES, build_marts, build_target_gaps
 from sources.template import HEADER_ROW, write_workbook
 from tests.conftest import HEADER, csv_file
 
@@ -222,6 +224,19 @@ def test_every_province_in_the_registry_has_its_targets_with_a_status(demo_run):
     assert {"target met", "no data"} < statuses
     current = _demo_query(root, "SELECT count(DISTINCT province_code) FROM marts.target_gaps WHERE unit_set = '34'")
     assert current == [(34,)]
+
+
+def test_recomputing_the_marts_gives_the_very_same_rows(demo_run, tmp_path, methodology):
+    root, _ = demo_run
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(root / "warehouse" / "dti.duckdb", copy)
+    tables = [f"marts.{t}" for t in (*MART_TABLES, "target_gaps")]
+    with duckdb.connect(str(copy)) as con:
+        before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        for _ in range(2):
+            build_marts(con, methodology)
+            build_target_gaps(con, methodology)
+            assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before
 
 
 def test_an_injected_error_blocks_publication_and_keeps_staging(demo_run, tmp_path):

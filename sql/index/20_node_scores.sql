@@ -7,31 +7,23 @@
 -- With imputation 'pillar_mean' a missing child takes the mean of the province's other children of
 -- the same node (counted in children_imputed, never in children_reported).
 CREATE OR REPLACE TEMP TABLE level_children AS
+-- Every child a node expects from each province that year already has a row: indicator_scores lists
+-- every indicator valid that year (reported or not), node_scores every lower node.
 WITH children AS (
-    SELECT series, reporting_year, province_code, indicator_code AS code, score, observed, is_synthetic
+    SELECT series, unit_set, reporting_year, province_code, province_name, indicator_code AS code,
+           score, observed, is_synthetic
     FROM marts.indicator_scores
     UNION ALL
-    SELECT series, reporting_year, province_code, node AS code, score, score IS NOT NULL AS observed, is_synthetic
+    SELECT series, unit_set, reporting_year, province_code, province_name, node AS code,
+           score, score IS NOT NULL AS observed, is_synthetic
     FROM node_scores
 ),
-expected AS (
-    SELECT u.series, u.unit_set, u.reporting_year, u.province_code, u.province_name, e.parent, e.child, e.weight
-    FROM units_in AS u
-    JOIN m_edges AS e ON e.parent_level = getvariable('level')
-    LEFT JOIN m_leaves AS l ON l.indicator_code = e.child
-    WHERE l.indicator_code IS NULL
-       OR u.reporting_year IS NULL
-       OR (l.valid_from <= u.reporting_year AND (l.valid_to IS NULL OR u.reporting_year <= l.valid_to))
-),
 joined AS (
-    SELECT x.*, c.score, coalesce(c.observed, false) AS observed, c.is_synthetic,
-           avg(c.score) OVER (PARTITION BY x.series, x.reporting_year, x.province_code, x.parent) AS sibling_mean
-    FROM expected AS x
-    LEFT JOIN children AS c
-      ON c.series = x.series
-     AND c.reporting_year IS NOT DISTINCT FROM x.reporting_year
-     AND c.province_code = x.province_code
-     AND c.code = x.child
+    SELECT c.series, c.unit_set, c.reporting_year, c.province_code, c.province_name, e.parent, e.child, e.weight,
+           c.score, c.observed, c.is_synthetic,
+           avg(c.score) OVER (PARTITION BY c.series, c.reporting_year, c.province_code, e.parent) AS sibling_mean
+    FROM children AS c
+    JOIN m_edges AS e ON e.child = c.code AND e.parent_level = getvariable('level')
 )
 SELECT j.* EXCLUDE (sibling_mean),
        CASE WHEN j.score IS NULL AND s.imputation = 'pillar_mean' THEN j.sibling_mean ELSE j.score END AS used_score,
