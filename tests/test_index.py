@@ -16,7 +16,8 @@ from sources.methodology import Methodology, load_methodology
 from sources.provinces import ProvinceRegister
 
 REGISTER = ProvinceRegister()
-SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI explores the same examples on every run, so a pass or a failure can be reproduced.
+SLOW = settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def small(normalisation="goalposts", aggregation="arithmetic", min_share=0.5, imputation="none",
@@ -224,8 +225,13 @@ def test_weights_within_a_parent_sum_to_one(weights):
         assert sum(node.normalised_weights().values()) == pytest.approx(1)
 
 
+# Values on a 0.01 grid: two values closer than float resolution would become equal once shifted, which
+# is rounding in the test, not a property of the method.
+grid_value = st.integers(0, 10_000).map(lambda n: n / 100)
+
+
 @SLOW
-@given(st.lists(value, min_size=2, max_size=8), st.floats(min_value=0.001, max_value=1e6), st.floats(-1e3, 1e3))
+@given(st.lists(grid_value, min_size=2, max_size=8), st.floats(min_value=0.001, max_value=1e6), st.floats(-1e3, 1e3))
 def test_minmax_is_invariant_to_the_unit_of_measure(raw, scale, shift):
     methodology = small("minmax")
     original = indicator_scores(methodology, {f"U{i}": {"a": v} for i, v in enumerate(raw)})
