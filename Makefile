@@ -8,7 +8,7 @@ STAMP := $(VENV)/.synced
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test dev demo-data bench-smoke clean
+.PHONY: run test serve dev demo-data bench-smoke clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,9 +23,14 @@ run: $(STAMP)
 	$(VENV)/bin/dti demo
 	$(VENV)/bin/dti run
 
-## test: the whole test suite
+## test: the whole test suite (installs Debian's chromium for the portal's browser tests if missing)
 test: $(STAMP)
+	scripts/ensure-chromium.sh
 	$(VENV)/bin/python -m pytest
+
+## serve: the download portal on http://127.0.0.1:8080 over the releases of the data home
+serve: $(STAMP)
+	$(VENV)/bin/dti serve
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 over the same data home
 dev: $(STAMP)

@@ -119,11 +119,11 @@ def run(years: tuple[int, ...]) -> None:
     job = defs.resolve_job_def("dti_pipeline")
     # The inbox was just inventoried; the first run also refreshes the reference tables, later years need
     # not; the cross-year tables (flags, marts) are computed once, after the last year is staged.
-    marts = [key for assets_def in defs.assets if assets_def.partitions_def is None for key in assets_def.keys
-             if key.path[0] in ("staging", "marts")]
+    cross_year = [key for assets_def in defs.assets if assets_def.partitions_def is None for key in assets_def.keys
+                  if key.path[0] in ("staging", "marts", "exports")]
     yearly = [key for assets_def in defs.assets if assets_def.partitions_def is not None for key in assets_def.keys]
     first = [key for assets_def in defs.assets for key in assets_def.keys
-             if key != dg.AssetKey(["raw", "submission_files"]) and key not in marts]
+             if key != dg.AssetKey(["raw", "submission_files"]) and key not in cross_year]
     failed, evaluations = [], []
     for number, year in enumerate(todo, start=1):
         step_started = time.monotonic()
@@ -143,8 +143,13 @@ def run(years: tuple[int, ...]) -> None:
                    f"row(s) ({time.monotonic() - step_started:.1f}s)")
 
     step_started = time.monotonic()
+    blocked_years = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    # A year that failed or was blocked must not reach the published copy or a release: recompute the marts
+    # for inspection, but leave the exports out of this run.
+    publish = not failed and not blocked_years
     result = defs.resolve_job_def("dti_marts").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, tags={"trigger": "dti run"})
+        instance=instance, raise_on_error=False, run_config=QUIET, tags={"trigger": "dti run"},
+        asset_selection=None if publish else [key for key in cross_year if key.path[0] != "exports"])
     evaluations += result.get_asset_check_evaluations()
     failing = [e for e in evaluations if not e.passed]
     blocking = [e for e in failing if e.severity == dg.AssetCheckSeverity.ERROR]
@@ -154,7 +159,8 @@ def run(years: tuple[int, ...]) -> None:
                          for e in failing))
     if blocking:
         _fail("publication blocked by the ERROR check(s) above: the marts were not recomputed and keep their "
-              "previous content; staging keeps the new data for inspection (`dti rejects`, `dti ui`)")
+              "previous content; the published copy, the releases and `latest` are unchanged; staging keeps "
+              "the new data for inspection (`dti rejects`, `dti ui`)")
     if not result.success:
         _fail(f"computing the index failed (run {result.run_id}); see `dti ui` for the log")
     metadata = _materialized(result)
@@ -163,10 +169,18 @@ def run(years: tuple[int, ...]) -> None:
     click.echo(f"index: units ranked by year {', '.join(f'{y}: {n}' for y, n in ranked.items())}; "
                f"{gaps['dagster/row_count'].value} target gaps for {gaps['provinces'].value} units "
                f"({time.monotonic() - step_started:.1f}s)")
+    if ("exports", "release") in metadata:
+        release = metadata[("exports", "release")]
+        click.echo(f"published: {home.published}; release {release['release_id'].value} "
+                   f"({len(release['rows'].value)} data files{', SYNTHETIC' if release['synthetic'].value else ''})")
+    else:
+        click.secho("not published: a year failed; the published copy and the releases are unchanged", fg="yellow")
 
     click.echo("")
     click.echo(f"done in {time.monotonic() - started:.1f}s")
-    click.echo(f"  warehouse   {home.warehouse}   (marts.province_rankings, marts.target_gaps, ...)")
+    click.echo(f"  warehouse   {home.warehouse}   (working file, written by runs)")
+    click.echo(f"  published   {home.published}   (read-only copy: dti sql \"SELECT * FROM marts.latest_ranking\")")
+    click.echo(f"  releases    {home.exports}   (dti serve: the download portal)")
     click.echo(f"  archive     {home.archive}")
     click.echo("  rejects     dti rejects   (table staging.rejected_rows)")
     click.echo(f"  Dagster UI  dti ui        (instance {home.dagster_home})")
@@ -320,6 +334,79 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
         click.echo(f"wrote {output}: {result.height} unit(s), methodology {methodology.version}", err=True)
     else:
         click.echo(result.write_csv(), nl=False)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table for reading, csv or json for other programs.")
+@click.option("--limit", type=int, default=100, show_default=True, help="Rows shown in table format.")
+@click.argument("query")
+def sql(output_format: str, limit: int, query: str) -> None:
+    """Run QUERY on the published warehouse, read-only (it can be used while a run writes).
+
+    \b
+    Examples:
+      dti sql "SELECT rank, province_name, score FROM marts.latest_ranking"
+      dti sql "SELECT table_name, comment FROM duckdb_tables()"
+      dti sql --format csv "SELECT * FROM marts.latest_target_gaps" > gaps.csv
+    """
+    import polars as pl
+
+    from sources.warehouse import query_frame
+
+    home = DataHome.from_env()
+    if not home.published.exists():
+        _fail(f"no published warehouse yet at {home.published}; run `dti run` (or `make run`) first")
+    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        frame = query_frame(con, query)
+    except duckdb.Error as exc:
+        _fail(f"{type(exc).__name__}: {exc}".strip())
+    finally:
+        con.close()
+    if output_format == "csv":
+        click.echo(frame.write_csv(), nl=False)
+    elif output_format == "json":
+        click.echo(frame.write_json())
+    else:
+        with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            click.echo(frame.head(limit))
+        click.echo(f"{frame.height} row(s)" + (f", {limit} shown (--limit)" if frame.height > limit else ""))
+
+
+@main.command(context_settings=CONTEXT)
+def releases() -> None:
+    """List the releases for ministry staff (newest first), check each against its manifest."""
+    from sources.release import latest_release, releases as found_releases, verify
+
+    home = DataHome.from_env()
+    found = found_releases(home.exports)
+    if not found:
+        click.echo(f"no release yet in {home.exports}; run `dti run` first")
+        return
+    latest = latest_release(home.exports)
+    for release in found:
+        problems = verify(release)
+        click.echo(f"{release.id}{'  (latest)' if release.id == latest else ''}  "
+                   f"{release.manifest['methodology_version']}  years {', '.join(map(str, release.manifest['reporting_years']))}"
+                   f"{'  SYNTHETIC' if release.synthetic else ''}  {len(release.manifest['files'])} files  "
+                   + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems)))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 127.0.0.1 is this machine only, 0.0.0.0 every interface.")
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """The download portal for ministry staff: releases, rankings (sortable, filterable, Vietnamese or
+    English), a page per province with charts, and every file of a release. Read-only."""
+    import uvicorn
+
+    from portal.app import create_app
+
+    home = DataHome.from_env()
+    click.echo(f"portal on http://{host}:{port}/ (releases in {home.exports}); Ctrl+C to stop")
+    uvicorn.run(create_app(home.exports), host=host, port=port, log_level="warning")
 
 
 @main.command(context_settings=CONTEXT)

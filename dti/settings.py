@@ -1,5 +1,5 @@
 """Where everything lives. One data home (`DTI_HOME`, default `./data`) holds the inbox, the raw archive,
-the warehouse, the local Dagster instance and every export."""
+the working warehouse, its published copy, the releases and the local Dagster instance."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ class DataHome:
         return self.root / "warehouse" / "dti.duckdb"
 
     @property
+    def published(self) -> Path:
+        """The read-only copy analysts open, replaced in one rename after each run whose checks pass."""
+        return self.root / "published" / "dti.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        """Immutable releases for ministry staff, one folder per successful run, and the `latest` pointer."""
+        return self.root / "exports"
+
+    @property
     def validation(self) -> Path:
         """Great Expectations' project: suites as run, results and the Data Docs site."""
         return self.root / "validation"
@@ -42,7 +52,7 @@ class DataHome:
         return self.root / "dagster"
 
     def ensure(self) -> DataHome:
-        for folder in (self.inbox, self.archive, self.warehouse.parent, self.dagster_home):
+        for folder in (self.inbox, self.archive, self.warehouse.parent, self.published.parent, self.exports, self.dagster_home):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

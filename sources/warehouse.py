@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from sources.columns import TABLE_DOCS, column_doc
+from sources.columns_vi import COLUMNS_VI, TABLES_VI, bilingual
 
 # DuckDB has no schema comments: these descriptions are for the docs and `dti info`.
 SCHEMAS = {
@@ -26,23 +27,23 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
-def _quote(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
 def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None = None) -> None:
     """Describe the table (`comment`, else its entry in sources/columns.TABLE_DOCS) and each of its
-    columns (sources/columns.py)."""
-    comment = comment or TABLE_DOCS.get(qualified)
+    columns, in Vietnamese (sources/columns_vi.py) and English (sources/columns.py)."""
+    comment = bilingual(TABLES_VI.get(qualified), comment or TABLE_DOCS.get(qualified))
     if comment:
-        con.execute(f"COMMENT ON TABLE {qualified} IS {_quote(comment)}")
+        con.execute(f"COMMENT ON TABLE {qualified} IS {sql_literal(comment)}")
     schema, table = qualified.split(".")
     columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
                           [schema, table]).fetchall()
     for (column,) in columns:
-        doc = column_doc(qualified, column)
+        doc = bilingual(COLUMNS_VI.get(column), column_doc(qualified, column))
         if doc:
-            con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(doc)}')
+            con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {sql_literal(doc)}')
 
 
 @contextmanager

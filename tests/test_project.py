@@ -20,13 +20,13 @@ from pipelines.definitions import defs
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
     graph = defs.resolve_asset_graph()
     keys = list(graph.get_all_asset_keys())
-    assert len(keys) == 23
+    assert len(keys) == 25
     for key in keys:
         node = graph.get(key)
         schema, table = key.path
         assert node.group_name == schema, key
         assert node.description and len(node.description) > 60, key
-    assert {k.path[0] for k in keys} == {"reference", "raw", "staging", "marts"}
+    assert {k.path[0] for k in keys} == {"reference", "raw", "staging", "marts", "exports"}
 
 
 def test_jobs_schedule_and_sensor_are_registered():
@@ -46,13 +46,14 @@ def _imports(folder: str) -> set[str]:
     return found
 
 
-def test_sources_and_expectations_stay_free_of_dagster():
+def test_sources_expectations_and_portal_stay_free_of_dagster():
     assert "dagster" not in _imports("sources") and "dagster_duckdb" not in _imports("sources")
     assert "dagster" not in _imports("expectations")
+    assert not {"dagster", "duckdb"} & _imports("portal")  # the portal reads release files only, never SQL
 
 
 def test_no_print_in_library_code():
-    for folder in ("sources", "assets", "pipelines", "expectations", "dti"):
+    for folder in ("sources", "assets", "pipelines", "expectations", "dti", "portal"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
             calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                      if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
@@ -88,7 +89,7 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
                 continue
         assert nodes, "dagster dev did not serve the assets within 120 s"
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
-        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 23
+        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 25
         assert all(n["description"] for n in nodes)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -1,0 +1,84 @@
+"""`dti serve`: a read-only download portal over the releases of `exports/`. It serves only the files a
+release's manifest lists, reads nothing but release files, and runs no SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from portal import data
+from portal.labels import words
+from portal.rendering import TEMPLATES
+from sources.release import MANIFEST, Release, latest_release, releases
+
+
+def create_app(exports: Path) -> Starlette:
+    def release_or_404(release_id: str) -> Release:
+        for release in releases(exports):
+            if release.id == release_id:
+                return release
+        raise HTTPException(404, f"no release {release_id}")
+
+    def page(request: Request, template: str, synthetic: bool, **context) -> HTMLResponse:
+        lang = "en" if request.query_params.get("lang") == "en" else "vi"
+        html = TEMPLATES.get_template(template).render(lang=lang, t=words(lang), synthetic=synthetic, **context)
+        return HTMLResponse(html)
+
+    def year_of(release: Release, text: str) -> int:
+        if not text.isdigit() or int(text) not in release.manifest["reporting_years"]:
+            raise HTTPException(404, f"no year {text} in release {release.id}")
+        return int(text)
+
+    async def index(request: Request) -> HTMLResponse:
+        found = releases(exports)
+        return page(request, "index.html", any(r.synthetic for r in found), releases=found, latest=latest_release(exports))
+
+    async def latest(request: Request) -> RedirectResponse:
+        current = latest_release(exports)
+        if current is None:
+            raise HTTPException(404, "no release yet")
+        return RedirectResponse(f"/r/{current}/")
+
+    async def release(request: Request) -> HTMLResponse:
+        found = release_or_404(request.path_params["release"])
+        return page(request, "release.html", found.synthetic, release=found)
+
+    async def ranking(request: Request) -> HTMLResponse:
+        found = release_or_404(request.path_params["release"])
+        year = year_of(found, request.path_params["year"])
+        rows = data.ranking_rows(found, year)
+        lang = "en" if request.query_params.get("lang") == "en" else "vi"
+        files = [f for f in found.manifest["files"] if f["year"] == year and f["table"] in ("ranking", "workbook")]
+        return page(request, "ranking.html", found.synthetic, release=found, year=year, rows=rows, files=files,
+                    banded=bool(rows) and "rank_p05" in rows[0],
+                    link=lambda r: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}",
+                    chart=data.scores_chart(rows, words(lang)["chart_scores"].format(year=year)))
+
+    async def province(request: Request) -> HTMLResponse:
+        found = release_or_404(request.path_params["release"])
+        year = year_of(found, request.path_params["year"])
+        unit = data.province(found, year, request.path_params["code"])
+        if unit is None:
+            raise HTTPException(404, "no such province in this year's ranking")
+        t = words("en" if request.query_params.get("lang") == "en" else "vi")
+        return page(request, "province.html", found.synthetic, release=found, year=year, p=unit,
+                    chart=data.history_chart(unit["history"], t, f"{t['history']}: {unit['row']['province_name']}"))
+
+    async def download(request: Request) -> FileResponse:
+        found = release_or_404(request.path_params["release"])
+        name = request.path_params["name"]
+        listed = {entry["name"] for entry in found.manifest["files"]} | {MANIFEST}
+        if name not in listed:
+            raise HTTPException(404, "not a file of this release")
+        return FileResponse(found.folder / name, filename=name)
+
+    return Starlette(routes=[
+        Route("/", index), Route("/latest", latest), Route("/r/{release}/", release),
+        Route("/r/{release}/files/{name}", download), Route("/r/{release}/{year}", ranking),
+        Route("/r/{release}/{year}/{code}", province),
+    ])

@@ -1,0 +1,26 @@
+"""The static report of a release: its rankings and charts in one self-contained HTML file (inline styles,
+inline SVG, no link to anything outside) that can be sent by e-mail."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from portal.labels import words
+from portal.rendering import TEMPLATES
+from sources.charts import bar_chart, line_chart
+
+
+def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict) -> str:
+    t = words("vi")
+    years = [(year, frames["ranking"].to_dicts()) for year, frames in sorted(by_year.items(), reverse=True)]
+    charts = {year: bar_chart([(r["province_name"], r["score"]) for r in rows], t["chart_scores"].format(year=year))
+              for year, rows in years}
+    bands = {year: "rank_p05" in frames["ranking"].columns for year, frames in by_year.items()}
+    means = (history.filter(pl.col("series") == "restated_34").group_by("reporting_year")
+             .agg(pl.col("score", "government_score", "economy_score", "society_score").mean()).sort("reporting_year"))
+    trend = line_chart({t[name]: list(zip(means["reporting_year"], means[column]))
+                        for name, column in (("score", "score"), ("government", "government_score"),
+                                             ("economy", "economy_score"), ("society", "society_score"))},
+                       f"{t['history']} (34)") if means.height else ""
+    return TEMPLATES.get_template("report.html").render(
+        t=t, en=words("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend, lang="vi")

@@ -1,0 +1,266 @@
+"""Releases for ministry staff: an immutable folder per successful run under `exports/`, written from the
+published warehouse. Per reporting year the ranking with pillar scores, the target gaps and the indicator
+values, each as Parquet and as CSV (UTF-8 with BOM, formula-safe), and one Excel workbook; a static HTML
+report; a manifest with checksums. The folder is assembled under a hidden name and renamed when complete,
+and only then does the `latest` pointer move."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import xlsxwriter
+
+from sources.warehouse import query_frame
+
+EXPORT_SQL = Path(__file__).resolve().parent.parent / "sql" / "exports"
+LATEST = "latest"
+MANIFEST = "manifest.json"
+SYNTHETIC_BANNER_VI = "DỮ LIỆU MÔ PHỎNG (SYNTHETIC) — không phải số liệu chính thức"
+SYNTHETIC_BANNER_EN = "SYNTHETIC demo data — not official figures"
+
+# table: (file name part, sheet name, SQL file)
+YEAR_TABLES = {
+    "ranking": ("xep-hang", "Xếp hạng"),
+    "target_gaps": ("khoang-cach-muc-tieu", "Khoảng cách mục tiêu"),
+    "indicator_values": ("gia-tri-chi-tieu", "Giá trị chỉ tiêu"),
+}
+
+HEADERS_VI = {
+    "reporting_year": "Năm báo cáo", "rank": "Hạng", "province_code": "Mã tỉnh", "province_name": "Tỉnh/thành phố",
+    "score": "Điểm chỉ số", "rank_change": "Thay đổi hạng", "units_ranked": "Số đơn vị xếp hạng",
+    "government_score": "Điểm chính quyền số", "government_rank": "Hạng chính quyền số",
+    "economy_score": "Điểm kinh tế số", "economy_rank": "Hạng kinh tế số",
+    "society_score": "Điểm xã hội số", "society_rank": "Hạng xã hội số",
+    "rank_median": "Hạng trung vị (mô phỏng)", "rank_p05": "Hạng tốt nhất (P5)", "rank_p95": "Hạng kém nhất (P95)",
+    "is_synthetic": "Dữ liệu mô phỏng", "methodology_version": "Phiên bản phương pháp",
+    "unit_set": "Bộ đơn vị", "target_id": "Mã mục tiêu", "target_source": "Nguồn mục tiêu", "subject": "Đối tượng",
+    "target_type": "Loại mục tiêu", "horizon_year": "Năm phải đạt", "comparator": "So sánh",
+    "target_value": "Giá trị mục tiêu", "target_value_text": "Mục tiêu (chữ)", "unit": "Đơn vị đo",
+    "actual_value": "Giá trị thực tế", "actual_basis": "Cơ sở giá trị thực tế", "actual_province_name": "Đơn vị có số liệu",
+    "gap": "Khoảng cách", "share_covered": "Phần đã đạt được", "observed_pace": "Tốc độ đã đạt/năm",
+    "required_pace": "Tốc độ cần thiết/năm", "status_vi": "Trạng thái", "status": "Trạng thái (tiếng Anh)",
+    "status_reason": "Lý do", "document": "Văn bản", "quote_vi": "Nguyên văn", "source": "Nguồn",
+    "indicator_code": "Mã chỉ tiêu", "indicator_name_vi": "Tên chỉ tiêu", "indicator_name_en": "Tên chỉ tiêu (tiếng Anh)",
+    "pillar": "Trụ cột", "value": "Giá trị", "value_status": "Tình trạng giá trị", "flags": "Cảnh báo",
+    "traced_to": "Truy nguồn", "series": "Chuỗi số liệu",
+}
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ReleaseExists(RuntimeError):
+    """A release folder is never overwritten."""
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    folder: Path
+    manifest: dict
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest["synthetic"])
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection)."""
+    return frame.with_columns(
+        pl.when(pl.any_horizontal(pl.col(name).str.starts_with(prefix) for prefix in FORMULA_START))
+        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name, dtype in frame.schema.items() if dtype == pl.Utf8)
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` as written to CSV: formula-like text neutralised, Vietnamese headers."""
+    safe = neutralise(frame)
+    return safe.rename({name: HEADERS_VI.get(name, name) for name in safe.columns})
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _year_frames(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pl.DataFrame]:
+    return {table: query_frame(con, (EXPORT_SQL / f"{table}.sql").read_text(encoding="utf-8").replace("$year", str(int(year))))
+            for table in YEAR_TABLES}
+
+
+def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tuple[str, str]], synthetic: bool) -> None:
+    """One sheet per table with Vietnamese headers, and a sheet on the method, sources and the data's status.
+    Text is written as text: a cell starting with '=' stays a string, never a formula."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                               "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1, "text_wrap": True})
+    warning = workbook.add_format({"bold": True, "font_color": "#b91c1c"})
+    for table, frame in frames.items():
+        sheet = workbook.add_worksheet(YEAR_TABLES[table][1])
+        start = 0
+        if synthetic:
+            sheet.write_string(0, 0, f"{SYNTHETIC_BANNER_VI} / {SYNTHETIC_BANNER_EN}", warning)
+            start = 1
+        for col, name in enumerate(frame.columns):
+            sheet.write_string(start, col, HEADERS_VI.get(name, name), bold)
+            sheet.set_column(col, col, max(12, min(40, len(HEADERS_VI.get(name, name)) + 2)))
+        for row, values in enumerate(frame.iter_rows(), start=start + 1):
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                else:
+                    sheet.write_number(row, col, value)
+        sheet.freeze_panes(start + 1, 0)
+        sheet.autofilter(start, 0, start + frame.height, max(len(frame.columns) - 1, 0))
+    sheet = workbook.add_worksheet("Phương pháp")
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 1, 110)
+    for row, (label, text) in enumerate(about):
+        sheet.write_string(row, 0, label, bold)
+        sheet.write_string(row, 1, text, warning if label.startswith("Dữ liệu") and synthetic else None)
+    workbook.close()
+
+
+def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str) -> list[tuple[str, str]]:
+    weights = con.execute("""
+        SELECT parent, string_agg(child || ' ' || round(weight_normalised, 3), ', ' ORDER BY child)
+        FROM marts.framework_weights WHERE NOT child_is_indicator GROUP BY parent ORDER BY parent""").fetchall()
+    normalisation = con.execute("SELECT string_agg(DISTINCT normalisation, ', ') FROM marts.indicator_scores").fetchall()[0][0]
+    aggregation = con.execute("SELECT string_agg(DISTINCT aggregation, ', ') FROM marts.pillar_scores").fetchall()[0][0]
+    documents = con.execute("SELECT string_agg(issuer_document || ': ' || title, ' | ') FROM reference.documents").fetchall()[0][0]
+    synthetic = publication["is_synthetic"]
+    return [
+        ("Dữ liệu / Data", f"{SYNTHETIC_BANNER_VI}. {SYNTHETIC_BANNER_EN}." if synthetic
+         else "Số liệu do các tỉnh báo cáo / Figures as reported by the provinces."),
+        ("Bản phát hành / Release", release_id),
+        ("Lượt chạy / Run", publication["run_id"]),
+        ("Phương pháp / Methodology", publication["methodology_version"]),
+        ("Chỉ số / Index", "Chỉ số chuyển đổi số cấp tỉnh: ba trụ cột chính quyền số, kinh tế số, xã hội số. "
+                           "Điểm 0–1; hạng cạnh tranh chuẩn trên điểm làm tròn 4 chữ số thập phân."),
+        ("Trọng số / Weights", "; ".join(f"{parent}: {children}" for parent, children in weights)),
+        ("Chuẩn hóa / Normalisation", normalisation or ""),
+        ("Tổng hợp / Aggregation", aggregation or ""),
+        ("Mục tiêu / Targets", "Mục tiêu trong nghị quyết của tỉnh; nơi tỉnh không đặt mục tiêu: mục tiêu quốc gia "
+                               "(749/QĐ-TTg, 411/QĐ-TTg). Khoảng cách tính trên giá trị mới nhất của mỗi mục tiêu."),
+        ("Sáp nhập 2025 / 2025 merger", "63 đơn vị đến 2024, 34 đơn vị từ 2025 (Nghị quyết 202/2025/QH15)."),
+        ("Nguồn / Sources", documents or ""),
+        ("Số liệu đến / Data vintage", f"năm báo cáo {publication['reporting_years']}; "
+                                       f"tệp nhận gần nhất {publication['latest_file_received_at']}"),
+    ]
+
+
+def _write_table(folder: Path, stem: str, frame: pl.DataFrame) -> list[Path]:
+    parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
+    frame.write_parquet(parquet)
+    csv_safe(frame).write_csv(csv, include_bom=True)
+    return [parquet, csv]
+
+
+def write_release(published: Path, exports: Path, run_id: str,
+                  report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict], str],
+                  now: datetime | None = None) -> Release:
+    """Write a complete release from the published warehouse, then move `latest` to it."""
+    now = now or datetime.now(UTC)
+    release_id = f"{now:%Y%m%dT%H%M%SZ}-{run_id[:8]}"
+    final, partial = exports / release_id, exports / f".{release_id}.partial"
+    if final.exists():
+        raise ReleaseExists(f"release {release_id} already exists in {exports}; releases are never overwritten")
+    partial.mkdir(parents=True)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        publication = query_frame(con, "SELECT * FROM marts.publication").row(0, named=True)
+        synthetic = bool(publication["is_synthetic"])
+        tag = "_SYNTHETIC" if synthetic else ""
+        years = [row[0] for row in con.execute("""
+            SELECT DISTINCT reporting_year FROM marts.province_rankings WHERE series = 'as_reported' ORDER BY 1""").fetchall()]
+        about = _about(con, publication, release_id)
+        by_year, files = {}, []
+        for year in years:
+            frames = _year_frames(con, year)
+            by_year[year] = frames
+            for table, frame in frames.items():
+                for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame):
+                    files.append({"name": path.name, "year": year, "table": table, "format": path.suffix[1:], "rows": frame.height})
+            workbook = partial / f"dti_{year}{tag}.xlsx"
+            _write_workbook(workbook, frames, about, synthetic)
+            files.append({"name": workbook.name, "year": year, "table": "workbook", "format": "xlsx",
+                          "rows": sum(f.height for f in frames.values())})
+        history = query_frame(con, (EXPORT_SQL / "pillar_history.sql").read_text(encoding="utf-8"))
+        for path in _write_table(partial, f"dti_lich-su-diem{tag}", history):
+            files.append({"name": path.name, "year": None, "table": "pillar_history", "format": path.suffix[1:], "rows": history.height})
+    finally:
+        con.close()
+    manifest = {
+        "release_id": release_id, "created_at": now.isoformat(timespec="seconds"), "run_id": run_id,
+        "methodology_version": publication["methodology_version"], "synthetic": synthetic,
+        "banner": {"vi": SYNTHETIC_BANNER_VI, "en": SYNTHETIC_BANNER_EN} if synthetic else None,
+        "reporting_years": years,
+        "data_vintage": {"reporting_years": years, "latest_file_received_at": publication["latest_file_received_at"],
+                         "files_used": publication["files_used"], "published_at": publication["published_at"]},
+        "files": files,
+    }
+    html = partial / f"bao-cao{tag}.html"
+    html.write_text(report(by_year, history, manifest), encoding="utf-8")
+    files.append({"name": html.name, "year": None, "table": "report", "format": "html", "rows": None})
+    for entry in files:
+        path = partial / entry["name"]
+        entry |= {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        path.chmod(0o444)
+    (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (partial / MANIFEST).chmod(0o444)
+    os.rename(partial, final)
+    _point_latest(exports, release_id)
+    return Release(release_id, final, manifest)
+
+
+def _point_latest(exports: Path, release_id: str) -> None:
+    """Move `latest` in one rename: a reader follows either the old release or the new one."""
+    temporary = exports / f".{LATEST}.{release_id}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(release_id, target_is_directory=True)
+    os.replace(temporary, exports / LATEST)
+
+
+def releases(exports: Path) -> list[Release]:
+    """Complete releases, newest first (partial folders and anything without a manifest are not releases)."""
+    found = []
+    if exports.is_dir():
+        for folder in exports.iterdir():
+            if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") and (folder / MANIFEST).is_file():
+                found.append(Release(folder.name, folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))))
+    return sorted(found, key=lambda r: r.id, reverse=True)
+
+
+def latest_release(exports: Path) -> str | None:
+    pointer = exports / LATEST
+    return os.readlink(pointer) if pointer.is_symlink() else None
+
+
+def verify(release: Release) -> list[str]:
+    """Problems with a release on disk: files missing, changed, or not listed."""
+    problems = []
+    listed = {entry["name"]: entry for entry in release.manifest["files"]}
+    for name, entry in listed.items():
+        path = release.folder / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif _sha256(path) != entry["sha256"]:
+            problems.append(f"{name}: checksum differs from the manifest")
+    for path in release.folder.iterdir():
+        if path.name not in listed and path.name != MANIFEST:
+            problems.append(f"{path.name}: not in the manifest")
+    return problems

@@ -1,0 +1,160 @@
+"""The download portal end to end: `dti serve` in its own process, driven by Playwright in Debian's headless
+Chromium. Screenshots go to build/screenshots/."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from dti.settings import PROJECT_ROOT
+from sources.release import latest_release
+
+SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
+# Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def portal(published_home):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DTI_HOME": str(published_home.root)}
+    server = subprocess.Popen([sys.executable, "-m", "dti.cli", "serve", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail(f"dti serve did not start: {server.stderr.read().decode()[-2000:]}")
+    yield url, latest_release(published_home.exports)
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def _shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _names(page):
+    return page.locator("table#ranking-2025 tbody tr:visible").evaluate_all("rows => rows.map(r => r.dataset.name)")
+
+
+def test_click_through_from_the_release_list_to_a_province(portal, page):
+    url, release = portal
+    page.goto(url)
+    expect(page.locator("#synthetic-banner")).to_contain_text("DỮ LIỆU MÔ PHỎNG")
+    expect(page.locator("h1")).to_have_text("Các bản phát hành")
+    page.get_by_role("link", name=release).click()
+    expect(page.locator("h1")).to_contain_text(release)
+    page.get_by_role("link", name="Bảng xếp hạng 2025").click()
+    expect(page.locator("h1")).to_have_text("Bảng xếp hạng 2025")
+    expect(page.locator("table#ranking-2025 tbody tr")).to_have_count(34)
+    expect(page.locator("svg.chart")).to_have_count(1)
+    _shot(page, "ranking-2025")
+
+    first = page.locator("table#ranking-2025 tbody tr").first
+    name = first.get_attribute("data-name")
+    assert first.locator("td").first.inner_text() == "1"
+    first.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator("#rank")).to_contain_text("Hạng 1/34 năm 2025")
+    expect(page.locator("svg.chart polyline")).to_have_count(4)  # the index and three pillars over five years
+    assert page.locator("table#gaps tbody tr").count() > 5
+    _shot(page, "province")
+
+
+def test_the_ranking_sorts_filters_and_speaks_english(portal, page):
+    url, release = portal
+    page.goto(f"{url}/r/{release}/2025")
+    score = page.locator("table#ranking-2025 th", has_text="Điểm chỉ số")
+    score.click()
+    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(3)").all_inner_texts()]
+    assert values == sorted(values) and values[0] < values[-1]
+    score.click()
+    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(3)").all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+
+    page.get_by_placeholder("Lọc theo tên tỉnh…").fill("ninh")  # without diacritics finds Bắc Ninh, Ninh Bình…
+    names = _names(page)
+    assert "Bắc Ninh" in names and 1 < len(names) < 34
+    page.get_by_placeholder("Lọc theo tên tỉnh…").fill("Hà Nội")
+    assert _names(page) == ["Thành phố Hà Nội"]
+    _shot(page, "ranking-filtered")
+
+    page.locator("#lang-toggle").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("table#ranking-2025 th").first).to_have_text("Rank")
+    expect(page.locator("#synthetic-banner")).to_contain_text("SYNTHETIC DATA")
+    _shot(page, "ranking-english")
+
+
+def test_csv_and_excel_downloads_hold_the_ranking(portal, page, tmp_path):
+    url, release = portal
+    page.goto(f"{url}/r/{release}/2025")
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="dti_2025_xep-hang_SYNTHETIC.csv").click()
+    csv_path = tmp_path / csv_download.value.suggested_filename
+    csv_download.value.save_as(csv_path)
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Năm báo cáo,Hạng,Mã tỉnh,Tỉnh/thành phố") and len(lines) == 35
+
+    with page.expect_download() as excel_download:
+        page.get_by_role("link", name="dti_2025_SYNTHETIC.xlsx").click()
+    excel_path = tmp_path / excel_download.value.suggested_filename
+    excel_download.value.save_as(excel_path)
+    workbook = openpyxl.load_workbook(excel_path, read_only=True)
+    assert "Phương pháp" in workbook.sheetnames
+    ranking = list(workbook["Xếp hạng"].iter_rows(values_only=True))
+    shown = page.locator("table#ranking-2025 tbody tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
+    assert [row[3] for row in ranking[2:]] == shown
+
+
+def test_the_portal_serves_only_release_files(portal):
+    url, release = portal
+    for path in (f"/r/{release}/files/..%2F..%2Fpublished%2Fdti.duckdb", f"/r/{release}/files/%2e%2e",
+                 f"/r/..%2F{release}/files/manifest.json", f"/r/{release}/files/dti.duckdb", "/r/nope/2025",
+                 f"/r/{release}/1999", f"/r/{release}/2025/99"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + path, timeout=5)
+        assert refused.value.code == 404, path
+    with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as raw:
+        raw.sendall(f"GET /r/{release}/files/../../../published/dti.duckdb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = raw.recv(200).decode()
+    assert answer.startswith("HTTP/1.1 404")
+    manifest = urllib.request.urlopen(f"{url}/r/{release}/files/manifest.json", timeout=5)
+    assert manifest.status == 200

@@ -1,0 +1,216 @@
+"""The published warehouse, the releases and `dti sql`, on a data home after `make run`. The tests that run
+the pipeline again (a second run while an analyst reads, a blocked run) come last in this module."""
+
+import csv
+import hashlib
+import json
+import re
+import stat
+import time
+
+import dagster as dg
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from dti.settings import PROJECT_ROOT
+from portal.report import render_report
+from sources.columns_vi import COLUMNS_VI
+from sources.release import HEADERS_VI, csv_safe, latest_release, releases, verify, write_release
+from tests.conftest import dti_command
+
+
+def _published(home, sql, params=None):
+    with duckdb.connect(str(home.published), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _fingerprint(home):
+    """Everything a blocked run must leave alone: the published file, `latest` and every release's files."""
+    files = {path.relative_to(home.exports).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+             for path in sorted(home.exports.rglob("*")) if path.is_file() and not path.is_symlink()}
+    return hashlib.sha256(home.published.read_bytes()).hexdigest(), latest_release(home.exports), files
+
+
+def test_published_copy_is_read_only_and_holds_the_three_schemas(published_home):
+    assert stat.S_IMODE(published_home.published.stat().st_mode) == 0o444
+    schemas = {s for (s,) in _published(published_home, "SELECT DISTINCT schema_name FROM duckdb_tables()")}
+    assert schemas == {"reference", "staging", "marts"}
+    with duckdb.connect(str(published_home.published), read_only=True) as con, pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("DELETE FROM marts.province_rankings")
+    working = duckdb.connect(str(published_home.warehouse), read_only=True)
+    try:
+        for (table,) in _published(published_home, "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                                                   "WHERE table_name <> 'publication'"):
+            assert _published(published_home, f"SELECT count(*) FROM {table}") == working.execute(f"SELECT count(*) FROM {table}").fetchall()
+    finally:
+        working.close()
+
+
+def test_every_table_view_and_column_is_described_in_vietnamese_and_english(published_home):
+    relations = _published(published_home, """
+        SELECT table_name, comment FROM duckdb_tables()
+        UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal""")
+    assert len(relations) >= 25
+    columns = _published(published_home, """
+        SELECT table_name, column_name, comment FROM duckdb_columns()
+        WHERE schema_name IN ('reference', 'staging', 'marts')""")
+    for name, comment in relations + [(f"{t}.{c}", comment) for t, c, comment in columns]:
+        assert comment and re.fullmatch(r".+ \| EN: .+", comment, re.S), f"{name}: {comment!r}"
+    tables = {t for (t, _) in _published(published_home, "SELECT table_name, 1 FROM duckdb_tables()")}
+    for table, column, comment in columns:
+        if table in tables and table != "publication":
+            assert comment.startswith(COLUMNS_VI[column]), (table, column)
+
+
+def test_latest_ranking_view_is_the_latest_year_with_its_pillars(published_home):
+    latest = _published(published_home, "SELECT province_name, rank, score, economy_score, targets FROM marts.latest_ranking")
+    assert len(latest) == 34
+    ranks = dict(_published(published_home, """
+        SELECT province_name, rank FROM marts.province_rankings
+        WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = 2025"""))
+    economy = dict(_published(published_home, """
+        SELECT province_name, score FROM marts.pillar_scores
+        WHERE series = 'as_reported' AND pillar = 'economy' AND reporting_year = 2025"""))
+    assert {name: rank for name, rank, *_ in latest} == ranks
+    assert all(row[3] == economy[row[0]] for row in latest)
+    assert [r[1] for r in latest] == sorted(r[1] for r in latest)
+    assert all(row[4] > 0 for row in latest)  # every current unit has targets (its own or the national ones)
+    publication = _published(published_home, "SELECT reporting_years, is_synthetic, files_used FROM marts.publication")
+    assert publication[0][:2] == ("2021, 2022, 2023, 2024, 2025", True) and publication[0][2] > 250
+
+
+def test_every_query_of_the_analyst_guide_runs_on_the_published_copy(published_home):
+    guide = (PROJECT_ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", guide, re.S)
+    assert len(queries) >= 8
+    for query in queries:
+        assert _published(published_home, query), query
+
+
+def test_dti_sql_queries_the_published_copy_and_refuses_writes(published_home, tmp_path):
+    done = dti_command(published_home.root, "sql", "--format", "csv",
+                       "SELECT rank, province_name FROM marts.latest_ranking ORDER BY rank LIMIT 3")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(done.stdout.splitlines()))
+    expected = _published(published_home, "SELECT rank, province_name FROM marts.latest_ranking ORDER BY rank LIMIT 3")
+    assert rows == [["rank", "province_name"], *[[str(r), n] for r, n in expected]]
+    refused = dti_command(published_home.root, "sql", "DROP TABLE marts.province_rankings")
+    assert refused.returncode == 1 and "read-only" in refused.stderr
+    nothing = dti_command(tmp_path / "empty", "sql", "SELECT 1")
+    assert nothing.returncode == 1 and "no published warehouse yet" in nothing.stderr and "dti run" in nothing.stderr
+
+
+def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(published_home):
+    (release,) = releases(published_home.exports)
+    assert latest_release(published_home.exports) == release.id
+    assert verify(release) == []
+    manifest = release.manifest
+    assert manifest["synthetic"] is True and manifest["methodology_version"] == "default-2026.1"
+    assert manifest["reporting_years"] == [2021, 2022, 2023, 2024, 2025]
+    assert release.id.endswith(manifest["run_id"][:8]) and manifest["data_vintage"]["latest_file_received_at"]
+    for year in manifest["reporting_years"]:
+        for part in ("xep-hang", "khoang-cach-muc-tieu", "gia-tri-chi-tieu"):
+            for suffix in ("parquet", "csv"):
+                assert (release.folder / f"dti_{year}_{part}_SYNTHETIC.{suffix}").is_file()
+        assert (release.folder / f"dti_{year}_SYNTHETIC.xlsx").is_file()
+    assert all(stat.S_IMODE((release.folder / f["name"]).stat().st_mode) == 0o444 for f in manifest["files"])
+
+    entry = next(f for f in manifest["files"] if f["name"] == "dti_2025_xep-hang_SYNTHETIC.csv")
+    raw = (release.folder / entry["name"]).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert len(rows) == entry["rows"] == 34
+    assert {"Hạng", "Tỉnh/thành phố", "Điểm chỉ số", "Điểm kinh tế số", "Dữ liệu mô phỏng"} <= set(rows[0])
+    ranking = pl.read_parquet(release.folder / "dti_2025_xep-hang_SYNTHETIC.parquet")
+    published = _published(published_home, "SELECT province_name, rank FROM marts.latest_ranking")
+    assert dict(zip(ranking["province_name"], ranking["rank"])) == dict(published)
+    assert ranking["is_synthetic"].all()
+
+    workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx", read_only=True)
+    assert workbook.sheetnames == ["Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu", "Phương pháp"]
+    sheet = list(workbook["Xếp hạng"].iter_rows(values_only=True))
+    assert "SYNTHETIC" in sheet[0][0] and sheet[1][:4] == ("Năm báo cáo", "Hạng", "Mã tỉnh", "Tỉnh/thành phố")
+    assert len(sheet) == 2 + 34
+    method = dict(row[:2] for row in workbook["Phương pháp"].iter_rows(values_only=True))
+    assert "MÔ PHỎNG" in method["Dữ liệu / Data"] and method["Phương pháp / Methodology"] == "default-2026.1"
+    assert "749/QĐ-TTg" in method["Mục tiêu / Targets"] and method["Nguồn / Sources"]
+
+
+def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path):
+    hostile = pl.DataFrame({"province_name": ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-1+2", "@SUM(A1)", "Hà Nội"],
+                            "rank": [1, 2, 3, 4, -5]})
+    assert csv_safe(hostile)["Tỉnh/thành phố"].to_list() == [
+        "'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1+2", "'@SUM(A1)", "Hà Nội"]
+    assert csv_safe(hostile)[HEADERS_VI["rank"]].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
+
+    # a release written from a copy whose province name is a formula
+    copy = tmp_path / "published.duckdb"
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"ATTACH '{published_home.published}' AS src (READ_ONLY)")
+        con.execute("COPY FROM DATABASE src TO " + con.execute("SELECT current_database()").fetchall()[0][0])
+        con.execute("UPDATE marts.province_rankings SET province_name = '=1+1' WHERE province_name = 'Bắc Ninh'")
+    written = write_release(copy, tmp_path / "exports", "formula-test-run", render_report)
+    text = (written.folder / "dti_2025_xep-hang_SYNTHETIC.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and ",=1+1" not in text
+    sheet = openpyxl.load_workbook(written.folder / "dti_2025_SYNTHETIC.xlsx")["Xếp hạng"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == "=1+1"]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+
+
+def test_static_report_is_one_self_contained_file(published_home):
+    (release,) = releases(published_home.exports)
+    html = (release.folder / "bao-cao_SYNTHETIC.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<link" not in html and "<script src" not in html
+    assert 'id="synthetic-banner"' in html and "SYNTHETIC DATA" in html
+    names = [n for (n,) in _published(published_home, "SELECT province_name FROM marts.latest_ranking")]
+    assert all(name in html for name in names)
+    assert html.count("<svg") == 6  # a bar chart per year and the trend of the 34 units
+    assert all(f'id="year-{y}"' in html for y in range(2021, 2026))
+
+
+def test_export_assets_report_rows_top_ten_and_paths(published_home):
+    instance = dg.DagsterInstance.from_config(str(published_home.dagster_home))
+    release_event = instance.get_latest_materialization_event(dg.AssetKey(["exports", "release"]))
+    metadata = release_event.asset_materialization.metadata
+    (release,) = releases(published_home.exports)
+    assert metadata["release_id"].value == release.id
+    assert metadata["rows"].value["ranking 2025"] == 34
+    top = metadata["top_10_2025"].value.splitlines()
+    assert len(top) == 12 and top[0] == "| hạng | tỉnh/thành phố | điểm |" and top[2].startswith("| 1 |")
+    assert all(str(release.folder / f["name"]) in metadata["files"].value for f in release.manifest["files"])
+    warehouse_event = instance.get_latest_materialization_event(dg.AssetKey(["exports", "published_warehouse"]))
+    assert "marts.latest_ranking | 34" in warehouse_event.asset_materialization.metadata["tables"].value
+
+
+def test_analysts_read_the_published_copy_while_a_second_run_writes(published_home):
+    (first,) = releases(published_home.exports)
+    before = {f["name"]: f["sha256"] for f in first.manifest["files"]}
+    run = dti_command(published_home.root, "run", background=True)
+    reads, seen_while_running = 0, 0
+    while run.poll() is None:
+        assert len(_published(published_home, "SELECT * FROM marts.latest_ranking")) == 34
+        reads += 1
+        seen_while_running += run.poll() is None
+        time.sleep(0.05)
+    assert run.returncode == 0, run.stderr.read()[-3000:]
+    assert seen_while_running >= 10, reads
+    found = releases(published_home.exports)
+    assert len(found) == 2 and latest_release(published_home.exports) == found[0].id != first.id
+    assert verify(found[1]) == [] and {f["name"]: f["sha256"] for f in found[1].manifest["files"]} == before
+    new = {f["name"]: f["sha256"] for f in found[0].manifest["files"]}
+    assert {n: h for n, h in new.items() if n.endswith(".parquet")} == {n: h for n, h in before.items() if n.endswith(".parquet")}
+
+
+def test_a_blocked_run_leaves_the_published_copy_latest_and_releases_as_they_were(published_home, tmp_path):
+    strict = tmp_path / "rules.yaml"
+    strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
+                      .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
+    before = _fingerprint(published_home)
+    done = dti_command(published_home.root, "run", rules=strict)
+    assert done.returncode == 1 and "publication blocked" in done.stderr
+    assert "published copy, the releases and `latest` are unchanged" in done.stderr
+    assert _fingerprint(published_home) == before
+    assert json.loads((published_home.exports / "latest" / "manifest.json").read_text(encoding="utf-8"))["release_id"] == before[1]
