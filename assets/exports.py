@@ -8,7 +8,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
-from assets.marts import index_marts, target_gaps
+from assets.marts import index_marts, rank_uncertainty, target_gaps
 from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
 from portal.data import table
 from portal.report import render_report
@@ -17,7 +17,7 @@ from sources.release import write_release
 
 
 @dg.asset(key=["exports", "published_warehouse"], group_name="exports", kinds={"duckdb"}, pool=WAREHOUSE_POOL,
-          deps=[*index_marts.keys, target_gaps.key])
+          deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key])
 def published_warehouse(context: dg.AssetExecutionContext, data_home: DataHomeResource,
                         warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The read-only copy of the reference, staging and marts schemas that analysts query (`dti sql`, any

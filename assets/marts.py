@@ -9,7 +9,7 @@ from assets.metadata import markdown_table
 from assets.staging import staged_figures
 from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
 from sources.columns import TABLE_DOCS
-from sources.index import MART_TABLES, build_marts, build_target_gaps
+from sources.index import MART_TABLES, build_marts, build_rank_uncertainty, build_target_gaps
 from sources.warehouse import query_frame, scalar
 
 SCORED_FROM = [*staged_figures.keys, dg.AssetKey(["staging", "figure_flags"]), *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
@@ -65,3 +65,26 @@ def target_gaps(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.Ma
         holders = scalar(con, "SELECT count(DISTINCT (unit_set, province_code)) FROM marts.target_gaps")
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "by_status": by_status, "provinces": holders,
                                           "methodology_version": data_home.methodology.version})
+
+
+@dg.asset(key=["marts", "rank_uncertainty"], group_name="marts", description=TABLE_DOCS["marts.rank_uncertainty"],
+          deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings")],
+          kinds={"duckdb", "numpy"}, pool=WAREHOUSE_POOL)
+def rank_uncertainty(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """How sure each province's rank is: the rank interval when the methodology's contestable choices vary,
+    who it is statistically tied with, and which choice moves it most, so a move from 12th to 14th is read
+    for what it is."""
+    methodology = data_home.methodology
+    with warehouse.get_connection() as con:
+        rows = build_rank_uncertainty(con, methodology)
+        latest = scalar(con, "SELECT max(reporting_year) FROM marts.rank_uncertainty")
+        widest = query_frame(con, """
+            SELECT rank AS "hạng", province_name AS "tỉnh/thành phố", rank_p05 || '–' || rank_p95 AS "khoảng hạng",
+                   most_influential_choice AS "lựa chọn ảnh hưởng nhất"
+            FROM marts.rank_uncertainty WHERE reporting_year = ? ORDER BY rank NULLS LAST, province_name""", [latest])
+        median_width = dict(con.execute("""
+            SELECT reporting_year::VARCHAR, median(interval_width) FROM marts.rank_uncertainty GROUP BY 1 ORDER BY 1""").fetchall())
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": rows, "samples": methodology.uncertainty.samples, "seed": methodology.uncertainty.seed,
+        "median_interval_width_by_year": median_width, f"intervals_{latest}": markdown_table(widest),
+        "methodology_version": methodology.version})

@@ -205,6 +205,21 @@ PER_TABLE = {
         "direction": "positive (higher is better) or negative.", "goalpost_worst": "Value scored 0 (goalposts normalisation).",
         "goalpost_best": "Value scored 1: the target (goalposts normalisation).",
     },
+    "marts.rank_uncertainty": {
+        "rank": "The published rank (the methodology's own choices).",
+        "median_rank": "Median rank over the Monte Carlo samples.",
+        "rank_p05": "Low end of the rank interval: the 5th percentile of the sampled ranks (the interval of the methodology's uncertainty section).",
+        "rank_p95": "High end of the rank interval: the 95th percentile of the sampled ranks.",
+        "interval_width": "rank_p95 - rank_p05: 0 means no plausible choice of the methodology moves the rank.",
+        "tie_group": "Provinces whose rank intervals overlap, chained in order of median rank, share a group: statistically tied.",
+        "tied_with": "Provinces whose rank interval overlaps this one's, '; '-separated.",
+        "most_influential_choice": "The choice that alone moves this rank the most: weights, normalisation, aggregation or imputation (NULL: none moves it).",
+        "shift_weights": "Places the rank moves under the weights alone (±perturbation, the ends of the interval of 1,000 draws).",
+        "shift_normalisation": "Places the rank moves under the normalisation alternatives alone (largest move).",
+        "shift_aggregation": "Places the rank moves under the aggregation alternatives alone (largest move).",
+        "shift_imputation": "Places the rank moves with imputation on or off alone (largest move).",
+        "samples": "Monte Carlo samples drawn.", "seed": "Seed of the random generator: the same seed gives the same intervals.",
+    },
     "marts.target_gaps": {
         "target_id": "Registry target id (TNI-01:<indicator> for a target on every indicator) or national:<indicator>:<year>.",
         "target_source": "resolution (the province's own target) or national (749/QĐ-TTg, 411/QĐ-TTg: the province set none).",
@@ -263,6 +278,11 @@ TABLE_DOCS = {
     "marts.indicator_contributions": (
         "How much each indicator adds to its province's index score: effective weight along the framework "
         "times the indicator score."),
+    "marts.rank_uncertainty": (
+        "How sure each rank is: a Monte Carlo over the methodology's choices (weights perturbed within each "
+        "parent, normalisation, aggregation and imputation drawn from the alternatives the methodology lists) "
+        "gives per province and year the median rank, the 5th-95th percentile interval, the provinces it is "
+        "statistically tied with and the choice that moves its rank most. As-reported series."),
     "marts.framework_weights": "The methodology's framework as used: every edge with its weight, normalised weight and methods.",
     "marts.target_gaps": (
         "Each province's distance to its targets (its resolution's, else the national ones) by 2025 and 2030: "

@@ -12,7 +12,8 @@ import polars as pl
 from sources.methodology import Methodology
 from sources.numbers import parse_number
 from sources.provinces import ProvinceRegister
-from sources.warehouse import comment_table, query_frame, scalar, single_threaded, temp_table, transaction
+from sources.uncertainty import problem_from_long, rank_uncertainty
+from sources.warehouse import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 INDEX_SQL = SQL_DIR / "index"
@@ -117,11 +118,11 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
-def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
-                merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
-    """Score a wide table (`unit` + one column per leaf indicator) without the warehouse.
-    With `merge_to_34`, former units are first merged into the 34 current ones by the ministry's rule:
-    the unweighted mean of the constituents' values."""
+def table_values(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
+                 merge_to_34: bool = False) -> tuple[pl.DataFrame, list[str]]:
+    """A wide table (`unit` + one column per leaf indicator) as long values (`unit`, `indicator_code`,
+    `value`) and its units in order. With `merge_to_34`, former units are first merged into the 34
+    current ones by the ministry's rule: the unweighted mean of the constituents' values."""
     leaves = [leaf.code for leaf in methodology.leaves]
     problems = []
     if "unit" not in frame.columns:
@@ -165,7 +166,13 @@ def score_table(frame: pl.DataFrame, methodology: Methodology, register: Provinc
         values = (values.with_columns(pl.col("unit").replace_strict(label))
                   .group_by("unit", "indicator_code", maintain_order=True).agg(pl.col("value").mean()))
         units = list(dict.fromkeys(label.values()))
+    return values, units
 
+
+def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
+                merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
+    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit."""
+    values, units = table_values(frame, methodology, register, merge_to_34)
     scored = score_values(values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year")),
                           methodology, units=units)
     decimals = methodology.score_decimals
@@ -207,3 +214,39 @@ def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str
                               "indicator_contributions")}
     finally:
         con.close()
+
+
+def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
+    """marts.rank_uncertainty: the Monte Carlo of sources/uncertainty.py for every year of the
+    as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
+    values = query_frame(con, """
+        SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value
+        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""")
+    units = query_frame(con, """
+        SELECT reporting_year, unit_set, province_code, province_name, is_synthetic
+        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""")
+    frames = []
+    for (year, unit_set), year_units in units.group_by("reporting_year", "unit_set", maintain_order=True):
+        codes = year_units["province_code"].to_list()
+        indicators = [leaf.code for leaf in methodology.leaves if leaf.valid_in(year)]
+        same_set = values.filter(pl.col("unit_set") == unit_set)
+        problem = problem_from_long(same_set.filter(pl.col("reporting_year") == year), codes, indicators,
+                                    earlier=same_set.filter(pl.col("reporting_year") < year))
+        result = rank_uncertainty(methodology, problem)
+        names = dict(zip(codes, year_units["province_name"]))
+        frames.append(result.rename({"unit": "province_code"}).with_columns(
+            pl.lit("as_reported").alias("series"), pl.lit(unit_set).alias("unit_set"),
+            pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+            pl.col("province_code").replace_strict(names).alias("province_name"),
+            pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
+            pl.col("tied_with").map_elements(lambda text: "; ".join(names[c] for c in text.split("; ")) if text else None,
+                                             return_dtype=pl.Utf8),
+            pl.lit(methodology.version).alias("methodology_version")))
+    table = pl.concat(frames).select(
+        "series", "unit_set", "reporting_year", "province_code", "province_name", "rank", "median_rank", "rank_p05",
+        "rank_p95", "interval_width", "tie_group", "tied_with", "most_influential_choice", "shift_weights",
+        "shift_normalisation", "shift_aggregation", "shift_imputation", "samples", "seed", "is_synthetic",
+        "methodology_version")
+    with transaction(con):
+        replace_table(con, "marts", "rank_uncertainty", table)
+    return table.height

@@ -132,6 +132,29 @@ class Coverage(_Strict):
     min_province_share_per_indicator: float = Field(ge=0, le=1)
 
 
+class Uncertainty(_Strict):
+    """The Monte Carlo of rank uncertainty: which of the methodology's choices are drawn, and how."""
+
+    samples: int = Field(default=10_000, ge=100, le=1_000_000)
+    seed: int = Field(default=20250701, ge=0)
+    weight_perturbation: float = Field(default=0.25, ge=0, lt=1,
+                                       description="each weight is multiplied by a uniform draw in [1 - p, 1 + p]")
+    normalisations: list[Normalisation] = Field(default=["goalposts", "minmax", "rank"], min_length=1)
+    aggregations: list[Aggregation] = Field(default=["arithmetic", "geometric"], min_length=1)
+    imputations: list[Literal["none", "carry_forward"]] = Field(default=["none", "carry_forward"], min_length=1)
+    interval: tuple[float, float] = (5.0, 95.0)
+
+    @model_validator(mode="after")
+    def _drawable(self) -> Uncertainty:
+        if "zscore" in self.normalisations and "geometric" in self.aggregations:
+            raise ValueError("normalisations lists zscore and aggregations geometric: a geometric mean needs "
+                             "positive scores")
+        low, high = self.interval
+        if not 0 <= low < high <= 100:
+            raise ValueError(f"interval {list(self.interval)} must be [low, high] percentiles with 0 <= low < high <= 100")
+        return self
+
+
 class Methodology(_Strict):
     version: str
     name: str
@@ -150,6 +173,7 @@ class Methodology(_Strict):
     indicators: list[Indicator]
     target_subjects: list[TargetSubject] = Field(default_factory=list)
     coverage: Coverage
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     @field_validator("indicators")
     @classmethod

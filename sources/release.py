@@ -39,7 +39,7 @@ HEADERS_VI = {
     "government_score": "Điểm chính quyền số", "government_rank": "Hạng chính quyền số",
     "economy_score": "Điểm kinh tế số", "economy_rank": "Hạng kinh tế số",
     "society_score": "Điểm xã hội số", "society_rank": "Hạng xã hội số",
-    "rank_median": "Hạng trung vị (mô phỏng)", "rank_p05": "Hạng tốt nhất (P5)", "rank_p95": "Hạng kém nhất (P95)",
+    "median_rank": "Hạng trung vị (mô phỏng)", "rank_p05": "Hạng tốt nhất (P5)", "rank_p95": "Hạng kém nhất (P95)",
     "is_synthetic": "Dữ liệu mô phỏng", "methodology_version": "Phiên bản phương pháp",
     "unit_set": "Bộ đơn vị", "target_id": "Mã mục tiêu", "target_source": "Nguồn mục tiêu", "subject": "Đối tượng",
     "target_type": "Loại mục tiêu", "horizon_year": "Năm phải đạt", "comparator": "So sánh",

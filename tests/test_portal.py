@@ -2,6 +2,7 @@
 Chromium. Screenshots go to build/screenshots/."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -82,6 +83,7 @@ def test_click_through_from_the_release_list_to_a_province(portal, page):
     page.get_by_role("link", name="Bảng xếp hạng 2025").click()
     expect(page.locator("h1")).to_have_text("Bảng xếp hạng 2025")
     expect(page.locator("table#ranking-2025 tbody tr")).to_have_count(34)
+    expect(page.locator("table#ranking-2025 th").nth(1)).to_have_text("Khoảng hạng (P5–P95)")
     expect(page.locator("svg.chart")).to_have_count(1)
     _shot(page, "ranking-2025")
 
@@ -91,6 +93,7 @@ def test_click_through_from_the_release_list_to_a_province(portal, page):
     first.get_by_role("link").click()
     expect(page.locator("h1")).to_have_text(name)
     expect(page.locator("#rank")).to_contain_text("Hạng 1/34 năm 2025")
+    expect(page.locator("#band")).to_have_text(re.compile(r"^1–\d+$"))  # the rank interval of marts.rank_uncertainty
     expect(page.locator("svg.chart polyline")).to_have_count(4)  # the index and three pillars over five years
     assert page.locator("table#gaps tbody tr").count() > 5
     _shot(page, "province")
@@ -101,10 +104,10 @@ def test_the_ranking_sorts_filters_and_speaks_english(portal, page):
     page.goto(f"{url}/r/{release}/2025")
     score = page.locator("table#ranking-2025 th", has_text="Điểm chỉ số")
     score.click()
-    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(3)").all_inner_texts()]
+    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
     assert values == sorted(values) and values[0] < values[-1]
     score.click()
-    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(3)").all_inner_texts()]
+    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
     assert values == sorted(values, reverse=True)
 
     page.get_by_placeholder("Lọc theo tên tỉnh…").fill("ninh")  # without diacritics finds Bắc Ninh, Ninh Bình…
@@ -131,7 +134,8 @@ def test_csv_and_excel_downloads_hold_the_ranking(portal, page, tmp_path):
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Năm báo cáo,Hạng,Mã tỉnh,Tỉnh/thành phố") and len(lines) == 35
+    assert lines[0].startswith("Năm báo cáo,Hạng,Hạng tốt nhất (P5),Hạng kém nhất (P95),Hạng trung vị (mô phỏng),Mã tỉnh,"
+                              "Tỉnh/thành phố") and len(lines) == 35
 
     with page.expect_download() as excel_download:
         page.get_by_role("link", name="dti_2025_SYNTHETIC.xlsx").click()
@@ -141,7 +145,7 @@ def test_csv_and_excel_downloads_hold_the_ranking(portal, page, tmp_path):
     assert "Phương pháp" in workbook.sheetnames
     ranking = list(workbook["Xếp hạng"].iter_rows(values_only=True))
     shown = page.locator("table#ranking-2025 tbody tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
-    assert [row[3] for row in ranking[2:]] == shown
+    assert [row[6] for row in ranking[2:]] == shown
 
 
 def test_the_portal_serves_only_release_files(portal):

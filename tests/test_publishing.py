@@ -81,6 +81,19 @@ def test_latest_ranking_view_is_the_latest_year_with_its_pillars(published_home)
     assert publication[0][:2] == ("2021, 2022, 2023, 2024, 2025", True) and publication[0][2] > 250
 
 
+def test_make_run_fills_rank_uncertainty_for_every_ranked_unit_and_year(published_home):
+    by_year = dict(_published(published_home, "SELECT reporting_year, count(*) FROM marts.rank_uncertainty GROUP BY 1"))
+    assert by_year == {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
+    disagreeing = _published(published_home, """
+        SELECT u.reporting_year, u.province_name, u.rank, r.rank FROM marts.rank_uncertainty AS u
+        JOIN marts.province_rankings AS r USING (series, unit_set, reporting_year, province_code)
+        WHERE r.ranking = 'index' AND (u.rank IS DISTINCT FROM r.rank OR NOT u.rank BETWEEN u.rank_p05 AND u.rank_p95)""")
+    assert disagreeing == []  # the Monte Carlo's nominal ranks are the published ones, inside their interval
+    assert _published(published_home, "SELECT min(samples), max(samples), count(DISTINCT seed) FROM marts.rank_uncertainty") == [(10_000, 10_000, 1)]
+    exported = pl.read_parquet(next(releases(published_home.exports)[0].folder.glob("dti_2025_xep-hang_*.parquet")))
+    assert exported["rank_p05"].null_count() == 0 and (exported["rank_p05"] <= exported["rank"]).all()
+
+
 def test_every_query_of_the_analyst_guide_runs_on_the_published_copy(published_home):
     guide = (PROJECT_ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
     queries = re.findall(r"```sql\n(.*?)```", guide, re.S)
@@ -131,7 +144,8 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx", read_only=True)
     assert workbook.sheetnames == ["Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu", "Phương pháp"]
     sheet = list(workbook["Xếp hạng"].iter_rows(values_only=True))
-    assert "SYNTHETIC" in sheet[0][0] and sheet[1][:4] == ("Năm báo cáo", "Hạng", "Mã tỉnh", "Tỉnh/thành phố")
+    assert "SYNTHETIC" in sheet[0][0] and sheet[1][:7] == ("Năm báo cáo", "Hạng", "Hạng tốt nhất (P5)", "Hạng kém nhất (P95)",
+                                                             "Hạng trung vị (mô phỏng)", "Mã tỉnh", "Tỉnh/thành phố")
     assert len(sheet) == 2 + 34
     method = dict(row[:2] for row in workbook["Phương pháp"].iter_rows(values_only=True))
     assert "MÔ PHỎNG" in method["Dữ liệu / Data"] and method["Phương pháp / Methodology"] == "default-2026.1"

@@ -1,6 +1,8 @@
--- Every ranking (each year, both series) on one row per province: the index score and rank next to each
--- pillar's score and rank. Pillar codes are those of the methodology file (government, economy, society).
+-- Every ranking (each year, both series) on one row per province: the index score and rank with its
+-- uncertainty interval (as-reported series) next to each pillar's score and rank. Pillar codes are those
+-- of the methodology file (government, economy, society).
 CREATE VIEW marts.ranking_with_pillars AS
+WITH pivoted AS (
 SELECT
     series, unit_set, reporting_year, province_code, province_name,
     max(rank) FILTER (ranking = 'index') AS rank,
@@ -16,7 +18,13 @@ SELECT
     bool_or(is_synthetic) AS is_synthetic,
     any_value(methodology_version) AS methodology_version
 FROM marts.province_rankings
-GROUP BY ALL;
+GROUP BY ALL
+)
+SELECT p.series, p.unit_set, p.reporting_year, p.province_code, p.province_name, p.rank,
+       u.median_rank, u.rank_p05, u.rank_p95, u.tie_group,
+       p.* EXCLUDE (series, unit_set, reporting_year, province_code, province_name, rank)
+FROM pivoted AS p
+LEFT JOIN marts.rank_uncertainty AS u USING (series, unit_set, reporting_year, province_code);
 COMMENT ON VIEW marts.ranking_with_pillars IS 'Xếp hạng kèm điểm và hạng từng trụ cột, mọi năm và chuỗi số liệu | EN: Every ranking with each pillar''s score and rank on one row per province, year and series.';
 COMMENT ON COLUMN marts.ranking_with_pillars.series IS 'Chuỗi số liệu | EN: as_reported or restated_34.';
 COMMENT ON COLUMN marts.ranking_with_pillars.unit_set IS 'Bộ đơn vị hành chính (63 hoặc 34) | EN: Unit set of province_code.';
@@ -35,3 +43,7 @@ COMMENT ON COLUMN marts.ranking_with_pillars.society_score IS 'Điểm xã hội
 COMMENT ON COLUMN marts.ranking_with_pillars.society_rank IS 'Hạng xã hội số | EN: Digital society pillar rank.';
 COMMENT ON COLUMN marts.ranking_with_pillars.is_synthetic IS 'Dữ liệu mô phỏng | EN: True when the figures are SYNTHETIC demo data.';
 COMMENT ON COLUMN marts.ranking_with_pillars.methodology_version IS 'Phiên bản phương pháp | EN: Methodology version.';
+COMMENT ON COLUMN marts.ranking_with_pillars.median_rank IS 'Hạng trung vị (mô phỏng) | EN: Median rank over the Monte Carlo samples (marts.rank_uncertainty; as-reported series only).';
+COMMENT ON COLUMN marts.ranking_with_pillars.rank_p05 IS 'Đầu tốt của khoảng hạng (P5) | EN: Low end of the rank interval (5th percentile).';
+COMMENT ON COLUMN marts.ranking_with_pillars.rank_p95 IS 'Đầu kém của khoảng hạng (P95) | EN: High end of the rank interval (95th percentile).';
+COMMENT ON COLUMN marts.ranking_with_pillars.tie_group IS 'Nhóm ngang nhau về thống kê | EN: Statistically tied group (overlapping intervals).';

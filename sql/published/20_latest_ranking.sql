@@ -36,3 +36,7 @@ COMMENT ON COLUMN marts.latest_ranking.methodology_version IS 'Phiên bản phư
 COMMENT ON COLUMN marts.latest_ranking.targets IS 'Số mục tiêu được theo dõi | EN: Targets tracked for the province (marts.target_gaps).';
 COMMENT ON COLUMN marts.latest_ranking.targets_met IS 'Số mục tiêu đã đạt | EN: Targets met.';
 COMMENT ON COLUMN marts.latest_ranking.targets_behind IS 'Số mục tiêu chậm (cần tăng tốc, hạn chế, suy giảm) | EN: Targets needing acceleration, with limited progress or deteriorating.';
+COMMENT ON COLUMN marts.latest_ranking.median_rank IS 'Hạng trung vị (mô phỏng) | EN: Median rank over the Monte Carlo samples (marts.rank_uncertainty; as-reported series only).';
+COMMENT ON COLUMN marts.latest_ranking.rank_p05 IS 'Đầu tốt của khoảng hạng (P5) | EN: Low end of the rank interval (5th percentile).';
+COMMENT ON COLUMN marts.latest_ranking.rank_p95 IS 'Đầu kém của khoảng hạng (P95) | EN: High end of the rank interval (95th percentile).';
+COMMENT ON COLUMN marts.latest_ranking.tie_group IS 'Nhóm ngang nhau về thống kê | EN: Statistically tied group (overlapping intervals).';

@@ -1,0 +1,310 @@
+"""Rank uncertainty: how far a province's rank moves when the methodology's contestable choices move.
+
+A Monte Carlo over the methodology's `uncertainty` section: every weight perturbed within its parent,
+the normalisation, the aggregation and the imputation drawn from the listed alternatives. The arithmetic
+is the index SQL's (sql/index), vectorised with NumPy over samples × units × indicators so that 10,000
+samples take a fraction of a second; the nominal configuration reproduces the published ranks (a test
+holds the two together). Draws come from a seeded generator: the same input gives the same intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from sources.methodology import Methodology
+
+CHUNK = 2_000
+CHOICES = ("weights", "normalisation", "aggregation", "imputation")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One year's input: units × indicators (NaN = not reported) and the last earlier value of each."""
+
+    units: list[str]
+    indicators: list[str]
+    values: np.ndarray
+    carried: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _Node:
+    code: str
+    children: list[int]        # positions among indicators, then nodes (len(indicators) + node position)
+    weights: np.ndarray
+    edge_slice: slice          # this node's edges among all edges, for the weight factors
+    min_share: float
+    geometric: bool
+
+
+class Framework:
+    """The methodology compiled for a list of indicators: nodes in aggregation order, edges, methods."""
+
+    def __init__(self, methodology: Methodology, indicators: list[str]):
+        self.methodology = methodology
+        self.indicators = indicators
+        position = {code: i for i, code in enumerate(indicators)}
+        ordered = sorted(methodology.nodes, key=lambda n: methodology.levels[n.code])
+        node_position = {n.code: len(indicators) + i for i, n in enumerate(ordered)}
+        self.nodes, start = [], 0
+        for node in ordered:
+            children = [(position.get(c, node_position.get(c)), w) for c, w in node.children.items()
+                        if c in position or c in node_position]
+            self.nodes.append(_Node(node.code, [c for c, _ in children], np.array([w for _, w in children], dtype=float),
+                                    slice(start, start + len(children)), node.min_share, node.aggregation == "geometric"))
+            start += len(children)
+        self.edges = start
+        self.index = len(self.nodes) - 1 - [n.code for n in reversed(self.nodes)].index(methodology.index.code)
+        by_code = methodology.by_code
+        self.direction = np.array([1.0 if by_code[c].direction == "positive" else -1.0 for c in indicators])
+        self.worst = np.array([by_code[c].goalposts[0] for c in indicators], dtype=float)
+        self.best = np.array([by_code[c].goalposts[1] for c in indicators], dtype=float)
+        self.overrides = [by_code[c].normalisation for c in indicators]
+
+    def methods(self, normalisation: str) -> list[str]:
+        """Per indicator: the drawn method, or the indicator's own override when the file's default is drawn."""
+        nominal = self.methodology.normalisation
+        return [override if normalisation == nominal and override else normalisation for override in self.overrides]
+
+
+def normalise(values: np.ndarray, methods: list[str], framework: Framework) -> np.ndarray:
+    """Scores 0–1 (z-scores unbounded) of a units × indicators matrix, as sql/index/10_indicator_scores.sql."""
+    scores = np.full_like(values, np.nan)
+    for j, method in enumerate(methods):
+        column = values[:, j]
+        present = ~np.isnan(column)
+        if not present.any():
+            continue
+        x = column[present]
+        if method == "goalposts":
+            s = np.clip((x - framework.worst[j]) / (framework.best[j] - framework.worst[j]), 0.0, 1.0)
+        elif method == "minmax":
+            low, high = x.min(), x.max()
+            s = np.full_like(x, 0.5) if high == low else (
+                (x - low) / (high - low) if framework.direction[j] > 0 else (high - x) / (high - low))
+        elif method == "zscore":
+            sd = x.std()
+            s = np.zeros_like(x) if sd == 0 else framework.direction[j] * (x - x.mean()) / sd
+        else:  # rank: percent_rank of the direction-adjusted value
+            oriented = framework.direction[j] * x
+            s = np.full_like(x, 0.5) if x.size == 1 else (
+                (oriented[None, :] < oriented[:, None]).sum(axis=1) / (x.size - 1))
+        scores[present, j] = s
+    return scores
+
+
+def _aggregate(framework: Framework, leaf_scores: np.ndarray, observed: np.ndarray, factors: np.ndarray,
+               geometric: np.ndarray) -> np.ndarray:
+    """Index scores (samples × units) for samples that share one leaf-score matrix (units × indicators).
+    `observed` marks reported values (imputed ones do not count towards min_share), `factors` multiply
+    the edge weights (samples × edges), `geometric` says per sample and node whether the node
+    aggregates geometrically. A node over indicators is two matrix products (weights × scores); a node
+    over nodes works sample by sample."""
+    samples, (units, leaves) = factors.shape[0], leaf_scores.shape
+    floor = framework.methodology.geometric_floor
+    present_leaf = ~np.isnan(leaf_scores)
+    filled_leaf = np.where(present_leaf, leaf_scores, 0.0)
+    log_leaf = np.where(present_leaf, np.log(np.maximum(filled_leaf, floor)), 0.0)
+    outputs: list[np.ndarray] = []
+    counted: list[np.ndarray] = []
+    for k, node in enumerate(framework.nodes):
+        w = node.weights * factors[:, node.edge_slice]
+        on_leaves = all(c < leaves for c in node.children)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if on_leaves:
+                columns = node.children
+                total = w @ present_leaf[:, columns].T.astype(float)
+                arithmetic = (w @ filled_leaf[:, columns].T) / total
+                geometric_mean = np.exp((w @ log_leaf[:, columns].T) / total)
+                share = np.broadcast_to(observed[:, columns].sum(axis=1) / len(columns), (samples, units))
+            else:
+                y = np.stack([np.broadcast_to(leaf_scores[:, c], (samples, units)) if c < leaves else outputs[c - leaves]
+                              for c in node.children], axis=2)
+                present = ~np.isnan(y)
+                weights = w[:, None, :] * present
+                total = weights.sum(axis=2)
+                arithmetic = (weights * np.where(present, y, 0.0)).sum(axis=2) / total
+                geometric_mean = np.exp((weights * np.log(np.maximum(np.where(present, y, 1.0), floor))).sum(axis=2) / total)
+                reported = np.stack([np.broadcast_to(observed[:, c], (samples, units)) if c < leaves else counted[c - leaves]
+                                     for c in node.children], axis=2)
+                share = reported.sum(axis=2) / len(node.children)
+        score = np.where(geometric[:, k][:, None], geometric_mean, arithmetic)
+        score[share + 1e-9 < node.min_share] = np.nan
+        outputs.append(score)
+        counted.append(~np.isnan(score))
+    return outputs[framework.index]
+
+
+def competition_ranks(scores: np.ndarray, decimals: int) -> np.ndarray:
+    """1 + the number of units with a strictly higher rounded score, per sample; NaN for units not scored."""
+    rounded = np.round(scores, decimals)
+    higher = (rounded[:, None, :] > rounded[:, :, None]).sum(axis=2)
+    return np.where(np.isnan(rounded), np.nan, 1.0 + higher)
+
+
+class Simulation:
+    """Every drawable configuration of one year's problem, evaluated in chunks of samples."""
+
+    def __init__(self, methodology: Methodology, problem: Problem):
+        self.settings = methodology.uncertainty
+        self.methodology = methodology
+        self.framework = Framework(methodology, problem.indicators)
+        self.problem = problem
+        self.normalisations = list(dict.fromkeys([methodology.normalisation, *self.settings.normalisations]))
+        self.imputations = list(dict.fromkeys(["carry_forward" if methodology.imputation == "carry_forward" else "none",
+                                               *self.settings.imputations]))
+        carried = problem.carried if problem.carried is not None else np.full_like(problem.values, np.nan)
+        inputs = {"none": problem.values, "carry_forward": np.where(np.isnan(problem.values), carried, problem.values)}
+        # scores[normalisation, imputation]: units × indicators
+        self.scores = np.stack([np.stack([normalise(inputs[i], self.framework.methods(n), self.framework)
+                                          for i in self.imputations]) for n in self.normalisations])
+        self.observed = ~np.isnan(problem.values)
+        self.nominal_geometric = np.array([n.geometric for n in self.framework.nodes])
+
+    def ranks(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
+              factors: np.ndarray) -> np.ndarray:
+        """Ranks (samples × units): samples that drew the same normalisation and imputation share one
+        leaf-score matrix."""
+        index = np.empty((len(normalisation), len(self.problem.units)))
+        combination = normalisation * len(self.imputations) + imputation
+        for value in np.unique(combination):
+            rows = combination == value
+            n, i = divmod(int(value), len(self.imputations))
+            index[rows] = _aggregate(self.framework, self.scores[n, i], self.observed, factors[rows], geometric[rows])
+        return competition_ranks(index, self.methodology.score_decimals)
+
+    def nominal(self) -> np.ndarray:
+        """Ranks under the methodology's own choices: the published ranking."""
+        return self.ranks(np.array([0]), np.array([0]), self.nominal_geometric[None, :],
+                          np.ones((1, self.framework.edges)))[0]
+
+    def draw(self, samples: int, rng: np.random.Generator, vary: tuple[str, ...] = CHOICES) -> np.ndarray:
+        """Ranks (samples × units) under random draws of the choices in `vary`; the others stay nominal."""
+        settings, nodes = self.settings, len(self.framework.nodes)
+        out = np.empty((samples, len(self.problem.units)))
+        for start in range(0, samples, CHUNK):
+            size = min(CHUNK, samples - start)
+            p = settings.weight_perturbation
+            factors = (rng.uniform(1 - p, 1 + p, (size, self.framework.edges)) if "weights" in vary
+                       else np.ones((size, self.framework.edges)))
+            normalisation = (np.array([self.normalisations.index(n) for n in settings.normalisations])[
+                rng.integers(len(settings.normalisations), size=size)] if "normalisation" in vary else np.zeros(size, int))
+            imputation = (np.array([self.imputations.index(i) for i in settings.imputations])[
+                rng.integers(len(settings.imputations), size=size)] if "imputation" in vary else np.zeros(size, int))
+            if "aggregation" in vary:
+                drawn = np.array([a == "geometric" for a in settings.aggregations])[rng.integers(len(settings.aggregations), size=size)]
+                geometric = np.repeat(drawn[:, None], nodes, axis=1)
+            else:
+                geometric = np.repeat(self.nominal_geometric[None, :], size, axis=0)
+            out[start:start + size] = self.ranks(normalisation, imputation, geometric, factors)
+        return out
+
+    def shifts(self, nominal: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Per unit, how many places each choice alone moves the rank from the nominal one: the largest
+        move over the alternatives of a discrete choice; for the weights, the larger distance from the
+        nominal rank to the ends of the interval of 1,000 weight-only draws."""
+        settings, nodes, edges = self.settings, len(self.framework.nodes), self.framework.edges
+        ones, zero = np.ones((1, edges)), np.array([0])
+        moved = {}
+        low, high = settings.interval
+        weights_only = self.draw(1_000, rng, vary=("weights",))
+        with np.errstate(invalid="ignore"):
+            ends = np.nanpercentile(weights_only, [low, high], axis=0, method="inverted_cdf")
+        moved["weights"] = np.nanmax(np.abs(ends - nominal), axis=0)
+        normalisations = np.array([self.normalisations.index(n) for n in settings.normalisations])
+        moved["normalisation"] = np.nanmax(np.abs(self.ranks(
+            normalisations, np.zeros(len(normalisations), int), np.repeat(self.nominal_geometric[None, :], len(normalisations), 0),
+            np.ones((len(normalisations), edges))) - nominal), axis=0)
+        geometric = np.array([[a == "geometric"] * nodes for a in settings.aggregations])
+        moved["aggregation"] = np.nanmax(np.abs(self.ranks(
+            np.zeros(len(geometric), int), np.zeros(len(geometric), int), geometric, np.ones((len(geometric), edges))) - nominal), axis=0)
+        imputations = np.array([self.imputations.index(i) for i in settings.imputations])
+        moved["imputation"] = np.nanmax(np.abs(np.concatenate([self.ranks(
+            zero, np.array([i]), self.nominal_geometric[None, :], ones) for i in imputations]) - nominal), axis=0)
+        return moved
+
+
+def tie_groups(units: list[str], low: np.ndarray, high: np.ndarray, median: np.ndarray) -> tuple[list[int | None], list[list[str]]]:
+    """Groups of units whose rank intervals overlap, chained (sorted by median rank, a unit joins the
+    group while its interval starts before the group's furthest end), and for each unit the units whose
+    interval overlaps its own. Units not ranked get no group."""
+    ranked = [i for i in range(len(units)) if not np.isnan(median[i])]
+    order = sorted(ranked, key=lambda i: (median[i], low[i], units[i]))
+    group: list[int | None] = [None] * len(units)
+    number, reach = 0, -np.inf
+    for i in order:
+        if low[i] > reach:
+            number += 1
+            reach = high[i]
+        reach = max(reach, high[i])
+        group[i] = number
+    overlapping = [sorted((units[j] for j in ranked if j != i and low[j] <= high[i] and low[i] <= high[j]),
+                          key=lambda name: (median[units.index(name)], name)) if i in ranked else []
+                   for i in range(len(units))]
+    return group, overlapping
+
+
+def rank_uncertainty(methodology: Methodology, problem: Problem, samples: int | None = None,
+                     seed: int | None = None) -> pl.DataFrame:
+    """Per unit: nominal rank, median rank, the percentile interval, its tie group, the units it is
+    statistically tied with, and which choice moves its rank the most."""
+    settings = methodology.uncertainty
+    samples = samples or settings.samples
+    seed = settings.seed if seed is None else seed
+    rng = np.random.default_rng(seed)
+    simulation = Simulation(methodology, problem)
+    nominal = simulation.nominal()
+    drawn = simulation.draw(samples, rng)
+    low_q, high_q = settings.interval
+    with np.errstate(invalid="ignore"):
+        low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
+    shifts = simulation.shifts(nominal, rng)
+    group, tied = tie_groups(problem.units, low, high, median)
+    shift_matrix = np.stack([shifts[c] for c in CHOICES], axis=1)
+
+    def strongest(i: int) -> str | None:
+        if np.isnan(nominal[i]) or np.nanmax(shift_matrix[i]) == 0:
+            return None
+        return CHOICES[int(np.nanargmax(shift_matrix[i]))]
+
+    def whole(values: np.ndarray) -> list[int | None]:
+        return [None if np.isnan(v) else int(v) for v in values]
+
+    return pl.DataFrame({
+        "unit": problem.units, "rank": whole(nominal), "median_rank": whole(median),
+        "rank_p05": whole(low), "rank_p95": whole(high),
+        "interval_width": [None if np.isnan(h) else int(h - lo) for lo, h in zip(low, high)],
+        "tie_group": group, "tied_with": ["; ".join(names) or None for names in tied],
+        "most_influential_choice": [strongest(i) for i in range(len(problem.units))],
+        **{f"shift_{c}": whole(shifts[c]) for c in CHOICES},
+        "samples": [samples] * len(problem.units), "seed": [seed] * len(problem.units),
+    }, schema_overrides={"tie_group": pl.Int32, "tied_with": pl.Utf8, "most_influential_choice": pl.Utf8})
+
+
+def problem_from_long(values: pl.DataFrame, units: list[str], indicators: list[str],
+                      earlier: pl.DataFrame | None = None) -> Problem:
+    """A Problem from long values (`unit`, `indicator_code`, `value`); `earlier` holds earlier years'
+    values (`unit`, `indicator_code`, `reporting_year`, `value`) for carry-forward imputation."""
+    def matrix(frame: pl.DataFrame) -> np.ndarray:
+        grid = np.full((len(units), len(indicators)), np.nan)
+        row, column = {u: i for i, u in enumerate(units)}, {c: j for j, c in enumerate(indicators)}
+        for unit, code, value in frame.select("unit", "indicator_code", "value").iter_rows():
+            if unit in row and code in column and value is not None:
+                grid[row[unit], column[code]] = value
+        return grid
+
+    carried = None
+    if earlier is not None and earlier.height:
+        carried = matrix(earlier.drop_nulls("value").sort("reporting_year")
+                         .group_by("unit", "indicator_code").agg(pl.col("value").last()))
+    return Problem(units, indicators, matrix(values), carried)
+
+
+def table_uncertainty(values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None,
+                      samples: int | None = None) -> pl.DataFrame:
+    """`dti uncertainty`: the analysis on a table read by sources.index.table_values."""
+    indicators = [leaf.code for leaf in methodology.leaves if year is None or leaf.valid_in(year)]
+    return rank_uncertainty(methodology, problem_from_long(values, units, indicators), samples=samples)
