@@ -20,7 +20,7 @@ from pipelines.definitions import defs
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
     graph = defs.resolve_asset_graph()
     keys = list(graph.get_all_asset_keys())
-    assert len(keys) == 25
+    assert len(keys) == 26
     for key in keys:
         node = graph.get(key)
         schema, table = key.path
@@ -89,7 +89,7 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
                 continue
         assert nodes, "dagster dev did not serve the assets within 120 s"
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
-        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 25
+        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 26
         assert all(n["description"] for n in nodes)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

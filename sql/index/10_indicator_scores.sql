@@ -24,18 +24,25 @@ observed AS (
     FROM grid AS g
     LEFT JOIN values_in AS v
       ON v.series = g.series
-     AND v.reporting_year IS NOT DISTINCT FROM g.reporting_year
+     AND coalesce(v.reporting_year, 0) = coalesce(g.reporting_year, 0)
      AND v.province_code = g.province_code
      AND v.indicator_code = g.indicator_code
 ),
+-- The history is read only when the methodology carries values forward: the window is a sort of every
+-- row, so the other branch skips it.
 with_history AS (
     SELECT *,
         last_value(value IGNORE NULLS) OVER earlier AS previous_value,
         last_value(CASE WHEN value IS NOT NULL THEN reporting_year END IGNORE NULLS) OVER earlier AS previous_year,
         last_value(CASE WHEN value IS NOT NULL THEN is_synthetic END IGNORE NULLS) OVER earlier AS previous_synthetic
     FROM observed
+    WHERE (SELECT imputation = 'carry_forward' FROM m_settings)
     WINDOW earlier AS (PARTITION BY series, unit_set, province_code, indicator_code ORDER BY reporting_year
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    UNION ALL BY NAME
+    SELECT *, NULL::DOUBLE AS previous_value, NULL::INTEGER AS previous_year, NULL::BOOLEAN AS previous_synthetic
+    FROM observed
+    WHERE (SELECT imputation <> 'carry_forward' FROM m_settings)
 ),
 filled AS (
     SELECT * EXCLUDE (value, value_status, is_synthetic, previous_value, previous_year, previous_synthetic),
@@ -60,7 +67,7 @@ ranked AS (
            percent_rank() OVER (PARTITION BY series, reporting_year, indicator_code
                                 ORDER BY CASE direction WHEN 'positive' THEN value ELSE -value END) AS percentile
     FROM filled
-    WHERE value IS NOT NULL
+    WHERE value IS NOT NULL AND normalisation = 'rank'
 )
 SELECT f.series, f.unit_set, f.reporting_year, f.province_code, f.province_name, f.indicator_code,
        f.value, f.value_status, f.observed, f.imputed_from_year, f.traced_to, f.normalisation,
@@ -83,9 +90,9 @@ SELECT f.series, f.unit_set, f.reporting_year, f.province_code, f.province_name,
        s.version AS methodology_version
 FROM filled AS f
 JOIN spread AS sp
-  ON sp.series = f.series AND sp.reporting_year IS NOT DISTINCT FROM f.reporting_year
+  ON sp.series = f.series AND coalesce(sp.reporting_year, 0) = coalesce(f.reporting_year, 0)
  AND sp.indicator_code = f.indicator_code
 LEFT JOIN ranked AS r
-  ON r.series = f.series AND r.reporting_year IS NOT DISTINCT FROM f.reporting_year
+  ON r.series = f.series AND coalesce(r.reporting_year, 0) = coalesce(f.reporting_year, 0)
  AND r.province_code = f.province_code AND r.indicator_code = f.indicator_code
 CROSS JOIN m_settings AS s;

@@ -18,12 +18,21 @@ WITH children AS (
            score, score IS NOT NULL AS observed, is_synthetic
     FROM node_scores
 ),
-joined AS (
+edges_of_level AS (
     SELECT c.series, c.unit_set, c.reporting_year, c.province_code, c.province_name, e.parent, e.child, e.weight,
-           c.score, c.observed, c.is_synthetic,
-           avg(c.score) OVER (PARTITION BY c.series, c.reporting_year, c.province_code, e.parent) AS sibling_mean
+           c.score, c.observed, c.is_synthetic
     FROM children AS c
     JOIN m_edges AS e ON e.child = c.code AND e.parent_level = getvariable('level')
+),
+-- The siblings' mean is needed only for imputation 'pillar_mean' (a window over every row otherwise).
+joined AS (
+    SELECT *, avg(score) OVER (PARTITION BY series, reporting_year, province_code, parent) AS sibling_mean
+    FROM edges_of_level
+    WHERE (SELECT imputation = 'pillar_mean' FROM m_settings)
+    UNION ALL BY NAME
+    SELECT *, NULL::DOUBLE AS sibling_mean
+    FROM edges_of_level
+    WHERE (SELECT imputation <> 'pillar_mean' FROM m_settings)
 )
 SELECT j.* EXCLUDE (sibling_mean),
        CASE WHEN j.score IS NULL AND s.imputation = 'pillar_mean' THEN j.sibling_mean ELSE j.score END AS used_score,
@@ -64,7 +73,7 @@ SELECT c.series, c.reporting_year, c.province_code, c.parent, c.child, n.aggrega
        c.weight / sum(c.weight) OVER (PARTITION BY c.series, c.reporting_year, c.province_code, c.parent) AS share
 FROM level_children AS c
 JOIN node_scores AS ns
-  ON ns.series = c.series AND ns.reporting_year IS NOT DISTINCT FROM c.reporting_year
+  ON ns.series = c.series AND coalesce(ns.reporting_year, 0) = coalesce(c.reporting_year, 0)
  AND ns.province_code = c.province_code AND ns.node = c.parent AND ns.scored
 JOIN m_nodes AS n ON n.node = c.parent
 WHERE c.used_score IS NOT NULL;

@@ -14,7 +14,7 @@ WITH RECURSIVE paths (series, reporting_year, province_code, code, weight, exact
            p.exact AND e.parent_aggregation = 'arithmetic'
     FROM paths AS p
     JOIN edge_shares AS e
-      ON e.series = p.series AND e.reporting_year IS NOT DISTINCT FROM p.reporting_year
+      ON e.series = p.series AND coalesce(e.reporting_year, 0) = coalesce(p.reporting_year, 0)
      AND e.province_code = p.province_code AND e.parent = p.code
 ),
 per_indicator AS (
@@ -30,8 +30,8 @@ SELECT i.series, i.unit_set, i.reporting_year, i.province_code, i.province_name,
        p.exact_decomposition, i.is_synthetic, i.methodology_version
 FROM per_indicator AS p
 JOIN marts.indicator_scores AS i
-  ON i.series = p.series AND i.reporting_year IS NOT DISTINCT FROM p.reporting_year
+  ON i.series = p.series AND coalesce(i.reporting_year, 0) = coalesce(p.reporting_year, 0)
  AND i.province_code = p.province_code AND i.indicator_code = p.indicator_code
 JOIN marts.index_scores AS x
-  ON x.series = p.series AND x.reporting_year IS NOT DISTINCT FROM p.reporting_year
+  ON x.series = p.series AND coalesce(x.reporting_year, 0) = coalesce(p.reporting_year, 0)
  AND x.province_code = p.province_code;
