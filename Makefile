@@ -8,7 +8,7 @@ STAMP := $(VENV)/.synced
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test serve dev demo-data bench-smoke clean
+.PHONY: run test serve bench bench-smoke dev demo-data clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,6 +31,14 @@ test: $(STAMP)
 ## serve: the download portal on http://127.0.0.1:8080 over the releases of the data home
 serve: $(STAMP)
 	$(VENV)/bin/dti serve
+
+## bench: the benchmark harness; figures in build/bench/results.json and BENCHMARKS.md (about 15 minutes)
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.run
+
+## bench-smoke: the harness at tiny sizes (the test suite runs it too)
+bench-smoke: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.run --smoke --out build/bench-smoke
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 over the same data home
 dev: $(STAMP)

@@ -1,6 +1,6 @@
-"""The benchmark workloads: synthetic inputs built here (labelled synthetic), and the three ways to
-compute the index at scale: the project's SQL, a bare DuckDB aggregate (the floor), and the pandas/polars
-code a user would otherwise write."""
+"""The benchmark workloads: SYNTHETIC inputs built here, and the ways to compute the index at scale that
+are compared: the project's SQL, a bare DuckDB aggregate (the floor), and the polars or pandas code a
+user would otherwise write."""
 
 from __future__ import annotations
 
@@ -33,27 +33,32 @@ def synthetic_methodology(indicators: int) -> Methodology:
     return Methodology.model_validate(raw)
 
 
-def synthetic_values(units: int, indicators: int, years: int, seed: int = 7) -> pl.DataFrame:
-    """Long values (unit, indicator_code, reporting_year, value), 5% not reported. SYNTHETIC."""
-    rng = np.random.default_rng(seed)
-    total = units * indicators * years
-    frame = pl.DataFrame({
-        "unit": np.repeat(np.arange(units), indicators * years).astype(str),
-        "indicator_code": np.tile(np.repeat([f"synthetic_{i:03}" for i in range(indicators)], years), units),
-        "reporting_year": np.tile(np.arange(2016, 2016 + years), units * indicators).astype(np.int32),
-        "value": rng.uniform(0, 100, total).round(2),
-    })
-    return frame.filter(pl.Series(rng.uniform(size=total) > 0.05))
-
-
-def floor_duckdb(values: pl.DataFrame) -> int:
-    """The floor: one grouped aggregate over the same table in DuckDB (all threads); returns the groups."""
-    con = duckdb.connect()
+def prepare_index_db(path: Path, units: int, indicators: int, years: int) -> int:
+    """The index engine's inputs (`units_in`, `values_in`) for units × indicators × years in a DuckDB file:
+    SYNTHETIC values from a hash (the same on every run), 5% not reported. Returns the value rows."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
     try:
-        con.register("v", values.to_arrow())
-        return len(con.execute("SELECT unit, reporting_year, avg(value) FROM v GROUP BY ALL").fetchall())
+        con.execute(f"""
+            CREATE TABLE units_in AS
+            SELECT 'input' AS series, NULL::VARCHAR AS unit_set, (2016 + y)::INTEGER AS reporting_year,
+                   u::VARCHAR AS province_code, 'SYNTHETIC unit ' || u AS province_name
+            FROM range({units}) AS a(u), range({years}) AS b(y);
+            CREATE TABLE values_in AS
+            SELECT series, reporting_year, province_code, 'synthetic_' || lpad(i::VARCHAR, 3, '0') AS indicator_code,
+                   (hash(province_code, i, reporting_year) % 10000) / 100.0 AS value, 'reported' AS value_status,
+                   NULL::VARCHAR AS traced_to, true AS is_synthetic
+            FROM units_in, range({indicators}) AS c(i)
+            WHERE hash(province_code, i, reporting_year, 'missing') % 20 <> 0;
+        """)
+        return con.execute("SELECT count(*) FROM values_in").fetchall()[0][0]
     finally:
         con.close()
+
+
+def floor_duckdb_sql() -> str:
+    """The floor: one grouped aggregate over the same values."""
+    return "SELECT province_code, reporting_year, avg(value) FROM values_in GROUP BY ALL"
 
 
 def polars_index(values: pl.DataFrame, methodology: Methodology) -> pl.DataFrame:

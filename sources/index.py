@@ -82,7 +82,12 @@ def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     for level in sorted(set(methodology.levels.values())):
         con.execute(f"SET VARIABLE level = {level}")
         run_sql(con, INDEX_SQL / "20_node_scores.sql")
-    for name in ("30_pillar_and_index_scores.sql", "40_indicator_contributions.sql", "50_province_rankings.sql"):
+    run_sql(con, INDEX_SQL / "30_pillar_and_index_scores.sql")
+    run_sql(con, INDEX_SQL / "40_contribution_roots.sql")
+    for depth in range(max(methodology.levels.values())):
+        con.execute(f"SET VARIABLE depth = {depth}")
+        run_sql(con, INDEX_SQL / "41_contribution_paths.sql")
+    for name in ("45_indicator_contributions.sql", "50_province_rankings.sql"):
         run_sql(con, INDEX_SQL / name)
     con.execute("""
         CREATE OR REPLACE TABLE marts.framework_weights AS

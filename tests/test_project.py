@@ -53,7 +53,7 @@ def test_sources_expectations_and_portal_stay_free_of_dagster():
 
 
 def test_no_print_in_library_code():
-    for folder in ("sources", "assets", "pipelines", "expectations", "dti", "portal"):
+    for folder in ("sources", "assets", "pipelines", "expectations", "dti", "portal", "benchmarks"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
             calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                      if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]

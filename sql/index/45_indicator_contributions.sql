@@ -3,24 +3,12 @@
 -- indicator (summed when an indicator feeds several parents), renormalised over the components the
 -- province actually has. contribution = effective_weight x score; under arithmetic aggregation the
 -- contributions of a province add up to its index score exactly (exact_decomposition = true).
+-- The paths from the index down to each indicator are in contribution_paths (40_, 41_ files).
 CREATE OR REPLACE TABLE marts.indicator_contributions AS
-WITH RECURSIVE paths (series, reporting_year, province_code, code, weight, exact) AS (
-    SELECT ns.series, ns.reporting_year, ns.province_code, ns.node, 1.0::DOUBLE, ns.aggregation = 'arithmetic'
-    FROM node_scores AS ns
-    JOIN m_nodes AS n ON n.node = ns.node AND n.is_index
-    WHERE ns.scored
-    UNION ALL
-    SELECT p.series, p.reporting_year, p.province_code, e.child, p.weight * e.share,
-           p.exact AND e.parent_aggregation = 'arithmetic'
-    FROM paths AS p
-    JOIN edge_shares AS e
-      ON e.series = p.series AND coalesce(e.reporting_year, 0) = coalesce(p.reporting_year, 0)
-     AND e.province_code = p.province_code AND e.parent = p.code
-),
-per_indicator AS (
+WITH per_indicator AS (
     SELECT series, reporting_year, province_code, code AS indicator_code,
            sum(weight) AS effective_weight, bool_and(exact) AS exact_decomposition
-    FROM paths
+    FROM contribution_paths
     GROUP BY ALL
 )
 SELECT i.series, i.unit_set, i.reporting_year, i.province_code, i.province_name, i.indicator_code,

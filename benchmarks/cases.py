@@ -1,0 +1,164 @@
+"""One benchmark case per process, so that each peak memory figure is that case's own. Prints one JSON
+object: `seconds` (the timed work only), `peak_mb` (the process's, or its children's for commands) and
+what was computed. Run by benchmarks/run.py; `python -m benchmarks.cases --help` lists the cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import duckdb
+
+from benchmarks.workloads import (floor_duckdb_sql, monte_carlo_problem, pandas_index, polars_index, prepare_index_db,
+                                  synthetic_methodology, write_submissions)
+from dti.settings import PROJECT_ROOT
+
+# The pipeline's own engine runs on one thread (bit-for-bit identical re-runs); DuckDB spills past this.
+ENGINE_MEMORY = "1200MB"
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+def _emit(**figures) -> None:
+    click.echo(json.dumps(figures))
+
+
+def _dti(home: Path, *args: str, blocked_ok: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DTI_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "dti.cli", *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if done.returncode != 0 and not (blocked_ok and "publication blocked" in done.stderr):
+        raise click.ClickException(f"dti {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return done
+
+
+@click.group()
+def main() -> None:
+    """Benchmark cases (each prints one JSON line)."""
+
+
+@main.command("make-run")
+@click.option("--home", type=click.Path(path_type=Path), required=True)
+@click.option("--repeat", is_flag=True, help="The home has been run before: time the repeat run.")
+def make_run(home: Path, repeat: bool) -> None:
+    """`dti demo && dti run` on the bundled data (what `make run` does once installed)."""
+    started = time.perf_counter()
+    if not repeat:
+        _dti(home, "demo")
+    done = _dti(home, "run")
+    seconds = time.perf_counter() - started
+    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+          ranked=re.search(r"index: (.*?);", done.stdout).group(1))
+
+
+@main.command("prepare-index")
+@click.option("--db", type=click.Path(path_type=Path), required=True)
+@click.option("--units", type=int, required=True)
+@click.option("--indicators", type=int, required=True)
+@click.option("--years", type=int, required=True)
+def prepare_index(db: Path, units: int, indicators: int, years: int) -> None:
+    """Write the SYNTHETIC input tables of the index at scale into a DuckDB file."""
+    started = time.perf_counter()
+    rows = prepare_index_db(db, units, indicators, years)
+    _emit(seconds=round(time.perf_counter() - started, 2), peak_mb=_peak_mb(), rows=rows)
+
+
+def _connect(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    config = {"threads": threads, "memory_limit": ENGINE_MEMORY} if threads else {}
+    return duckdb.connect(str(db), config=config)
+
+
+@main.command("index-engine")
+@click.option("--db", type=click.Path(path_type=Path), required=True)
+@click.option("--indicators", type=int, required=True)
+@click.option("--threads", type=int, default=1, show_default=True)
+def index_engine(db: Path, indicators: int, threads: int) -> None:
+    """The project's index SQL (sql/index) on the prepared tables, as the pipeline runs it."""
+    from sources.index import compute_scores, load_framework
+
+    methodology = synthetic_methodology(indicators)
+    con = _connect(db, threads)
+    started = time.perf_counter()
+    load_framework(con, methodology)
+    compute_scores(con, methodology)
+    ranked = con.execute("SELECT count(*) FROM marts.province_rankings WHERE ranking = 'index' AND rank IS NOT NULL").fetchall()[0][0]
+    seconds = time.perf_counter() - started
+    con.close()
+    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(), ranked=ranked)
+
+
+@main.command("index-floor")
+@click.option("--db", type=click.Path(path_type=Path), required=True)
+def index_floor(db: Path) -> None:
+    """The floor: one grouped aggregate over the same values in DuckDB (all threads)."""
+    con = _connect(db)
+    started = time.perf_counter()
+    groups = len(con.execute(floor_duckdb_sql()).fetchall())
+    seconds = time.perf_counter() - started
+    con.close()
+    _emit(seconds=round(seconds, 3), peak_mb=_peak_mb(), groups=groups)
+
+
+@main.command("index-dataframe")
+@click.option("--db", type=click.Path(path_type=Path), required=True)
+@click.option("--indicators", type=int, required=True)
+@click.option("--library", type=click.Choice(["polars", "pandas"]), required=True)
+def index_dataframe(db: Path, indicators: int, library: str) -> None:
+    """The same arithmetic as a user would write it in polars or pandas (reading the table is not timed)."""
+    from sources.warehouse import query_frame
+
+    methodology = synthetic_methodology(indicators)
+    con = _connect(db)
+    values = query_frame(con, "SELECT province_code AS unit, indicator_code, reporting_year, value FROM values_in")
+    con.close()
+    started = time.perf_counter()
+    result = (polars_index if library == "polars" else pandas_index)(values, methodology)
+    seconds = time.perf_counter() - started
+    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(), ranked=len(result))
+
+
+@main.command("monte-carlo")
+@click.option("--samples", type=int, required=True)
+@click.option("--units", type=int, default=34, show_default=True)
+@click.option("--indicators", type=int, default=25, show_default=True)
+def monte_carlo(samples: int, units: int, indicators: int) -> None:
+    """Rank uncertainty (sources/uncertainty.py) for units × indicators, with the shifts per choice."""
+    from sources.uncertainty import rank_uncertainty
+
+    methodology = synthetic_methodology(indicators)
+    problem = monte_carlo_problem(units, indicators)
+    rank_uncertainty(methodology, problem, samples=100)  # NumPy's first call pays its own start-up
+    started = time.perf_counter()
+    result = rank_uncertainty(methodology, problem, samples=samples)
+    seconds = time.perf_counter() - started
+    _emit(seconds=round(seconds, 3), peak_mb=_peak_mb(), median_width=float(result["interval_width"].median()))
+
+
+@main.command("ingest")
+@click.option("--files", type=int, required=True)
+def ingest(files: int) -> None:
+    """`dti run` on an inbox of SYNTHETIC submissions of one year, half CSV and half Excel."""
+    with tempfile.TemporaryDirectory(prefix="dti-bench-") as folder:
+        home = Path(folder) / "data"
+        write_submissions(home / "inbox", files)
+        started = time.perf_counter()
+        # A few files cover too few provinces for the coverage check (ERROR): ingestion is still measured.
+        done = _dti(home, "run", blocked_ok=True)
+        seconds = time.perf_counter() - started
+    staged = re.search(r"\[1/1\] (\d+): (\d+) figures .*\((\d+\.\d+)s\)", done.stdout)
+    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+          figures=int(staged.group(2)), staging_seconds=float(staged.group(3)), published="published:" in done.stdout)
+
+
+if __name__ == "__main__":
+    main()

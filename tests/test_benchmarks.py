@@ -1,0 +1,26 @@
+"""The benchmark harness in its smoke version (tiny sizes): every case runs and reports its figures, so
+`make bench` cannot rot. No timing is asserted here; the figures live in BENCHMARKS.md."""
+
+import json
+import subprocess
+import sys
+
+from dti.settings import PROJECT_ROOT
+
+
+def test_the_smoke_benchmark_runs_every_case_and_writes_json_and_markdown(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--smoke", "--out", str(tmp_path)],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert report["smoke"] is True and report["machine"]["cores"] >= 1 and report["machine"]["duckdb"]
+    groups = {row["group"] for row in report["results"]}
+    assert groups == {"index", "monte_carlo", "ingest"}
+    assert all(row["seconds"] >= 0 and row["peak_mb"] > 0 for row in report["results"])
+    engine = next(row for row in report["results"] if "index SQL (1 thread)" in row["case"])
+    floor = next(row for row in report["results"] if "floor" in row["case"])
+    assert engine["ranked"] > 0 and floor["groups"] == 80 and engine["ratio_to_floor"] > 0
+    ingest = next(row for row in report["results"] if row["group"] == "ingest")
+    assert ingest["files"] == 4 and ingest["figures"] > 0
+    table = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
+    assert "## Machine" in table and table.count("\n| index |") == 6
