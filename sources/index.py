@@ -1,6 +1,8 @@
 """The index engine: the methodology file loaded into DuckDB tables, then the SQL files of `sql/` run
-against them. The same SQL scores the warehouse (`build_marts`) and a table on its own (`score_table`,
-behind `dti score`), so an analyst's trial and the published ranking cannot drift apart."""
+against them. Two SQL paths read the same methodology tables: `sql/index` scores the warehouse with its
+provenance (`build_marts`, `score_values`), and `sql/index_at_scale` computes only scores and ranks, on
+every thread with exact sums (`compute_scores_at_scale`, behind `dti score`). tests/test_index_at_scale.py
+holds them to the same scores, so an analyst's trial and the published ranking cannot drift apart."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sources.warehouse import comment_table, query_frame, replace_table, scalar,
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 INDEX_SQL = SQL_DIR / "index"
+INDEX_AT_SCALE_SQL = SQL_DIR / "index_at_scale"
 WAREHOUSE_SQL = SQL_DIR / "warehouse"
 
 MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
@@ -101,6 +104,26 @@ def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     """)
 
 
+def compute_scores_at_scale(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
+    """From `units_in` and `values_in` to the temporary table `scores_at_scale`: the index and every node
+    of every unit with its coverage, score and rank, without provenance (see sql/index_at_scale). Exact
+    sums make it give the very same scores on any number of threads. Methodologies that impute values
+    need the full engine (`compute_scores`)."""
+    if methodology.imputation != "none":
+        raise ValueError(f"the index at scale does not impute ({methodology.name} imputes "
+                         f"{methodology.imputation!r}): use compute_scores")
+    run_sql(con, INDEX_AT_SCALE_SQL / "10_leaf_scores.sql")
+    run_sql(con, INDEX_AT_SCALE_SQL / "15_leaf_sums.sql")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE node_scores_at_scale (
+            unit_id INTEGER, cohort_id INTEGER, node_id SMALLINT, children_reported BIGINT, children_expected BIGINT,
+            coverage DOUBLE, scored BOOLEAN, score DOUBLE)""")
+    for level in sorted(set(methodology.levels.values())):
+        con.execute(f"SET VARIABLE level = {level}")
+        run_sql(con, INDEX_AT_SCALE_SQL / "20_node_scores.sql")
+    run_sql(con, INDEX_AT_SCALE_SQL / "30_scores_and_ranks.sql")
+
+
 def build_marts(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dict[str, int]:
     """Recompute every index mart from `staging.figures` and `reference`, in one transaction.
     Returns the row count of each table."""
@@ -176,25 +199,32 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
 
 def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
                 merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
-    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit."""
+    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit.
+    Runs the index at scale, or the full engine when the methodology imputes values."""
     values, units = table_values(frame, methodology, register, merge_to_34)
-    scored = score_values(values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year")),
-                          methodology, units=units)
+    values = values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year"))
+    if methodology.imputation == "none":
+        scores = scores_at_scale(values, methodology, units)
+    else:
+        full = score_values(values, methodology, units=units)
+        scores = pl.concat([
+            full["index_scores"].select("province_code", pl.lit("index").alias("ranking"), "score"),
+            full["pillar_scores"].select("province_code", pl.col("pillar").alias("ranking"), "score")]).join(
+            full["province_rankings"].select("province_code", "ranking", "rank"), on=["province_code", "ranking"],
+            how="left")
     decimals = methodology.score_decimals
-    pillars = (scored["pillar_scores"].pivot(on="pillar", index="province_code", values="score")
-               .select("province_code", *[p.code for p in methodology.pillars]))
-    ranks = scored["province_rankings"].filter(pl.col("ranking") == "index").select("province_code", "rank")
-    return (scored["index_scores"].select("province_code", "score")
-            .join(pillars, on="province_code", how="left").join(ranks, on="province_code", how="left")
-            .with_columns(pl.exclude("province_code", "rank").round(decimals))
+    wide = scores.pivot(on="ranking", index="province_code", values="score")
+    ranks = scores.filter(pl.col("ranking") == "index").select("province_code", "rank")
+    return (wide.select("province_code", pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
+            .join(ranks, on="province_code", how="left")
+            .with_columns(pl.exclude("province_code", "rank").round(decimals), pl.col("rank").cast(pl.Int64))
             .rename({"province_code": "unit"})
             .sort(pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict({u: i for i, u in enumerate(units)}, default=None)))
 
 
-def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> dict[str, pl.DataFrame]:
-    """Run the index SQL in memory on long values (`unit`, `indicator_code`, `value`, optionally
-    `reporting_year`) and return its tables: indicator_scores, pillar_scores, index_scores,
-    province_rankings, indicator_contributions. `units` lists units that reported nothing too."""
+def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`units_in` and `values_in` for long values (`unit`, `indicator_code`, `value`, optionally
+    `reporting_year`); `units` lists units that reported nothing too."""
     if "reporting_year" not in values.columns:
         values = values.with_columns(pl.lit(None, dtype=pl.Int32).alias("reporting_year"))
     values = values.with_columns(pl.col("reporting_year").cast(pl.Int32))
@@ -208,6 +238,29 @@ def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str
         pl.lit(SERIES_INPUT).alias("series"), "reporting_year", pl.col("unit").alias("province_code"),
         "indicator_code", pl.col("value").cast(pl.Float64), pl.lit("reported").alias("value_status"),
         pl.lit(None, dtype=pl.Utf8).alias("traced_to"), pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
+    return units_in, values_in
+
+
+def scores_at_scale(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> pl.DataFrame:
+    """Run the index at scale in memory on long values (see `_input_tables`) and return `scores_at_scale`:
+    per unit, year and ranking ('index' or a node code) the score, coverage and rank."""
+    units_in, values_in = _input_tables(values, units)
+    con = duckdb.connect()
+    try:
+        load_framework(con, methodology)
+        temp_table(con, "units_in", units_in)
+        temp_table(con, "values_in", values_in)
+        compute_scores_at_scale(con, methodology)
+        return query_frame(con, "SELECT * FROM scores_at_scale")
+    finally:
+        con.close()
+
+
+def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> dict[str, pl.DataFrame]:
+    """Run the index SQL in memory on long values (`unit`, `indicator_code`, `value`, optionally
+    `reporting_year`) and return its tables: indicator_scores, pillar_scores, index_scores,
+    province_rankings, indicator_contributions. `units` lists units that reported nothing too."""
+    units_in, values_in = _input_tables(values, units)
     con = duckdb.connect(config={"threads": 1})  # same scores on every run: see warehouse.single_threaded
     try:
         load_framework(con, methodology)
