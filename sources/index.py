@@ -37,7 +37,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
     """The methodology as temporary tables the SQL joins against: m_settings, m_nodes, m_edges,
-    m_leaves (scored indicators) and m_indicators (the whole catalogue)."""
+    m_leaves (scored indicators) and m_indicators (the whole catalogue); and the macro normalised_score."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     settings = pl.DataFrame([{
         "version": methodology.version, "name": methodology.name, "imputation": methodology.imputation,
@@ -67,6 +67,7 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators)):
         temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
+    run_sql(con, SQL_DIR / "normalisation.sql")
 
 
 def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:

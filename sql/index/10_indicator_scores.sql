@@ -6,6 +6,7 @@
 --                traced_to, is_synthetic)                                       - what they reported
 --   m_leaves    one row per scored indicator: direction, normalisation, goalposts [worst, best], valid years
 --   m_settings  one row: methodology version, imputation, geometric floor, score decimals
+--   normalised_score, the formula of each normalisation (sql/normalisation.sql)
 --
 -- A province that did not report an indicator keeps a row with value_status 'missing' and no score:
 -- nothing is zero-filled. With imputation 'carry_forward' the province's last earlier value of the same
@@ -71,21 +72,8 @@ ranked AS (
 )
 SELECT f.series, f.unit_set, f.reporting_year, f.province_code, f.province_name, f.indicator_code,
        f.value, f.value_status, f.observed, f.imputed_from_year, f.traced_to, f.normalisation,
-       CASE
-           WHEN f.value IS NULL THEN NULL
-           WHEN f.normalisation = 'goalposts'
-               THEN greatest(0.0, least(1.0, (f.value - f.worst) / (f.best - f.worst)))
-           WHEN f.normalisation = 'minmax' AND sp.max_value = sp.min_value THEN 0.5
-           WHEN f.normalisation = 'minmax' AND f.direction = 'positive'
-               THEN (f.value - sp.min_value) / (sp.max_value - sp.min_value)
-           WHEN f.normalisation = 'minmax'
-               THEN (sp.max_value - f.value) / (sp.max_value - sp.min_value)
-           WHEN f.normalisation = 'zscore' AND coalesce(sp.sd_value, 0) = 0 THEN 0.0
-           WHEN f.normalisation = 'zscore'
-               THEN (CASE f.direction WHEN 'positive' THEN 1 ELSE -1 END) * (f.value - sp.mean_value) / sp.sd_value
-           WHEN f.normalisation = 'rank' AND sp.n_values = 1 THEN 0.5
-           WHEN f.normalisation = 'rank' THEN r.percentile
-       END AS score,
+       normalised_score(f.value, f.normalisation, f.direction, f.worst, f.best, sp.min_value, sp.max_value,
+                        sp.mean_value, sp.sd_value, sp.n_values, r.percentile) AS score,
        f.is_synthetic,
        s.version AS methodology_version
 FROM filled AS f

@@ -11,8 +11,8 @@
 -- thread and still gives the very same scores for the same input. The joins and groups work on integer
 -- ids, not on the names.
 --
--- Inputs: units_in, values_in (as for sql/index), m_leaves, m_nodes, m_edges, m_settings. Imputation
--- must be 'none'. Values of units not listed in units_in are not read.
+-- Inputs: units_in, values_in (as for sql/index), m_leaves, m_nodes, m_edges, m_settings and the macro
+-- normalised_score (sql/normalisation.sql). Imputation must be 'none'. Values of units not listed in units_in are not read.
 
 -- A unit is a series, a year and a province code; a cohort (ranked together) a series and a year.
 CREATE OR REPLACE TEMP TABLE units_at_scale AS
@@ -70,26 +70,16 @@ stats AS (
     GROUP BY ALL
 )
 SELECT r.unit_id, r.leaf_id,
-       CASE
-           WHEN r.normalisation = 'goalposts'
-               THEN greatest(0.0, least(1.0, (r.value - r.worst) / (r.best - r.worst)))
-           WHEN r.normalisation = 'minmax' AND s.max_value = s.min_value THEN 0.5
-           WHEN r.normalisation = 'minmax' AND r.direction = 'positive'
-               THEN (r.value - s.min_value) / (s.max_value - s.min_value)
-           WHEN r.normalisation = 'minmax'
-               THEN (s.max_value - r.value) / (s.max_value - s.min_value)
-           WHEN r.normalisation = 'zscore' AND coalesce(s.sd_value, 0) = 0 THEN 0.0
-           WHEN r.normalisation = 'zscore'
-               THEN (CASE r.direction WHEN 'positive' THEN 1 ELSE -1 END) * (r.value - s.mean_value) / s.sd_value
-       END AS score
+       normalised_score(r.value, r.normalisation, r.direction, r.worst, r.best, s.min_value, s.max_value,
+                        s.mean_value, s.sd_value, NULL, NULL) AS score
 FROM reported AS r
 LEFT JOIN stats AS s ON s.cohort_id = r.cohort_id AND s.leaf_id = r.leaf_id
 WHERE r.normalisation <> 'rank'
 UNION ALL
 SELECT unit_id, leaf_id,
-       CASE WHEN count(*) OVER same_indicator = 1 THEN 0.5
-            ELSE percent_rank() OVER (same_indicator ORDER BY CASE direction WHEN 'positive' THEN value ELSE -value END)
-       END AS score
+       normalised_score(value, normalisation, direction, NULL, NULL, NULL, NULL, NULL, NULL, count(*) OVER same_indicator,
+                        percent_rank() OVER (same_indicator ORDER BY CASE direction WHEN 'positive' THEN value ELSE -value END))
+           AS score
 FROM relative
 WHERE normalisation = 'rank'
 WINDOW same_indicator AS (PARTITION BY cohort_id, leaf_id);

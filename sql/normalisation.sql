@@ -1,0 +1,19 @@
+-- The normalisations of the methodology file as one formula, used by both SQL paths (sql/index for the
+-- warehouse, sql/index_at_scale for `dti score`): a reported value to its score, 0-1 (z-scores are not
+-- bounded). `worst` and `best` are the indicator's goalposts; the min, max, mean, population standard
+-- deviation and count are those of the indicator's values over the units ranked together; `percentile`
+-- is the value's percent_rank among them, in the indicator's direction.
+CREATE OR REPLACE TEMP MACRO normalised_score(value, normalisation, direction, worst, best, min_value, max_value,
+                                              mean_value, sd_value, n_values, percentile) AS
+    CASE
+        WHEN value IS NULL THEN NULL
+        WHEN normalisation = 'goalposts' THEN greatest(0.0, least(1.0, (value - worst) / (best - worst)))
+        WHEN normalisation = 'minmax' AND max_value = min_value THEN 0.5
+        WHEN normalisation = 'minmax' AND direction = 'positive' THEN (value - min_value) / (max_value - min_value)
+        WHEN normalisation = 'minmax' THEN (max_value - value) / (max_value - min_value)
+        WHEN normalisation = 'zscore' AND coalesce(sd_value, 0) = 0 THEN 0.0
+        WHEN normalisation = 'zscore'
+            THEN (CASE direction WHEN 'positive' THEN 1 ELSE -1 END) * (value - mean_value) / sd_value
+        WHEN normalisation = 'rank' AND n_values = 1 THEN 0.5
+        WHEN normalisation = 'rank' THEN percentile
+    END;
