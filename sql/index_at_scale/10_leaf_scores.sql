@@ -12,7 +12,8 @@
 -- ids, not on the names.
 --
 -- Inputs: units_in, values_in (as for sql/index), m_leaves, m_nodes, m_edges, m_settings and the macro
--- normalised_score (sql/normalisation.sql). Imputation must be 'none'. Values of units not listed in units_in are not read.
+-- normalised_score (sql/normalisation.sql). Imputation must be 'none'. Values of units not listed in
+-- units_in are not read.
 
 -- A unit is a series, a year and a province code; a cohort (ranked together) a series and a year.
 CREATE OR REPLACE TEMP TABLE units_at_scale AS
