@@ -37,7 +37,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
     """The methodology as temporary tables the SQL joins against: m_settings, m_nodes, m_edges,
-    m_leaves (scored indicators) and m_indicators (the whole catalogue); and the macro normalised_score."""
+    m_leaves (scored indicators) and m_indicators (the whole catalogue); and the macros of sql/formulas.sql."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     settings = pl.DataFrame([{
         "version": methodology.version, "name": methodology.name, "imputation": methodology.imputation,
@@ -67,7 +67,7 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators)):
         temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
-    run_sql(con, SQL_DIR / "normalisation.sql")
+    run_sql(con, SQL_DIR / "formulas.sql")
 
 
 def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
@@ -207,12 +207,7 @@ def score_table(frame: pl.DataFrame, methodology: Methodology, register: Provinc
     if methodology.imputation == "none":
         scores = scores_at_scale(values, methodology, units)
     else:
-        full = score_values(values, methodology, units=units)
-        scores = pl.concat([
-            full["index_scores"].select("province_code", pl.lit("index").alias("ranking"), "score"),
-            full["pillar_scores"].select("province_code", pl.col("pillar").alias("ranking"), "score")]).join(
-            full["province_rankings"].select("province_code", "ranking", "rank"), on=["province_code", "ranking"],
-            how="left")
+        scores = ranked_nodes(score_values(values, methodology, units=units))
     decimals = methodology.score_decimals
     wide = scores.pivot(on="ranking", index="province_code", values="score")
     ranks = scores.filter(pl.col("ranking") == "index").select("province_code", "rank")
@@ -242,11 +237,13 @@ def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.Dat
     return units_in, values_in
 
 
-def scores_at_scale(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> pl.DataFrame:
+def scores_at_scale(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None,
+                    threads: int | None = None) -> pl.DataFrame:
     """Run the index at scale in memory on long values (see `_input_tables`) and return `scores_at_scale`:
-    per unit, year and ranking ('index' or a node code) the score, coverage and rank."""
+    per unit, year and ranking ('index' or a node code) the score, coverage and rank. Every thread unless
+    `threads` says otherwise (the scores are the same)."""
     units_in, values_in = _input_tables(values, units)
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": threads} if threads else {})
     try:
         load_framework(con, methodology)
         temp_table(con, "units_in", units_in)
@@ -273,6 +270,16 @@ def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str
                               "indicator_contributions")}
     finally:
         con.close()
+
+
+def ranked_nodes(full: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The index and node scores of `score_values` with their ranks, shaped like `scores_at_scale`:
+    province_code, reporting_year, ranking ('index' or a node code), score, scored, rank."""
+    keys = ["province_code", "reporting_year", "ranking"]
+    scores = pl.concat([
+        full["index_scores"].select("province_code", "reporting_year", pl.lit("index").alias("ranking"), "score", "scored"),
+        full["pillar_scores"].select("province_code", "reporting_year", pl.col("pillar").alias("ranking"), "score", "scored")])
+    return scores.join(full["province_rankings"].select(*keys, "rank"), on=keys, how="left")
 
 
 def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:

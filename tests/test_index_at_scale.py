@@ -11,11 +11,10 @@ import yaml
 
 from benchmarks.workloads import synthetic_methodology
 from dti.settings import methodology_path
-from sources.index import (SERIES_INPUT, compute_scores_at_scale, load_framework, score_table, score_values,
-                           scores_at_scale)
+from sources.index import compute_scores_at_scale, ranked_nodes, score_table, score_values, scores_at_scale
 from sources.methodology import Methodology, load_methodology
 from sources.provinces import ProvinceRegister
-from sources.warehouse import query_frame, temp_table
+from sources.warehouse import query_frame
 
 YEARS = (2023, 2024, 2025)
 
@@ -54,16 +53,6 @@ def random_values(methodology: Methodology, units: int, seed: int) -> tuple[pl.D
     return pl.DataFrame(rows, schema_overrides={"reporting_year": pl.Int32}), names
 
 
-def full_engine(values: pl.DataFrame, methodology: Methodology, units: list[str]) -> pl.DataFrame:
-    """The full engine's index and node scores with their ranks, keyed like scores_at_scale."""
-    full = score_values(values, methodology, units=units)
-    scores = pl.concat([
-        full["index_scores"].select("province_code", "reporting_year", pl.lit("index").alias("ranking"), "score", "scored"),
-        full["pillar_scores"].select("province_code", "reporting_year", pl.col("pillar").alias("ranking"), "score", "scored")])
-    return scores.join(full["province_rankings"].select("province_code", "reporting_year", "ranking", "rank"),
-                       on=["province_code", "reporting_year", "ranking"], how="left")
-
-
 def assert_same_scores(expected: pl.DataFrame, actual: pl.DataFrame) -> None:
     keys = ["province_code", "reporting_year", "ranking"]
     joined = expected.join(actual.select(*keys, "score", "scored", "rank"), on=keys, how="left", suffix="_at_scale")
@@ -83,7 +72,7 @@ CASES = [("default", None, None), ("default", "minmax", "geometric"), ("default"
 def test_the_index_at_scale_gives_the_full_engines_scores_and_ranks(name, normalisation, aggregation):
     methodology = variant(name, normalisation, aggregation)
     values, units = random_values(methodology, units=40, seed=len(name) + len(normalisation or "") + len(aggregation or ""))
-    expected = full_engine(values, methodology, units)
+    expected = ranked_nodes(score_values(values, methodology, units=units))
     assert expected.filter(~pl.col("scored")).height > 0, "min_share never bit: the case tests less than it says"
     assert_same_scores(expected, scores_at_scale(values, methodology, units))
 
@@ -101,27 +90,16 @@ def test_the_index_at_scale_gives_the_warehouses_ranking(published_home):
     assert_same_scores(ranking, scores_at_scale(values, methodology))
 
 
-def run_at_scale(values_in: pl.DataFrame, units_in: pl.DataFrame, methodology: Methodology, threads: int) -> pl.DataFrame:
-    with duckdb.connect(config={"threads": threads}) as con:
-        load_framework(con, methodology)
-        temp_table(con, "units_in", units_in)
-        temp_table(con, "values_in", values_in)
-        compute_scores_at_scale(con, methodology)
-        return query_frame(con, "SELECT province_code, ranking, score, rank FROM scores_at_scale ORDER BY ALL")
-
-
 def test_the_index_at_scale_gives_the_very_same_scores_on_one_thread_and_on_two():
     methodology = synthetic_methodology(60)
     rng = np.random.default_rng(3)
-    units = pl.DataFrame({"series": SERIES_INPUT, "unit_set": None, "reporting_year": 2024,
-                          "province_code": [f"U{i:05}" for i in range(12_000)]},
-                         schema_overrides={"reporting_year": pl.Int32, "unit_set": pl.Utf8})
-    units = units.with_columns(pl.col("province_code").alias("province_name"))
-    values = units.select("series", "reporting_year", "province_code").join(
+    values = pl.DataFrame({"unit": [f"U{i:05}" for i in range(12_000)], "reporting_year": 2024},
+                          schema_overrides={"reporting_year": pl.Int32}).join(
         pl.DataFrame({"indicator_code": [leaf.code for leaf in methodology.leaves]}), how="cross")
     values = values.with_columns(pl.Series("value", rng.uniform(0, 100, values.height)))
     assert values.height == 720_000  # several of DuckDB's row groups, so two threads really split the sums
-    one, two = (run_at_scale(values, units, methodology, threads) for threads in (1, 2))
+    one, two = (scores_at_scale(values, methodology, threads=threads).sort("province_code", "ranking")
+                .select("province_code", "ranking", "score", "rank") for threads in (1, 2))
     assert one["score"].null_count() == 0
     assert one.equals(two)
 

@@ -6,7 +6,7 @@
 --                traced_to, is_synthetic)                                       - what they reported
 --   m_leaves    one row per scored indicator: direction, normalisation, goalposts [worst, best], valid years
 --   m_settings  one row: methodology version, imputation, geometric floor, score decimals
---   normalised_score, the formula of each normalisation (sql/normalisation.sql)
+--   the macros indicator_valid_in and normalised_score (sql/formulas.sql)
 --
 -- A province that did not report an indicator keeps a row with value_status 'missing' and no score:
 -- nothing is zero-filled. With imputation 'carry_forward' the province's last earlier value of the same
@@ -17,8 +17,7 @@ WITH grid AS (
            l.indicator_code, l.direction, l.normalisation, l.worst, l.best
     FROM units_in AS u
     JOIN m_leaves AS l
-      ON u.reporting_year IS NULL
-      OR (l.valid_from <= u.reporting_year AND (l.valid_to IS NULL OR u.reporting_year <= l.valid_to))
+      ON indicator_valid_in(u.reporting_year, l.valid_from, l.valid_to)
 ),
 observed AS (
     SELECT g.*, v.value, v.value_status, v.traced_to, v.is_synthetic

@@ -11,8 +11,8 @@
 -- thread and still gives the very same scores for the same input. The joins and groups work on integer
 -- ids, not on the names.
 --
--- Inputs: units_in, values_in (as for sql/index), m_leaves, m_nodes, m_edges, m_settings and the macro
--- normalised_score (sql/normalisation.sql). Imputation must be 'none'. Values of units not listed in
+-- Inputs: units_in, values_in (as for sql/index), m_leaves, m_nodes, m_edges, m_settings and the macros
+-- of sql/formulas.sql. Imputation must be 'none'. Values of units not listed in
 -- units_in are not read.
 
 -- A unit is a series, a year and a province code; a cohort (ranked together) a series and a year.
@@ -29,6 +29,11 @@ FROM m_nodes;
 CREATE OR REPLACE TEMP TABLE leaves_at_scale AS
 SELECT (row_number() OVER (ORDER BY indicator_code) - 1)::SMALLINT AS leaf_id, *
 FROM m_leaves;
+
+-- A child's term in its parent's weighted sum, exact: weight x score (arithmetic) or
+-- weight x ln(max(score, floor)) (geometric, whose mean is exp(sum / weights)).
+CREATE OR REPLACE TEMP MACRO exact_term(arithmetic, weight, score, geometric_floor) AS
+    (CASE WHEN arithmetic THEN weight * score ELSE weight * ln(greatest(score, geometric_floor)) END)::DECIMAL(38, 18);
 
 -- Each edge of the framework with ids: a parent node and a child indicator (leaf_id) or node (node_id).
 CREATE OR REPLACE TEMP TABLE edges_at_scale AS
@@ -49,8 +54,7 @@ WITH reported AS NOT MATERIALIZED (
      AND u.province_code = v.province_code
     JOIN leaves_at_scale AS l
       ON l.indicator_code = v.indicator_code
-     AND (v.reporting_year IS NULL
-          OR (l.valid_from <= v.reporting_year AND (l.valid_to IS NULL OR v.reporting_year <= l.valid_to)))
+     AND indicator_valid_in(v.reporting_year, l.valid_from, l.valid_to)
     WHERE v.value IS NOT NULL
 ),
 -- The rest reads only the indicators normalised against the other units (none in the shipped files).

@@ -10,8 +10,7 @@ WITH children AS (
     SEMI JOIN nodes_at_scale AS n ON n.node_id = s.node_id AND n.level = getvariable('level')
     UNION ALL
     SELECT c.unit_id, e.parent_id AS node_id, 1 AS children_reported,
-           (CASE WHEN e.arithmetic THEN e.weight * c.score
-                 ELSE e.weight * ln(greatest(c.score, e.geometric_floor)) END)::DECIMAL(38, 18) AS weighted_sum,
+           exact_term(e.arithmetic, e.weight, c.score, e.geometric_floor) AS weighted_sum,
            e.exact_weight AS weight_sum
     FROM node_scores_at_scale AS c
     JOIN edges_at_scale AS e ON e.child_node_id = c.node_id AND e.parent_level = getvariable('level')
@@ -23,8 +22,7 @@ expected AS (
     FROM (SELECT DISTINCT cohort_id, reporting_year FROM units_at_scale) AS y
     JOIN edges_at_scale AS e ON e.parent_level = getvariable('level')
     LEFT JOIN leaves_at_scale AS l ON l.leaf_id = e.leaf_id
-    WHERE e.leaf_id IS NULL OR y.reporting_year IS NULL
-       OR (l.valid_from <= y.reporting_year AND (l.valid_to IS NULL OR y.reporting_year <= l.valid_to))
+    WHERE e.leaf_id IS NULL OR indicator_valid_in(y.reporting_year, l.valid_from, l.valid_to)
     GROUP BY ALL
 ),
 per_node AS (

@@ -1,6 +1,11 @@
--- The normalisations of the methodology file as one formula, used by both SQL paths (sql/index for the
--- warehouse, sql/index_at_scale for `dti score`): a reported value to its score, 0-1 (z-scores are not
--- bounded). `worst` and `best` are the indicator's goalposts; the min, max, mean, population standard
+-- The methodology's formulas as macros, used by both SQL paths (sql/index for the warehouse,
+-- sql/index_at_scale for `dti score`) so that they cannot drift apart.
+
+-- Whether an indicator is scored in a year (no year: a table scored on its own, every indicator).
+CREATE OR REPLACE TEMP MACRO indicator_valid_in(reporting_year, valid_from, valid_to) AS
+    reporting_year IS NULL OR (valid_from <= reporting_year AND (valid_to IS NULL OR reporting_year <= valid_to));
+
+-- A reported value to its score, 0-1 (z-scores are not bounded). `worst` and `best` are the indicator's goalposts; the min, max, mean, population standard
 -- deviation and count are those of the indicator's values over the units ranked together; `percentile`
 -- is the value's percent_rank among them, in the indicator's direction.
 CREATE OR REPLACE TEMP MACRO normalised_score(value, normalisation, direction, worst, best, min_value, max_value,
