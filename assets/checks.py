@@ -10,14 +10,12 @@ the marts in every run that computes them."""
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
 from expectations import contracts, frames
 from expectations.gx_suites import SuiteResult, run_suite
 from expectations.rules import Rules, default_rules
-from pipelines.partitions import reporting_years
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.warehouse import query_frame
 
 FIGURE_FLAGS = dg.AssetKey(["staging", "figure_flags"])
@@ -56,21 +54,20 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     """Every asset check, blocking or not as `rules` says."""
 
     def check(asset: dg.AssetKey, name: str, description: str, **kwargs):
-        return dg.asset_check(asset=asset, name=name, description=description, pool=WAREHOUSE_POOL,
+        return dg.asset_check(asset=asset, name=name, description=description,
                               blocking=rules.severity(name) == "ERROR", **kwargs)
 
     @check(dg.AssetKey(["raw", "submissions"]), "raw_rows_match_contract",
-           "pandera: the year's raw rows have their types and one row per file, sheet and row number.",
-           partitions_def=reporting_years)
-    def raw_rows_match_contract(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+           "pandera: the raw rows have their types and one row per file, sheet and row number.")
+    def raw_rows_match_contract(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
-            raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [int(context.partition_key)])
+            raw = query_frame(con, "SELECT * FROM raw.submissions")
         return _contract_result(rules, "raw_rows_match_contract", {"raw.submissions": (raw, contracts.raw_submissions())})
 
     @check(FIGURE_FLAGS, "figures_match_contract",
            "pandera: staged figures are typed, unique per province, year and indicator, within their domain, in "
            "their catalogue unit, for a province in force and an indicator valid that year.")
-    def figures_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def figures_match_contract(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             figures = query_frame(con, "SELECT * FROM staging.figures")
         schema = contracts.staged_figures(data_home.methodology, data_home.register)
@@ -78,14 +75,14 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     @check(FIGURE_FLAGS, "quarantine_is_complete",
            "pandera: every quarantined row names its rule, severity, file and what was expected, in Vietnamese and English.")
-    def quarantine_is_complete(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def quarantine_is_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
         return _contract_result(rules, "quarantine_is_complete", {"staging.rejected_rows": (rejects, contracts.rejected_rows(rules))})
 
     def figures_suite(name: str, description: str, frame_of, parameters_of):
         @check(FIGURE_FLAGS, name, description)
-        def _suite(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        def _suite(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
             with warehouse.get_connection() as con:
                 figures = query_frame(con, "SELECT * FROM staging.figures")
                 rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
@@ -116,7 +113,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     @check(RANKINGS, "marts_match_contract",
            "pandera: the index marts have unique keys, scores within 0-1 (z-scores excepted) and ranks from 1 to the units ranked.")
-    def marts_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def marts_match_contract(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         schemas = contracts.marts(data_home.methodology)
         with warehouse.get_connection() as con:
             checked = {f"marts.{t}": (query_frame(con, f"SELECT * FROM marts.{t}"), schemas[t])
@@ -124,7 +121,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
         return _contract_result(rules, "marts_match_contract", checked)
 
     @check(TARGET_GAPS, "marts_match_contract", "pandera: one row per province and target, with a known status.")
-    def target_gaps_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def target_gaps_match_contract(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             gaps = query_frame(con, "SELECT * FROM marts.target_gaps")
         return _contract_result(rules, "marts_match_contract",
@@ -132,7 +129,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     @check(RANKINGS, "rankings_are_sane",
            "Great Expectations: scores within bounds, every scored province ranked, ranks a standard competition ranking.")
-    def rankings_are_sane(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def rankings_are_sane(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             frame = frames.rankings(query_frame(con, "SELECT * FROM marts.index_scores"),
                                     query_frame(con, "SELECT * FROM marts.pillar_scores"),

@@ -29,6 +29,7 @@ SMOKE = {"make_run": False, "index": [(40, 6, 2, "40 units × 6 indicators × 2 
          "monte_carlo": [200], "ingest": 4, "repeat": 2}
 GIB = 1024
 AT_SCALE = "index SQL at scale (sql/index_at_scale, as dti score; every thread)"
+UI_RUN = "one year launched from the UI (GraphQL, queue, daemon, run worker) vs dti run --year"
 WAREHOUSE = "warehouse index SQL (sql/index, every mart with provenance; 1 thread)"
 
 
@@ -61,6 +62,7 @@ def run_cases(sizes: dict, scratch: Path, progress) -> list[dict]:
         home = scratch / "make-run" / "data"
         record("make_run", "first run (dti demo && dti run, bundled data)", _case("make-run", "--home", str(home)))
         record("make_run", "repeat run (same inbox)", _case("make-run", "--home", str(home), "--repeat"))
+        record("dagster", UI_RUN, _case("ui-vs-cli", "--home", str(scratch / "ui-vs-cli" / "data")))
     for units, indicators, years, label in sizes["index"]:
         db = scratch / f"index-{units}x{indicators}x{years}.duckdb"
         record("index", f"{label}: prepare inputs (not compared)",
@@ -104,6 +106,8 @@ def judge(results: list[dict]) -> list[dict]:
         if row["case"].endswith(AT_SCALE) and "100,000 units" in row["case"]:
             target("100,000 × 200 index vs the DuckDB floor", row["ratio_to_floor"], 3.0, "×")
             target("100,000 × 200 index vs polars", row["ratio_to_polars"], 1.0, "×")
+    ui_run = by.get(UI_RUN)
+    target("UI-launched one-year run ÷ dti run --year", ui_run and ui_run["ratio"], 1.5, "×")
     repeat = by.get("repeat run (same inbox)")
     target("repeat make run", repeat and repeat["seconds"], 30.0, "s")
     ingest = next((row for row in results if row["group"] == "ingest" and row["files"] == 1_000), None)

@@ -127,19 +127,6 @@ def test_materialization_metadata_explains_the_result(home, inbox):
     assert events[("raw", "submission_files")]["files_rejected"].value == 1
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """What `make run` does, in a fresh data home."""
-    root = tmp_path_factory.mktemp("demo") / "data"
-    env = {**os.environ, "DTI_HOME": str(root)}
-    env.pop("DAGSTER_HOME", None)
-    dti = [sys.executable, "-m", "dti.cli"]
-    subprocess.run([*dti, "demo"], env=env, check=True, cwd=PROJECT_ROOT, capture_output=True)
-    done = subprocess.run([*dti, "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root, done.stdout
-
-
 def _demo_query(root, sql):
     with duckdb.connect(str(root / "warehouse" / "dti.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -147,8 +134,9 @@ def _demo_query(root, sql):
 
 def test_make_run_on_the_bundled_demo_data(demo_run):
     """Every year, 63 units up to 2024 and 34 in 2025."""
-    root, stdout = demo_run
-    assert "[5/5] 2025" in stdout and "warehouse" in stdout
+    home, stdout = demo_run
+    root = home.root
+    assert "2025: 714 figures for 34 units" in stdout and "warehouse" in stdout
     units = dict(_demo_query(root, "SELECT reporting_year, count(DISTINCT province_code) FROM staging.figures GROUP BY 1"))
     assert units == {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
     assert _demo_query(root, "SELECT bool_and(is_synthetic) FROM staging.figures") == [(True,)]
@@ -163,7 +151,8 @@ def test_make_run_on_the_bundled_demo_data(demo_run):
 
 
 def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(demo_run):
-    root, stdout = demo_run
+    home, stdout = demo_run
+    root = home.root
     assert "validation: 13 of 14 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
     assert "ERROR" not in stdout.split("validation:")[1].split("index:")[0]
     quarantined = _demo_query(root, "SELECT count(*), count(message_vi), count(DISTINCT severity) FROM staging.rejected_rows")
@@ -177,7 +166,8 @@ def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(
 
 
 def test_make_run_fills_every_mart_for_every_year(demo_run):
-    root, stdout = demo_run
+    home, stdout = demo_run
+    root = home.root
     assert "index: units ranked by year 2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34" in stdout
     ranked = _demo_query(root, """
         SELECT reporting_year, ranking, count(*), count(DISTINCT province_code), min(rank), max(units_ranked)
@@ -212,7 +202,7 @@ def test_make_run_fills_every_mart_for_every_year(demo_run):
 
 
 def test_every_province_in_the_registry_has_its_targets_with_a_status(demo_run):
-    root, _ = demo_run
+    root = demo_run[0].root
     missing = _demo_query(root, """
         SELECT r.target_id FROM reference.target_registry AS r
         WHERE NOT EXISTS (SELECT 1 FROM marts.target_gaps AS g
@@ -227,7 +217,7 @@ def test_every_province_in_the_registry_has_its_targets_with_a_status(demo_run):
 
 
 def test_recomputing_the_marts_gives_the_very_same_rows(demo_run, tmp_path, methodology):
-    root, _ = demo_run
+    root = demo_run[0].root
     copy = tmp_path / "copy.duckdb"
     shutil.copy(root / "warehouse" / "dti.duckdb", copy)
     tables = [f"marts.{t}" for t in (*MART_TABLES, "target_gaps")]
@@ -239,9 +229,9 @@ def test_recomputing_the_marts_gives_the_very_same_rows(demo_run, tmp_path, meth
             assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before
 
 
-def test_an_injected_error_blocks_publication_and_keeps_staging(demo_run, tmp_path):
-    """Runs last on the demo data home: the same data with plausibility made an ERROR."""
-    root, _ = demo_run
+def test_an_injected_error_blocks_publication_and_keeps_staging(demo_copy, tmp_path):
+    """On a copy of the demo data home: the same data with plausibility made an ERROR."""
+    root = demo_copy.root
     strict = tmp_path / "rules.yaml"
     strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
                       .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
