@@ -37,12 +37,26 @@ class Plausibility(BaseModel):
     max_own_change_ratio: float = Field(gt=1)
 
 
+class Limits(BaseModel):
+    """What a submission file may hold, checked before or while it is read (see rules.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_file_bytes: int = Field(gt=0)
+    max_rows_per_file: int = Field(gt=0)
+    max_columns: int = Field(gt=0)
+    max_cell_chars: int = Field(gt=0)
+    max_sheet_rows: int = Field(gt=0)
+    max_cells: int = Field(gt=0)
+    max_inflated_bytes: int = Field(gt=0)
+    max_compression_ratio: float = Field(gt=1)
+
+
 class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     row_rules: dict[str, RowRule]
     checks: dict[str, Severity]
-    max_rows_per_file: int = Field(gt=0)
     plausibility: Plausibility
+    limits: Limits
 
     @model_validator(mode="after")
     def _complete(self) -> Rules:
@@ -54,6 +68,10 @@ class Rules(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def max_rows_per_file(self) -> int:
+        return self.limits.max_rows_per_file
 
     def severity(self, rule: str) -> Severity:
         if rule in self.row_rules:

@@ -14,7 +14,8 @@ from expectations.rules import Rules
 from sources.methodology import Methodology
 from sources.provinces import ProvinceRegister
 from sources.staging import rows_frame, stage
-from sources.submissions import read_submission
+from sources.submissions import read_submission, size_problem
+from sources.text import safe_text
 
 
 @dataclass
@@ -47,8 +48,9 @@ class Report:
 
 
 def validate_file(path: Path, methodology: Methodology, register: ProvinceRegister, rules: Rules) -> Report:
-    data = path.read_bytes()
-    read = read_submission(path, data)
+    # A file over the byte limit is refused from its size, never read into memory.
+    data = None if size_problem(path.stat().st_size, rules) else path.read_bytes()
+    read = read_submission(path, data, rules)
     report = Report(path, read.reporting_year, read.declared_province)
     if read.problem and not read.rows:
         p = read.problem
@@ -89,6 +91,11 @@ LABELS = {
 
 
 def render(report: Report, lang: str = "vi") -> str:
+    """The report as text; whatever came from the file is shown with its control characters escaped."""
+    return "\n".join(safe_text(line) for line in _lines(report, lang))
+
+
+def _lines(report: Report, lang: str) -> list[str]:
     t = LABELS[lang]
     lines = [f"{t['file']}: {report.file.name}", f"{t['year']}: {report.year or '—'}"]
     if report.province:
@@ -106,4 +113,4 @@ def render(report: Report, lang: str = "vi") -> str:
         lines.append(t["ok"].format(n=report.figures))
     else:
         lines.append(t["summary"].format(errors=report.errors, warnings=report.warnings, n=report.figures))
-    return "\n".join(lines)
+    return lines
