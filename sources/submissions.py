@@ -359,6 +359,9 @@ def _sniff_delimiter(header_line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
 class _RecordLines:
     """The lines of a text as the csv reader takes them, keeping those of the record being read (its text
     as written, for a message), so that rows are read one at a time and never all held as lists."""
@@ -376,9 +379,11 @@ class _RecordLines:
         if not line:
             raise StopIteration
         self.number += 1
-        if '"' not in line and line.count(self.delimiter) >= self.limits.max_columns:
-            # Without quotes every separator starts a field: refused before the csv module makes a list of them.
-            fields = line.count(self.delimiter) + 1
+        # A line whose quotes pair up holds one field more than the separators outside its quoted fields:
+        # too many are refused before the csv module makes a list of them.
+        outside = line if '"' not in line else _QUOTED.sub("", line) if line.count('"') % 2 == 0 else ""
+        if outside.count(self.delimiter) >= self.limits.max_columns:
+            fields = outside.count(self.delimiter) + 1
             raise Refused(Problem("too_many_columns", f"line {self.number} has {fields:,} fields, more than the "
                                   f"{self.limits.max_columns} columns a submission may have",
                                   "the columns province, year, indicator, value, unit, note",

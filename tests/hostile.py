@@ -3,7 +3,8 @@ or sparse, and is what an attacker or a broken upload would send. Used by the co
 `dti validate` on each), by tests/test_hostile_files.py (memory and time of the reader on each, in a
 process of its own) and by the benchmark (`make bench`, peak memory per file).
 
-    python -m tests.hostile DIR     # write every hostile file into DIR
+    python -m tests.hostile write DIR                           # write every hostile file into DIR
+    python -m tests.hostile read PATH [--memory-limit-mb 1536]  # read one, print seconds, peak memory, rule
 """
 
 from __future__ import annotations
@@ -203,6 +204,14 @@ def _wide_quoted_row(size: int) -> Callable[[Path], None]:
     return write
 
 
+def _largest_workbook() -> bytes:
+    """A sheet at the cell limits: 10,000 rows × 20 columns of numbers (the heaviest workbook openpyxl is given)."""
+    columns = [chr(65 + i) for i in range(20)]
+    body = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>fibre_household_pct</t></is></c>'
+                   + "".join(f'<c r="{c}{r}"><v>{r}.5</v></c>' for c in columns[1:]) + "</row>" for r in range(5, 10_000))
+    return workbook_bytes(_sheet_xml(TABLE_ROWS + body, "A1:T9999"), level=1)
+
+
 def _random_bytes() -> bytes:
     return random.Random(13).randbytes(8192)
 
@@ -275,8 +284,10 @@ def hostile_files() -> list[Hostile]:
         Hostile("too_many_columns", "wide_2024.csv", _text(HEADER.rstrip("\n") + ",x" * 150 + "\n" + ROW), "too_many_columns",
                 "line 1 has 157 fields, more than the 100 columns a submission may have"),
         Hostile("too_many_quoted_columns", "widequoted_2024.csv", _text(HEADER + ROW.rstrip("\n") + ',"x"' * 150 + "\n"),
-                "too_many_columns", "row 2 has 157 fields, more than the 100 columns a submission may have"),
-        Hostile("wide_quoted_row", "widerow_2024.csv", _wide_quoted_row(max_bytes), "too_many_columns", "row 2 has ", corpus=False),
+                "too_many_columns", "line 2 has 157 fields, more than the 100 columns a submission may have"),
+        Hostile("wide_quoted_row", "widerow_2024.csv", _wide_quoted_row(max_bytes), "too_many_columns", "line 2 has ", corpus=False),
+        Hostile("largest_allowed_workbook", "largest_2024.xlsx", _bytes(_largest_workbook), "too_many_rows",
+                "the file has 9996 data rows, more than the 5000", corpus=False),
         Hostile("over_long_cell_xlsx", "longcell_2024.xlsx", _bytes(_long_cell), "cell_too_long",
                 "cell C4 of sheet 'Báo cáo' has 40,000 characters, more than the 32,767 a cell may hold"),
         Hostile("column_beyond_limit_xlsx", "farcol_2024.xlsx", _bytes(_openpyxl_workbook(_far_column)), "sheet_too_large",
@@ -286,13 +297,74 @@ def hostile_files() -> list[Hostile]:
     ]
 
 
-def main(folder: str) -> None:
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    for hostile in hostile_files():
-        hostile.build(out)
-        sys.stdout.write(f"{hostile.kind}: {out / hostile.file_name}\n")
+def by_kind(kind: str) -> Hostile:
+    return next(h for h in hostile_files() if h.kind == kind)
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM is the process image's own: ru_maxrss would also count
+    what the parent held when it forked this process."""
+    import resource
+
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        return round(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def read_measured(path: Path, memory_limit_mb: int | None = None) -> dict:
+    """Read one file as the pipeline does (in this process, which should do nothing else), under an
+    address-space cap when given: the seconds, the peak resident memory and the rule found."""
+    import resource
+    import time
+
+    if memory_limit_mb:
+        limit = memory_limit_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from sources.submissions import read_submission
+
+    started = time.perf_counter()
+    result = read_submission(path)
+    seconds = time.perf_counter() - started
+    problem = result.problem or next((r.problem for r in result.rows if r.problem), None)
+    return {"seconds": round(seconds, 3), "peak_mb": peak_mb(),
+            "rule": problem.rule if problem else None, "message": problem.message if problem else None, "rows": len(result.rows)}
+
+
+def read_in_child(paths: list[Path], memory_limit_mb: int | None = None, timeout: float = 300) -> list[dict]:
+    """`read_measured` on each file, in a fresh Python process (one for all of them: its peak memory bounds
+    each file's; one per file for a figure of that file alone)."""
+    import json
+    import subprocess
+
+    command = [sys.executable, "-m", "tests.hostile", "read", *map(str, paths)]
+    if memory_limit_mb:
+        command += ["--memory-limit-mb", str(memory_limit_mb)]
+    done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"reading {', '.join(p.name for p in paths)} failed in its own process: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    """python -m tests.hostile write DIR | read PATH [--memory-limit-mb N]"""
+    import json
+
+    if argv[:1] == ["write"]:
+        out = Path(argv[1])
+        out.mkdir(parents=True, exist_ok=True)
+        for hostile in hostile_files():
+            hostile.build(out)
+            sys.stdout.write(f"{hostile.kind}: {out / hostile.file_name}\n")
+    elif argv[:1] == ["read"]:
+        limit = int(argv[argv.index("--memory-limit-mb") + 1]) if "--memory-limit-mb" in argv else None
+        paths = [Path(a) for a in argv[1:argv.index("--memory-limit-mb") if limit else None]]
+        # Several files in one process: each figure is that file's seconds and the process's peak so far.
+        sys.stdout.write(json.dumps([read_measured(path, limit) for path in paths], ensure_ascii=False) + "\n")
+    else:
+        raise SystemExit(main.__doc__)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
