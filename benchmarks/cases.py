@@ -184,5 +184,23 @@ def ingest(files: int) -> None:
           figures=int(staged.group(2)), staging_seconds=float(staged.group(3)), published="published:" in done.stdout)
 
 
+@main.command("hostile-file")
+@click.option("--kind", required=True, help="A kind of tests/hostile.py (e.g. zip_bomb, styled_cell_xfd1048576).")
+def hostile_file(kind: str) -> None:
+    """Read one hostile file as the pipeline does, in a fresh process capped at 1.5 GiB of address space:
+    seconds, that process's peak memory (target under 1 GiB) and the rule it was refused by. Building the
+    file is not measured."""
+    from tests.hostile import by_kind, read_in_child
+
+    hostile = by_kind(kind)
+    with tempfile.TemporaryDirectory(prefix="dti-bench-hostile-") as folder:
+        path = hostile.build(Path(folder))
+        size = path.stat().st_size
+        [figures] = read_in_child([path], memory_limit_mb=1536)
+    if figures["rule"] != hostile.rule:
+        raise click.ClickException(f"{kind}: expected rule {hostile.rule}, got {figures['rule']}: {figures['message']}")
+    _emit(seconds=figures["seconds"], peak_mb=figures["peak_mb"], rule=figures["rule"], bytes=size)
+
+
 if __name__ == "__main__":
     main()

@@ -427,7 +427,7 @@ def _check_record(number: int, cells: list[str], header: list[str] | None, limit
                                   row=number, column=column, value=f"{len(cell)} > {limits.max_cell_chars}"))
 
 
-def _header_mapping(header: list[str], number: int, columns_of) -> dict[int, str]:
+def _header_mapping(header: list[str], number: int) -> dict[int, str]:
     """Column index → field; two columns read as the same field are the file's problem (duplicate_column)."""
     mapping: dict[int, str] = {}
     for index, name in enumerate(header):
@@ -436,8 +436,8 @@ def _header_mapping(header: list[str], number: int, columns_of) -> dict[int, str
             continue
         first = next((i for i, f in mapping.items() if f == known), None)
         if first is not None:
-            both = f"{columns_of(first)}, {columns_of(index)}"
-            raise Refused(Problem("duplicate_column", f"columns {columns_of(first)} and {columns_of(index)} are both read as "
+            both = f"{_csv_column(first, header)}, {_csv_column(index, header)}"
+            raise Refused(Problem("duplicate_column", f"columns {_csv_column(first, header)} and {_csv_column(index, header)} are both read as "
                                   f"'{known}': which one holds the figures cannot be told", f"one column for '{known}' (remove the other)",
                                   row=number, column=both, value=known))
         mapping[index] = known
@@ -479,7 +479,7 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
                 continue
             if header is None:
                 header, header_number = cells, number
-                mapping = _header_mapping(header, number, lambda i: _csv_column(i, header))
+                mapping = _header_mapping(header, number)
                 missing = [f for f in REQUIRED_CSV if f not in mapping.values()]
                 if missing:
                     return ReadResult("csv", problem=Problem(
@@ -716,8 +716,22 @@ def _check_workbook(archive: zipfile.ZipFile, limits: Limits) -> None:
             scan = _SheetScan(label, limits, cells)
             _parse_part(archive, info, label, scan.start)
             cells = scan.cells
-        elif name.lower().endswith((".xml", ".rels", ".vml")) and name not in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        elif name not in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") and _is_xml_part(archive, info):
             _parse_part(archive, info, f"part {name}")
+
+
+def _is_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part is XML (openpyxl may parse it, whatever its name), from its first bytes."""
+    if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        return True
+    try:
+        with archive.open(info) as member:
+            head = member.read(64)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error):
+        return True  # _parse_part reports it
+    for mark in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(mark)
+    return head.replace(b"\x00", b"").lstrip().startswith(b"<")
 
 
 def _check_dimension(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits) -> None:
@@ -758,15 +772,19 @@ def _find_table(sheet) -> tuple[int, dict[int, str]] | None:
             if known and known not in mapping.values():
                 mapping[cell.column] = known
         if "indicator" in mapping.values() and "value" in mapping.values():
-            columns_of = lambda column: f"{get_column_letter(column)} ({sheet.cell(row[0].row, column).value})"  # noqa: E731
-            _header_mapping_xlsx(row, columns_of)
+            _header_mapping_xlsx(row)
             return row[0].row, mapping
     return None
 
 
-def _header_mapping_xlsx(row, columns_of) -> None:
+def _header_mapping_xlsx(row) -> None:
     """Two header cells read as the same field (two 'Giá trị' columns): duplicate_column."""
     seen: dict[str, int] = {}
+    heading = {cell.column: cell.value for cell in row}
+
+    def columns_of(column: int) -> str:
+        return f"{get_column_letter(column)} ({heading.get(column)})"
+
     for cell in row:
         known = _field_for(cell.value, HEADER_ALIASES) if isinstance(cell.value, str) else None
         if not known:

@@ -125,6 +125,12 @@ def _xml_bomb_strings() -> bytes:
     return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), shared_strings=strings)
 
 
+def _xml_bomb_odd_part() -> bytes:
+    """The bomb in UTF-16, in a part whose name does not say it is XML."""
+    strings = ('<?xml version="1.0" encoding="UTF-16"?>\n' + BOMB + f"<sst {NS}/>").encode("utf-16")
+    return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), extra={"xl/odd.bin": strings})
+
+
 def _truncated_sheet() -> bytes:
     whole = _sheet_xml(TABLE_ROWS, "A1:B4")
     return workbook_bytes(whole[:whole.index(b"<row r=\"3\">") + 15])  # cut inside the tag of row 3's first cell
@@ -233,6 +239,8 @@ def hostile_files() -> list[Hostile]:
                 "sheet 'Báo cáo' declares <!DOCTYPE lolz> (a DTD)"),
         Hostile("xml_bomb_in_shared_strings", "bomb2_2024.xlsx", _bytes(_xml_bomb_strings), "unsafe_xml",
                 "part xl/sharedStrings.xml declares <!DOCTYPE lolz> (a DTD)"),
+        Hostile("xml_bomb_utf16_odd_part", "bomb3_2024.xlsx", _bytes(_xml_bomb_odd_part), "unsafe_xml",
+                "part xl/odd.bin declares <!DOCTYPE lolz> (a DTD)"),
         Hostile("styled_cell_xfd1048576", "xfd_2024.xlsx", _bytes(_openpyxl_workbook(_styled_far_cell)), "sheet_too_large",
                 "sheet 'Báo cáo' declares its cells as A1:XFD1048576 (1,048,576 rows × 16,384 columns)"),
         Hostile("zip_bomb", "zipbomb_2024.xlsx", _zeros_part("xl/media/image1.png", 2000 << 20), "workbook_too_large",
