@@ -125,3 +125,28 @@ def test_a_hostile_workbook_is_refused_within_seconds_through_the_command(built)
     done = CliRunner().invoke(main, ["validate", "--lang", "en", str(built["styled_cell_xfd1048576"])])
     assert time.perf_counter() - started < 5 and done.exit_code == 1
     assert "sheet_too_large (row 1048576, column XFD" in done.output
+
+
+def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is_staged(tmp_path, methodology, register):
+    """The inbox path of the pipeline (archive, inventory, file rejects, staging) with every light hostile
+    file next to one good submission: no hostile file stops the others."""
+    import polars as pl
+
+    from sources.inbox import inbox_files, inventory_frame, receive
+    from sources.staging import file_rejects, raw_frame, stage
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    hostile = {h.build(inbox).name: h for h in hostile_files() if h.corpus and h.rule not in (None, "unknown_province")}
+    (inbox / "good_2024.csv").write_text(HEADER + ROW, encoding="utf-8")
+    listed = {p.name for p in inbox_files(inbox)}
+    inventory = inventory_frame(receive(inbox, tmp_path / "archive"), tmp_path)
+    assert set(inventory["file_name"]) == listed and "good_2024.csv" in listed
+    raw = raw_frame(inventory, 2024, tmp_path)
+    staged = stage(raw, 2024, methodology, register)
+    assert staged.figures.filter(pl.col("file_name") == "good_2024.csv").height == 1
+    rejects = pl.concat([file_rejects(inventory, 2024), staged.rejects], how="diagonal_relaxed")
+    for name in listed - {"good_2024.csv"}:
+        found = rejects.filter(pl.col("file_name") == name)
+        assert found.height >= 1 and hostile[name].rule in found["rule"].to_list(), (name, found.select("rule", "message").rows())
+        assert found["message_vi"].null_count() == 0 and found["message"].null_count() == 0
