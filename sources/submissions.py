@@ -572,16 +572,27 @@ def _sheet_too_large(what: str, row: int, column: int, limits: Limits, value: st
     return Refused(Problem("sheet_too_large", what, _sheet_limits_text(limits), row=row or None, column=letter, value=value))
 
 
+# A sheet's XML elements per cell it may hold (a cell is <c>, <v> and maybe <f> or <is><t>; then rows, columns, formats).
+ELEMENTS_PER_CELL = 5
+# Elements of a sheet whose range openpyxl fills with cell objects, and what they are called in a message.
+RANGE_ELEMENTS = {"mergeCell": "merged range", "hyperlink": "hyperlink"}
+
+
 class _SheetScan:
     """Counts the rows and cells of one worksheet as its XML streams past, and stops at the first one
     beyond the limits, before openpyxl builds a cell object for any of them."""
 
     def __init__(self, label: str, limits: Limits, cells_before: int):
         self.label, self.limits, self.cells = label, limits, cells_before
-        self.row = self.column = self.max_row = self.max_column = 0
+        self.row = self.column = self.max_row = self.max_column = self.area = self.elements = 0
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         local = name.rpartition(" ")[2]
+        self.elements += 1
+        if self.elements > ELEMENTS_PER_CELL * self.limits.max_cells:
+            raise _sheet_too_large(f"{self.label} has more than {ELEMENTS_PER_CELL * self.limits.max_cells:,} XML elements (counted up "
+                                   f"to <{local}>), more than a sheet of {self.limits.max_cells:,} cells holds", self.row, max(self.column, 1),
+                                   self.limits, f"> {ELEMENTS_PER_CELL * self.limits.max_cells} elements")
         if local == "row":
             number = attributes.get("r", "")
             self.row = int(number) if number.isdigit() else self.row + 1
@@ -594,6 +605,26 @@ class _SheetScan:
             self.column = ref[1] if ref and ref[1] else self.column + 1
             self.cells += 1
             self._check()
+        elif local in RANGE_ELEMENTS:
+            for part in attributes.get("ref", "").split():
+                self._check_range(local, part)
+
+    def _check_range(self, element: str, text: str) -> None:
+        """openpyxl makes a cell object for every cell of a merged range or a hyperlink's range: one
+        `<mergeCell ref="A1:XFD1048576"/>` would make 17 billion. Their areas count against the cells."""
+        first, _, last = text.partition(":")
+        start, end = _cell_ref(first), _cell_ref(last or first)
+        if start is None or end is None:
+            return
+        rows = abs(max(end[0], 1) - max(start[0], 1)) + 1
+        columns = abs(max(end[1], 1) - max(start[1], 1)) + 1
+        self.area += rows * columns
+        limits = self.limits
+        if max(start[0], end[0]) > limits.max_sheet_rows or max(start[1], end[1]) > limits.max_columns or self.area > limits.max_cells:
+            raise _sheet_too_large(
+                f"{self.label} has a {RANGE_ELEMENTS[element]} over {text} ({rows:,} rows × {columns:,} columns), beyond the "
+                f"{limits.max_sheet_rows:,} rows, {limits.max_columns} columns and {limits.max_cells:,} cells a submission sheet may have",
+                max(end[0], 1), max(end[1], 1), limits, f"{element} {text}: {rows} × {columns}")
 
     def _check(self) -> None:
         limits, row, column = self.limits, self.row, self.column
@@ -717,7 +748,23 @@ def _check_workbook(archive: zipfile.ZipFile, limits: Limits) -> None:
             _parse_part(archive, info, label, scan.start)
             cells = scan.cells
         elif name not in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") and _is_xml_part(archive, info):
-            _parse_part(archive, info, f"part {name}")
+            _parse_part(archive, info, f"part {name}", _ElementCount(name, limits).start)
+
+
+class _ElementCount:
+    """openpyxl makes an object of every element of the styles, shared strings and other parts: a part with
+    more elements than the cells a workbook may hold (550,000 cell formats take 500 MB and 10 s) is refused."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name, self.limit, self.count = name, limits.max_cells, 0
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise Refused(Problem("workbook_too_large", f"part {self.name} of the workbook has more than {self.limit:,} XML elements "
+                                  f"(counted up to <{name.rpartition(' ')[2]}>), more than the cells a submission may hold; it was not opened",
+                                  "an .xlsx of a few hundred KB at most, from the template (`dti template`)",
+                                  value=f"{self.name}: > {self.limit} elements"))
 
 
 def _is_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:

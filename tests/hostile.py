@@ -131,6 +131,20 @@ def _xml_bomb_odd_part() -> bytes:
     return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), extra={"xl/odd.bin": strings})
 
 
+def _sheet_with(tail: str) -> Callable[[], bytes]:
+    """The small table with elements after its cells (merged ranges, hyperlinks)."""
+    return lambda: workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4").replace(b"</sheetData>", b"</sheetData>" + tail.encode()))
+
+
+def _styles_flood() -> bytes:
+    """200,001 distinct cell formats (Excel allows 64,000): openpyxl would build an object for each."""
+    rnd = random.Random(7)
+    formats = "".join(f'<xf numFmtId="{rnd.randrange(1000)}" fontId="0" fillId="0" borderId="0" xfId="{rnd.randrange(99999)}"/>'
+                      for _ in range(200_001))
+    styles = (f'<?xml version="1.0"?><styleSheet {NS}><cellXfs count="200001">{formats}</cellXfs></styleSheet>').encode()
+    return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), extra={"xl/styles.xml": styles})
+
+
 def _truncated_sheet() -> bytes:
     whole = _sheet_xml(TABLE_ROWS, "A1:B4")
     return workbook_bytes(whole[:whole.index(b"<row r=\"3\">") + 15])  # cut inside the tag of row 3's first cell
@@ -241,6 +255,14 @@ def hostile_files() -> list[Hostile]:
                 "part xl/sharedStrings.xml declares <!DOCTYPE lolz> (a DTD)"),
         Hostile("xml_bomb_utf16_odd_part", "bomb3_2024.xlsx", _bytes(_xml_bomb_odd_part), "unsafe_xml",
                 "part xl/odd.bin declares <!DOCTYPE lolz> (a DTD)"),
+        Hostile("merged_range_whole_sheet", "merge_2024.xlsx",
+                _bytes(_sheet_with('<mergeCells count="1"><mergeCell ref="C1:XFD1048576"/></mergeCells>')), "sheet_too_large",
+                "sheet 'Báo cáo' has a merged range over C1:XFD1048576 (1,048,576 rows × 16,382 columns)"),
+        Hostile("hyperlink_whole_sheet", "link_2024.xlsx",
+                _bytes(_sheet_with('<hyperlinks><hyperlink ref="C1:XFD1048576" location="A1"/></hyperlinks>')), "sheet_too_large",
+                "sheet 'Báo cáo' has a hyperlink over C1:XFD1048576 (1,048,576 rows × 16,382 columns)"),
+        Hostile("styles_flood", "styles_2024.xlsx", _bytes(_styles_flood), "workbook_too_large",
+                "part xl/styles.xml of the workbook has more than 200,000 XML elements"),
         Hostile("styled_cell_xfd1048576", "xfd_2024.xlsx", _bytes(_openpyxl_workbook(_styled_far_cell)), "sheet_too_large",
                 "sheet 'Báo cáo' declares its cells as A1:XFD1048576 (1,048,576 rows × 16,384 columns)"),
         Hostile("zip_bomb", "zipbomb_2024.xlsx", _zeros_part("xl/media/image1.png", 2000 << 20), "workbook_too_large",
