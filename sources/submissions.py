@@ -196,9 +196,10 @@ def _classify(path: Path, data: bytes) -> tuple[str, Problem | None]:
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _classify_zip(data)
     if data.startswith(_OLE2):
-        kind = ".xls (Excel 97-2003)" if suffix in (".xls", ".xlt") or suffix not in XLSX_SUFFIXES else \
-            "an Office 97-2003 file (OLE2)"
-        detail = " or a password-protected workbook" if suffix in XLSX_SUFFIXES else ""
+        if suffix in XLSX_SUFFIXES:  # Excel keeps a password-protected .xlsx in an OLE2 container
+            kind, detail = "an Office 97-2003 file (OLE2)", " or a password-protected workbook"
+        else:
+            kind, detail = (_OTHER_SUFFIXES[suffix] if suffix in (".doc", ".xlt") else ".xls (Excel 97-2003)"), ""
         return "xls", unsupported(kind, detail)
     for magic, kind in _SIGNATURES:
         if data.startswith(magic):
@@ -288,19 +289,22 @@ def _too_many_rows(count: int, limits: Limits) -> Problem:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 text without a byte-order mark: NUL in
-    most high bytes (digits, separators and Latin letters are below U+0100), seldom in the low ones."""
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 text without a byte-order mark: NUL
+    bytes on one side of each pair only (digits, separators and Latin letters are below U+0100), and
+    the first 4 KB decode to printable text (Vietnamese letters, U+1Exx, included)."""
     sample = data[:4096]
     sample = sample[:len(sample) - len(sample) % 2]
     if len(sample) < 4:
         return None
-    even, odd = sample[0::2], sample[1::2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
     half = len(sample) // 2
-    if odd.count(0) >= 0.3 * half and even.count(0) <= 0.05 * half:
-        return "utf-16-le"
-    if even.count(0) >= 0.3 * half and odd.count(0) <= 0.05 * half:
-        return "utf-16-be"
-    return None
+    encoding = "utf-16-le" if odd >= 0.1 * half and even <= 0.01 * half else \
+        "utf-16-be" if even >= 0.1 * half and odd <= 0.01 * half else None
+    if encoding is None:
+        return None
+    text = sample.decode(encoding, errors="replace")
+    printable = sum(c.isprintable() or c in "\t\r\n" for c in text)
+    return encoding if printable >= 0.95 * len(text) else None
 
 
 # Bytes that text never holds (controls other than tab, line breaks, form feed and escape).
@@ -471,9 +475,10 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
     result = ReadResult("csv")
     data_rows = 0
     last: tuple[RawRow, list[str], str] | None = None
+    final = 0
     with _field_size_limit(limits.max_file_bytes + 1):
         for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
-            written = lines.take()
+            written, final = lines.take(), number
             _check_record(number, cells, header, limits)
             if not any(c.strip() for c in cells):
                 continue
@@ -510,7 +515,7 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
         return ReadResult("csv", problem=_too_many_rows(data_rows, limits))
     if header is not None and not result.rows:
         result.problem = Problem("no_rows", "the file has a header but no data rows", "one row per indicator", row=header_number + 1)
-    if last is not None and not text.endswith(("\n", "\r")):
+    if last is not None and last[0].row_number == final and not text.endswith(("\n", "\r")):
         _check_last_line(*last, header, mapping)
     return result
 

@@ -92,6 +92,14 @@ def test_utf16_big_endian_without_bom_is_read(tmp_path):
     assert result.problem is None and result.rows[0].fields["province"] == "Thừa Thiên Huế"
 
 
+def test_utf16_without_bom_is_read_when_most_of_the_text_is_vietnamese(tmp_path):
+    note = "Ước tính của Sở Thông tin và Truyền thông, đã được kiểm tra kỹ lưỡng nhiều lần " * 3
+    path = tmp_path / "notes.csv"
+    path.write_bytes(("tinh,nam,chi_tieu,gia_tri,ghi_chu\n" + f'"Thừa Thiên Huế",2024,fibre_household_pct,"85,5","{note}"\n').encode("utf-16-le"))
+    result = read_submission(path)
+    assert result.problem is None and result.rows[0].fields["note"] == note.strip()
+
+
 def test_a_last_line_without_line_break_is_kept_when_a_cut_could_not_change_a_figure(tmp_path):
     path = tmp_path / "gsheets.csv"  # Google Sheets writes no final line break
     path.write_text("province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5",%,đã kiểm tra', encoding="utf-8")
@@ -102,6 +110,8 @@ def test_a_last_line_without_line_break_is_kept_when_a_cut_could_not_change_a_fi
     assert [r.problem for r in read_submission(path).rows] == [None]
     path.write_text("province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5"', encoding="utf-8")
     assert read_submission(path).rows[0].problem.rule == "truncated_last_line"  # unit and note missing
+    path.write_text("province,year,indicator,value\n" + '"Huế",2024,fibre_household_pct,"85,5"\n   ', encoding="utf-8")
+    assert [r.problem for r in read_submission(path).rows] == [None]  # the row ended; only spaces follow
 
 
 def test_the_bundled_demo_csv_files_end_with_a_line_break():
