@@ -867,6 +867,18 @@ def _merged_in(sheet, column: int, first_row: int) -> str | None:
     return ", ".join(found) or None
 
 
+def _check_cell_lengths(sheet, limits: Limits) -> None:
+    """Every text cell of the submission sheet (labels, header, rows) within the cell length."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > limits.max_cell_chars:
+                raise Refused(Problem(
+                    "cell_too_long", f"cell {cell.coordinate} of sheet '{sheet.title}' has {len(cell.value):,} characters, more than "
+                    f"the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell.value, 40)}')",
+                    f"at most {limits.max_cell_chars:,} characters in a cell (a value, a name or a short note)",
+                    row=cell.row, column=get_column_letter(cell.column), value=f"{len(cell.value)} > {limits.max_cell_chars}"))
+
+
 def _load_workbook(data: bytes, data_only: bool):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
@@ -899,6 +911,7 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
             f"no visible sheet has a header row with 'Mã chỉ tiêu' and 'Giá trị' (sheets: {', '.join(s.title for s in workbook.worksheets)})",
             f"sheet '{SUBMISSION_SHEET}' from the template, header row with Mã chỉ tiêu, Giá trị", row=None))
     header_row, mapping = table
+    _check_cell_lengths(sheet, limits)
     labels = _labels(sheet, header_row)
     label_value = {name: value for name, (value, _) in labels.items()}
     result = ReadResult(
@@ -927,13 +940,6 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
     written = None
     for row in sheet.iter_rows(min_row=header_row + 1, max_row=sheet.max_row):
         by_column = {c.column: c for c in row}
-        for cell in row:
-            if isinstance(cell.value, str) and len(cell.value) > limits.max_cell_chars:
-                raise Refused(Problem(
-                    "cell_too_long", f"cell {cell.coordinate} of sheet '{sheet.title}' has {len(cell.value):,} characters, more than "
-                    f"the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell.value, 40)}')",
-                    f"at most {limits.max_cell_chars:,} characters in a cell (a value, a name or a short note)",
-                    row=cell.row, column=get_column_letter(cell.column), value=f"{len(cell.value)} > {limits.max_cell_chars}"))
         fields: dict[str, str | None] = {name: None for name in FIELDS}
         for col, name in mapping.items():
             cell = by_column.get(col)
@@ -956,8 +962,8 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
             written = written or _load_workbook(data, data_only=False)
             formula = written[sheet.title].cell(row[0].row, value_col).value
         if isinstance(formula, str) and formula.startswith("="):
-            raw_row.problem = Problem("formula_without_value", f"the value cell holds the formula {formula} with no computed value",
+            raw_row.problem = Problem("formula_without_value", f"the value cell holds the formula {_preview(formula)} with no computed value",
                                       "a number typed in the cell (or the workbook saved by Excel, which stores the result)",
-                                      row=row[0].row, column=columns["value"], value=formula)
+                                      row=row[0].row, column=columns["value"], value=_preview(formula))
         result.rows.append(raw_row)
     return result
