@@ -242,6 +242,17 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         return handle.read(limits.max_file_bytes + 1)
 
 
+def submission_bytes(path: Path, rules: Rules | None = None) -> tuple[bytes | None, Problem | None]:
+    """A file's bytes for a caller that keeps them (the inbox archives them), or, for a file over the byte
+    limit, None and the file_too_large problem, without reading it (a file that grows while it is read
+    is cut one byte past the limit, so it is refused too)."""
+    problem = size_problem(path.stat().st_size, rules)
+    if problem:
+        return None, problem
+    data = _read_bytes(path, _limits(rules))
+    return (None, size_problem(len(data), rules)) if len(data) > _limits(rules).max_file_bytes else (data, None)
+
+
 def read_submission(path: Path, data: bytes | None = None, rules: Rules | None = None) -> ReadResult:
     """Read one submission file. Never raises: any problem, of the content or of any reader, comes back in
     the result, located where the reader knows where. Limits (expectations/rules.yaml `limits`) are

@@ -160,3 +160,13 @@ def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is
         found = rejects.filter(pl.col("file_name") == name)
         assert found.height >= 1 and hostile[name].rule in found["rule"].to_list(), (name, found.select("rule", "message").rows())
         assert found["message_vi"].null_count() == 0 and found["message"].null_count() == 0
+
+
+def test_submission_bytes_refuses_a_file_over_the_limit_without_reading_it(built, tmp_path):
+    from sources.submissions import submission_bytes
+
+    data, problem = submission_bytes(built["csv_300_mb"])
+    assert data is None and problem.rule == "file_too_large" and problem.value == f"{300 << 20} > 20000000"
+    good = tmp_path / "good_2024.csv"
+    good.write_text(HEADER + ROW, encoding="utf-8")
+    assert submission_bytes(good) == ((HEADER + ROW).encode(), None)
