@@ -60,8 +60,9 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
                                        "no reporting year found in the file", rules.message_vi("missing_year", row="—"),
                                        "the reporting year in the year column or the workbook header"))
         return report
-    raw = rows_frame(read, report.year, hashlib.sha256(data).hexdigest(), path.name, None)
-    result = stage(raw, report.year, methodology, register, rules)
+    sha256 = hashlib.sha256(data).hexdigest()
+    raw = rows_frame(read, report.year, sha256, path.name, None)
+    result = stage(raw, report.year, methodology, register, rules, declared={sha256: read.declared_province})
     for r in result.rejects.sort("row_number").iter_rows(named=True):
         report.findings.append(Finding(r["rule"], r["severity"], r["row_number"], r["column_name"], r["value"],
                                        r["message"], r["message_vi"], r["expected"]))

@@ -2,22 +2,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sources.numbers import parse_number
+from sources.numbers import Domain, number_text, parse_number
+
+PERCENT = Domain(0, 100, label="fibre_household_pct")
+COUNT = Domain(0, 1_000_000, whole=True, label="digital_enterprises_count")
+SCORE = Domain(0, 1, label="NT")  # dti-922: main indices are 0-1 fractions
+GROWTH = Domain(-30, 50, label="labour_productivity_growth_pct")
 
 
 @pytest.mark.parametrize(("text", "value", "percent"), [
     ("12,5", 12.5, False),
     ("12,5%", 12.5, True),
     ("12,5 %", 12.5, True),
-    ("2.100", 2100.0, False),
     ("2,1 triệu", 2_100_000.0, False),
     ("1,5tỷ", 1_500_000_000.0, False),
     ("3 nghìn", 3000.0, False),
     ("1.234.567", 1_234_567.0, False),
+    ("1,234,567", 1_234_567.0, False),
     ("1.234,5", 1234.5, False),
     ("1,234.5", 1234.5, False),
     ("12.5", 12.5, False),
     ("0.250", 0.25, False),
+    ("0,250", 0.25, False),
+    ("12,50", 12.5, False),
+    ("1234.567", 1234.567, False),  # four digits before the dot: not a thousands group
     ("-3,2", -3.2, False),
     ("−3,2", -3.2, False),
     ("2\u00a0100", 2100.0, False),
@@ -25,17 +33,62 @@ from sources.numbers import parse_number
     (7, 7.0, False),
     (0.125, 0.125, False),
 ])
-def test_vietnamese_numbers(text, value, percent):
-    parsed = parse_number(text)
-    assert parsed.error is None
+def test_vietnamese_numbers_that_read_one_way(text, value, percent):
+    """Read the same with or without a domain: nothing here could be read another way."""
+    for domain in (None, PERCENT, COUNT):
+        parsed = parse_number(text, domain)
+        assert parsed.error is None and not parsed.ambiguous
+        assert parsed.value == pytest.approx(value)
+        assert parsed.percent is percent
+
+
+@pytest.mark.parametrize(("text", "domain", "value"), [
+    ("31.632", PERCENT, 31.632),    # 31632 is not a percentage
+    ("31,632", PERCENT, 31.632),
+    ("1.000", PERCENT, 1.0),
+    ("100.000", PERCENT, 100.0),
+    ("85.500%", PERCENT, 85.5),
+    ("0.632", SCORE, 0.632),        # never 632
+    ("1.000", SCORE, 1.0),          # never 1000
+    ("2.100", COUNT, 2100.0),       # 2.1 enterprises is not a count
+    ("2,100", COUNT, 2100.0),
+    ("5.113", COUNT, 5113.0),
+    ("-2.100", GROWTH, -2.1),
+    ("12.345", GROWTH, 12.345),
+])
+def test_the_domain_decides_between_decimal_and_thousands(text, domain, value):
+    parsed = parse_number(text, domain)
+    assert parsed.error is None and not parsed.ambiguous
     assert parsed.value == pytest.approx(value)
-    assert parsed.percent is percent
+
+
+@pytest.mark.parametrize(("text", "domain", "decimal", "thousands"), [
+    ("2.000", COUNT, 2.0, 2000.0),      # both are whole counts
+    ("5,000", COUNT, 5.0, 5000.0),
+    ("150.000", PERCENT, 150.0, 150_000.0),  # neither is a percentage: still not guessed
+    ("2.100", None, 2.1, 2100.0),       # no domain to decide
+    ("31,632", None, 31.632, 31632.0),
+])
+def test_a_number_that_reads_two_ways_is_not_guessed(text, domain, decimal, thousands):
+    parsed = parse_number(text, domain)
+    assert parsed.value is None and parsed.ambiguous
+    assert parsed.readings == (pytest.approx(decimal), pytest.approx(thousands))
+    assert f"'{text}' reads two ways: {number_text(decimal)}" in parsed.error
+    assert f"or {number_text(thousands)} with '{text[-4]}' between thousands" in parsed.error
+    if domain is not None:
+        assert f"the range of {domain.label} is {number_text(domain.low)} to {number_text(domain.high)}" in parsed.error
+
+
+def test_number_text_has_no_exponent_and_a_vietnamese_comma():
+    assert number_text(1_000_000) == "1000000"
+    assert number_text(31.632, ",") == "31,632"
+    assert number_text(1e-7) == "0.0000001"
 
 
 @pytest.mark.parametrize("text", ["khoảng 20", "n/a", "—", "1,2,3", "5.5.5", "12,5% triệu", "abc%", "true"])
 def test_text_is_not_a_number(text):
     parsed = parse_number(text)
-    assert parsed.value is None
+    assert parsed.value is None and not parsed.ambiguous
     assert parsed.error is not None and f"'{text}'" in parsed.error
 
 
@@ -53,3 +106,17 @@ def test_vietnamese_formatting_round_trips(number):
     parsed = parse_number(f"{grouped},{frac}")
     assert parsed.error is None
     assert parsed.value == pytest.approx(float(number))
+
+
+@given(st.integers(min_value=1000, max_value=999_999).filter(lambda n: n % 1000))
+def test_a_count_with_a_thousands_dot_reads_as_the_count(number):
+    """"2.100" for a count is 2100 whenever the decimal reading is not whole."""
+    parsed = parse_number(f"{number:,}".replace(",", "."), COUNT)
+    assert parsed.value == number
+
+
+@given(st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False))
+def test_a_percentage_with_three_decimals_reads_as_written(number):
+    for separator in (".", ","):
+        parsed = parse_number(f"{number:.3f}".replace(".", separator), PERCENT)
+        assert parsed.value == pytest.approx(float(number))

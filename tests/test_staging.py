@@ -29,6 +29,9 @@ def test_figures_are_typed_mapped_and_traced(tmp_path, methodology, register):
     result, _ = _stage(tmp_path, methodology, register, {"a.csv": [
         ("Hoà Bình", 2024, "fibre_household_pct", "85,5%", "%"),
         ("Hoà Bình", 2024, "digital_enterprises_count", "2.100", "doanh nghiệp"),
+    ], "b.csv": [  # one province per file
+        ("TP.HCM", 2024, "fibre_household_pct", "90", "%"),
+        ("Hồ Chí Minh", 2024, "smartphone_adult_pct", "88", "%"),
         ("TP.HCM", 2024, "Tỷ trọng kinh tế số trong GRDP", "18,66", ""),
     ]}, 2024)
     assert result.rejects.is_empty()
@@ -37,7 +40,7 @@ def test_figures_are_typed_mapped_and_traced(tmp_path, methodology, register):
     assert figures[("17", "digital_enterprises_count")]["value"] == 2100.0
     hcm = figures[("79", "digital_economy_grdp_pct")]
     assert (hcm["unit_set"], hcm["province_name"], hcm["pillar"]) == ("63", "TP. Hồ Chí Minh", "economy")
-    assert (hcm["file_name"], hcm["row_number"], hcm["value_raw"], hcm["is_synthetic"]) == ("a.csv", 4, "18,66", True)
+    assert (hcm["file_name"], hcm["row_number"], hcm["value_raw"], hcm["is_synthetic"]) == ("b.csv", 4, "18,66", True)
 
 
 @pytest.mark.parametrize(("row", "year", "rule", "column", "fragment"), [
