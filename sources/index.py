@@ -25,6 +25,7 @@ WAREHOUSE_SQL = SQL_DIR / "warehouse"
 MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
                "indicator_contributions", "framework_weights")
 SERIES_INPUT = "input"
+MAX_PROBLEMS_SHOWN = 25  # of a table given to `dti score`: the first ones, then how many more
 
 
 class ScoreInputError(ValueError):
@@ -195,7 +196,9 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
     if not_former:
         problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
     if problems:
-        raise ScoreInputError("; ".join(problems))
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = f"; and {len(problems) - len(shown)} more problem(s)" if len(problems) > len(shown) else ""
+        raise ScoreInputError("; ".join(shown) + more)
 
     values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64})
     if merge_to_34:

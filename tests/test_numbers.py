@@ -1,3 +1,6 @@
+import re
+
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -120,3 +123,61 @@ def test_a_percentage_with_three_decimals_reads_as_written(number):
     for separator in (".", ","):
         parsed = parse_number(f"{number:.3f}".replace(".", separator), PERCENT)
         assert parsed.value == pytest.approx(float(number))
+
+
+# --- `dti score` and `dti uncertainty` read every cell against its indicator's domain -----------------
+
+MAIN_INDICES = ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")
+
+
+def _table(path, rows, columns=MAIN_INDICES):
+    path.write_text("unit," + ",".join(columns) + "\n" + "".join(
+        f'"{unit}",' + ",".join(f'"{v}"' for v in values) + "\n" for unit, values in rows), encoding="utf-8")
+    return path
+
+
+def test_dti_922_fractions_with_three_decimals_are_fractions(tmp_path):
+    from click.testing import CliRunner
+
+    from dti.cli import main
+
+    dots = _table(tmp_path / "dots.csv", [("A", ("0.632",) * 8), ("B", ("1.000",) * 8), ("C", ("0.5",) * 8)])
+    commas = _table(tmp_path / "commas.csv", [("A", ("0,632",) * 8), ("B", ("1",) * 8), ("C", ("0,5",) * 8)])
+    read = [CliRunner().invoke(main, ["score", "--methodology", "dti-922", str(p)]) for p in (dots, commas)]
+    assert [r.exit_code for r in read] == [0, 0], read[0].output
+    assert read[0].output == read[1].output
+    assert read[0].output.splitlines()[1:] == ["B,1.0,1.0,1.0,1.0,1", "A,0.632,0.632,0.632,0.632,2", "C,0.5,0.5,0.5,0.5,3"]
+
+
+def test_dti_score_reads_a_percentage_with_a_dot_and_three_decimals_as_written(tmp_path, methodology, register):
+    from sources.index import table_values
+
+    leaves = [leaf.code for leaf in methodology.leaves]
+    frame = pl.DataFrame({"unit": ["01"], **{code: ["31.632" if code == "fibre_household_pct" else "50"] for code in leaves}})
+    values, _ = table_values(frame, methodology, register)
+    assert values.filter(pl.col("indicator_code") == "fibre_household_pct")["value"].to_list() == [31.632]
+
+
+@pytest.mark.parametrize("command", ["score", "uncertainty"])
+def test_dti_score_and_uncertainty_refuse_out_of_domain_and_ambiguous_cells(tmp_path, command):
+    from click.testing import CliRunner
+
+    from dti.cli import main
+
+    source = _table(tmp_path / "bad.csv", [("A", ("0,5",) * 8), ("B", ("0,5", "632", "0,5", "0,5", "0,5", "0,5", "0,5", "1.5")),
+                                           ("C", ("0,5",) * 8)])
+    result = CliRunner().invoke(main, [command, "--methodology", "dti-922", str(source)])
+    assert result.exit_code == 1
+    assert "row 3, column TC: '632' is outside the domain of TC: expected a value from 0 to 1 điểm (0-1)" in result.output
+    assert "row 3, column HD_XHS: '1.5' is outside the domain of HD_XHS" in result.output
+
+
+def test_a_cell_that_reads_two_ways_is_refused_with_both_readings(methodology, register):
+    from sources.index import ScoreInputError, table_values
+
+    frame = pl.DataFrame({"unit": ["01"], **{leaf.code: ["150.000" if leaf.code == "fibre_household_pct" else "50"]
+                                              for leaf in methodology.leaves}})
+    with pytest.raises(ScoreInputError, match=re.escape(
+            "row 2, column fibre_household_pct: '150.000' reads two ways: 150 with '.' as the decimal separator, "
+            "or 150000 with '.' between thousands; the range of fibre_household_pct is 0 to 100")):
+        table_values(frame, methodology, register)
