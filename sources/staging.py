@@ -247,7 +247,8 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
         row_outside = written is not None and not first <= written <= last
         if row_outside or year < first:
             outside = written if row_outside else year
-            reject("year_out_of_range", f"the year {outside} is outside the reporting range {first}–{last}",
+            reject("year_out_of_range", f"the year {outside} is outside the reporting range {first}–{last}: figures are "
+                   f"accepted for the years from {first} to the last year that has ended",
                    f"a reporting year from {first} to {last} (the last year that has ended)", "year",
                    year_raw or year, first=first, last=last)
             continue
@@ -266,7 +267,8 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
         own = provinces.get(row["file_sha256"])
         if own is not None and own.unit.code != resolved.unit.code:
             basis_en, basis_vi = _BASIS[own.basis]
-            reject("province_mismatch", f"the file is {own.unit.name}'s ({basis_en}); this row is for {resolved.unit.name}",
+            reject("province_mismatch", f"the file is {own.unit.name}'s ({basis_en}); this row is for {resolved.unit.name}: "
+                   f"one file per province and reporting year, send {resolved.unit.name}'s figures in a file of their own",
                    f"rows for {own.unit.name} only: one file per province and reporting year ({resolved.unit.name} "
                    "sends its own file)", "province", row["province_raw"],
                    file_province=own.unit.name, row_province=resolved.unit.name, basis=basis_vi)

@@ -132,7 +132,8 @@ def test_a_file_for_khanh_hoa_cannot_overwrite_ha_noi(tmp_path, methodology, reg
     assert [(r["file_name"], r["row_number"], r["column_name"], r["value"]) for r in mismatched] == [
         ("SYNTHETIC_2024_56_khanhhoa.csv", 3, "A (province)", "Hà Nội"),
         ("SYNTHETIC_2024_56_khanhhoa.csv", 4, "A (province)", "Thành phố Hà Nội")]
-    assert mismatched[0]["message"] == "the file is Khánh Hòa's (named in the file name); this row is for Hà Nội"
+    assert mismatched[0]["message"] == ("the file is Khánh Hòa's (named in the file name); this row is for Hà Nội: one file per "
+                                        "province and reporting year, send Hà Nội's figures in a file of their own")
     assert mismatched[0]["message_vi"].startswith("Tệp này là của Khánh Hòa (tỉnh ghi trong tên tệp); dòng 3 lại là số liệu của Hà Nội")
     assert mismatched[0]["severity"] == "ERROR"
     assert not _rule(result, "superseded_by_later_file")  # nothing of Hà Nội's was replaced
@@ -147,7 +148,7 @@ def test_without_a_province_in_the_name_most_rows_decide_and_a_tie_goes_to_the_f
     result = stage(raw, 2024, methodology, register)
     assert {(r["file_name"], r["row_number"]) for r in _rule(result, "province_mismatch")} == {("report_a.csv", 2), ("report_b.csv", 3)}
     message = {r["file_name"]: r["message"] for r in _rule(result, "province_mismatch")}
-    assert message["report_a.csv"] == "the file is Hà Nội's (the province of most of its rows); this row is for Hải Phòng"
+    assert message["report_a.csv"].startswith("the file is Hà Nội's (the province of most of its rows); this row is for Hải Phòng:")
     assert message["report_b.csv"].startswith("the file is Cần Thơ's")
 
 
@@ -158,7 +159,7 @@ def test_the_workbooks_declared_province_wins_over_its_file_name_and_rows(tmp_pa
     result = stage(raw, 2024, methodology, register, declared=declared)
     assert result.figures["province_code"].to_list() == ["56"]
     [reject] = _rule(result, "province_mismatch")
-    assert reject["message"] == "the file is Khánh Hòa's (declared in the workbook); this row is for Hà Nội"
+    assert reject["message"].startswith("the file is Khánh Hòa's (declared in the workbook); this row is for Hà Nội:")
 
 
 def test_a_workbook_names_its_province_in_its_header_cell(tmp_path, methodology, register):
@@ -193,9 +194,10 @@ def test_rows_for_years_outside_the_reporting_range_are_quarantined_not_skipped(
     result = stage(raw, 2024, methodology, register, today=date(2026, 12, 1))
     out = _rule(result, "year_out_of_range")
     assert [(r["row_number"], r["column_name"], r["value"]) for r in out] == [(4, "B (year)", "1900"), (5, "B (year)", "2099")]
-    assert out[0]["message"] == "the year 1900 is outside the reporting range 2021–2025"
+    assert out[0]["message"] == ("the year 1900 is outside the reporting range 2021–2025: figures are accepted for the years "
+                                 "from 2021 to the last year that has ended")
     assert out[0]["message_vi"].startswith("Năm '1900' ở dòng 4 nằm ngoài giai đoạn báo cáo 2021–2025")
-    assert out[1]["message"] == "the year 2099 is outside the reporting range 2021–2025"
+    assert out[1]["message"].startswith("the year 2099 is outside the reporting range 2021–2025:")
     assert result.figures.height == 1 and len(_rule(result, "duplicate_row")) == 2
     assert result.rejects.height == 4  # every row accounted for: 1 figure + 2 duplicates + 2 out of range
 
@@ -207,7 +209,7 @@ def test_a_file_of_a_year_before_the_range_has_every_row_quarantined(tmp_path, m
                                                         ("Huế", 2019, "smartphone_adult_pct", "70")]}, 2019)
     result = stage(raw, 2019, methodology, register, today=date(2026, 12, 1))
     assert result.figures.is_empty()
-    assert [r["message"] for r in _rule(result, "year_out_of_range")] == ["the year 2019 is outside the reporting range 2021–2025"] * 2
+    assert [r["message"].split(":")[0] for r in _rule(result, "year_out_of_range")] == ["the year 2019 is outside the reporting range 2021–2025"] * 2
 
 
 def test_numbers_are_read_against_the_indicators_domain(tmp_path, methodology, register):
