@@ -105,6 +105,15 @@ def reporting_range(today: date | None = None) -> tuple[int, int]:
     return FIRST_REPORTING_YEAR, today.year - 1
 
 
+def rule_facts(rule: str, today: date | None = None) -> dict[str, object]:
+    """Facts a rule's Vietnamese message needs that do not depend on the row: the reporting range of
+    year_out_of_range (for a whole file found outside it, e.g. by the inbox)."""
+    if rule == "year_out_of_range":
+        first, last = reporting_range(today)
+        return {"first": first, "last": last}
+    return {}
+
+
 def _written_year(text: str) -> int | None:
     return int(text.removesuffix(".0")) if re.fullmatch(r"\d{4}(\.0)?", text) else None
 
@@ -393,7 +402,8 @@ def file_rejects(inventory: pl.DataFrame, year: int | None, rules: Rules | None 
     rejected = rejected.with_columns(
         pl.col("problem_rule").map_elements(rules.severity, return_dtype=pl.String).alias("severity"),
         pl.struct("problem_rule", "problem_value", "problem_column", "problem_row").map_elements(
-            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"]),
+            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"],
+                                       **rule_facts(p["problem_rule"])),
             return_dtype=pl.String).alias("message_vi"))
     return rejected.select(
         pl.col("reporting_year"), "file_sha256", "file_name", pl.lit(None, pl.String).alias("sheet"),

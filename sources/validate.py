@@ -13,7 +13,7 @@ from expectations import contracts
 from expectations.rules import Rules
 from sources.methodology import Methodology
 from sources.provinces import ProvinceRegister
-from sources.staging import rows_frame, stage
+from sources.staging import rows_frame, rule_facts, stage
 from sources.submissions import read_submission
 
 
@@ -53,7 +53,7 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
     if read.problem and not read.rows:
         p = read.problem
         report.findings.append(Finding(p.rule, rules.severity(p.rule), p.row, p.column, p.value, p.message,
-                                       rules.message_vi(p.rule, p.value, p.column, p.row), p.expected))
+                                       rules.message_vi(p.rule, p.value, p.column, p.row, **rule_facts(p.rule)), p.expected))
         return report
     if report.year is None:
         report.findings.append(Finding("missing_year", rules.severity("missing_year"), None, "year", None,

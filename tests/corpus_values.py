@@ -9,8 +9,8 @@ READ_AS the value a valid case's figure must be read as."""
 from datetime import date
 
 from sources.staging import reporting_range
-from tests.corpus import HEADER, Case, _csv, _row, _value_row, _workbook
 from sources.template import HEADER_ROW
+from tests.corpus import HEADER, Case, _csv, _row, _value_row, _workbook
 
 FIRST, LAST = reporting_range(date.today())
 HUE = "SYNTHETIC_2024_46_hue.csv"  # a file name that names its province (Thừa Thiên Huế in 2024)

@@ -238,3 +238,20 @@ def test_a_count_that_reads_two_whole_ways_is_quarantined_with_both_readings(tmp
     assert reject["message"].startswith("'2.000' reads two ways: 2 with '.' as the decimal separator, or 2000 with '.' between thousands")
     assert "hai cách: 2 nếu dấu '.' là dấu thập phân, hoặc 2000 nếu" in reject["message_vi"]
     assert "0 đến 1000000" in reject["message_vi"]
+
+
+def test_a_file_rejected_as_outside_the_reporting_range_names_the_range_in_vietnamese():
+    """The inbox may refuse a whole file for its year: its reject carries the range in both languages."""
+    from datetime import date
+
+    from sources.staging import reporting_range
+
+    first, last = reporting_range(date.today())
+    inventory = pl.DataFrame([{
+        "status": "rejected", "reporting_year": 1900, "file_sha256": "0" * 64, "file_name": "x_1900.csv",
+        "problem_row": None, "problem_column": "year", "problem_value": "1900", "problem_rule": "year_out_of_range",
+        "problem_message": f"the year 1900 is outside the reporting range {first}–{last}", "problem_expected": "a year in range",
+        "declared_province": None}])
+    [reject] = file_rejects(inventory, 1900).to_dicts()
+    assert reject["message_vi"].startswith("Năm '1900'")
+    assert f"nằm ngoài giai đoạn báo cáo {first}–{last}" in reject["message_vi"] and "{" not in reject["message_vi"]
