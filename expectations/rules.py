@@ -78,9 +78,18 @@ class Rules(BaseModel):
             return self.row_rules[rule].severity
         return self.checks[rule]
 
-    def message_vi(self, rule: str, value: object = None, column: str | None = None, row: int | None = None) -> str:
+    def message_vi(self, rule: str, value: object = None, column: str | None = None, row: int | None = None,
+                   **facts: object) -> str:
+        """The rule's Vietnamese message; `facts` fill the rule's own placeholders (e.g. {decimal} and
+        {thousands} of ambiguous_number). A placeholder left without its fact shows as written."""
         template = self.row_rules[rule].vi
-        return template.format(value="" if value is None else value, column=column or "", row="" if row is None else row)
+        return template.format_map(_Facts(value="" if value is None else value, column=column or "",
+                                          row="" if row is None else row, **facts))
+
+
+class _Facts(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def rules_path() -> Path:

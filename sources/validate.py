@@ -13,7 +13,7 @@ from expectations import contracts
 from expectations.rules import Rules
 from sources.methodology import Methodology
 from sources.provinces import ProvinceRegister
-from sources.staging import rows_frame, stage
+from sources.staging import rows_frame, rule_facts, stage
 from sources.submissions import read_submission, size_problem
 from sources.text import safe_text
 
@@ -55,15 +55,16 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
     if read.problem and not read.rows:
         p = read.problem
         report.findings.append(Finding(p.rule, rules.severity(p.rule), p.row, p.column, p.value, p.message,
-                                       rules.message_vi(p.rule, p.value, p.column, p.row), p.expected))
+                                       rules.message_vi(p.rule, p.value, p.column, p.row, **rule_facts(p.rule)), p.expected))
         return report
     if report.year is None:
         report.findings.append(Finding("missing_year", rules.severity("missing_year"), None, "year", None,
                                        "no reporting year found in the file", rules.message_vi("missing_year", row="—"),
                                        "the reporting year in the year column or the workbook header"))
         return report
-    raw = rows_frame(read, report.year, hashlib.sha256(data).hexdigest(), path.name, None)
-    result = stage(raw, report.year, methodology, register, rules)
+    sha256 = hashlib.sha256(data).hexdigest()
+    raw = rows_frame(read, report.year, sha256, path.name, None)
+    result = stage(raw, report.year, methodology, register, rules, declared={sha256: read.declared_province})
     for r in result.rejects.sort("row_number").iter_rows(named=True):
         report.findings.append(Finding(r["rule"], r["severity"], r["row_number"], r["column_name"], r["value"],
                                        r["message"], r["message_vi"], r["expected"]))
