@@ -37,7 +37,7 @@ def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
     if withdrawn := withdrawn_files(home):
         notes["withdrawn"] = withdrawn
     with warehouse.get_connection() as con:
-        done = publish(con, home, context.run_id, data_home.methodology.version, render_report, notes)
+        done = publish(con, home, context.run.run_id, data_home.methodology.version, render_report, notes)
     manifest = done.release.manifest
     common = {"changed": done.changed, "release_id": done.release.id, "fingerprint": done.fingerprint}
     if not done.changed:

@@ -50,10 +50,11 @@ def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResourc
     by_year = {}
     with warehouse.get_connection() as con:
         inventory = query_frame(con, "SELECT * FROM raw.submission_files")
+        declared = dict(zip(inventory["file_sha256"], inventory["declared_province"], strict=True))
         for key in context.partition_keys:
             year = int(key)
             raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [year])
-            result = stage(raw, year, data_home.methodology, data_home.register)
+            result = stage(raw, year, data_home.methodology, data_home.register, declared=declared)
             rejects = pl.concat([file_rejects(inventory, year), file_rejects(inventory, None), result.rejects])
             replace_partition(con, "staging", "figures", result.figures, year, FIGURES_DOC)
             replace_partition(con, "staging", "rejected_rows", rejects, year, REJECTED_DOC, with_unassigned=True)
@@ -64,7 +65,7 @@ def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResourc
             by_year[key] = (result, rejects, provinces, expected_units)
     staged_files = inventory.filter(pl.col("reporting_year").is_in([int(k) for k in context.partition_keys])
                                     | pl.col("reporting_year").is_null())
-    mark_staged(data_home.home, staged_files["file_sha256"].drop_nulls().to_list(), context.run_id)
+    mark_staged(data_home.home, staged_files["file_sha256"].drop_nulls().to_list(), context.run.run_id)
     figures = pl.concat([result.figures for result, *_ in by_year.values()])
     rejects = pl.concat([rejects for _, rejects, *_ in by_year.values()])
     yield dg.MaterializeResult(asset_key=["staging", "figures"], metadata={

@@ -63,11 +63,11 @@ class WarehouseResource(dg.ConfigurableResource):
     _lock: WriterLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if context.instance is not None and context.run_id and context.dagster_run is not None \
-                and PID_TAG not in context.dagster_run.tags:
-            context.instance.add_run_tags(context.run_id, process_tags())
+        run = context.run
+        if context.instance is not None and run is not None and PID_TAG not in run.tags:
+            context.instance.add_run_tags(run.run_id, process_tags())
         log = context.log
-        self._lock = WriterLock(Path(self.database).with_suffix(".writer.lock"), holder=f"run {context.run_id}",
+        self._lock = WriterLock(Path(self.database).with_suffix(".writer.lock"), holder=f"run {run.run_id if run else 'outside a run'}",
                                 timeout=self.lock_timeout_seconds or lock_timeout_seconds(),
                                 on_wait=log.warning if log else None)
         self._lock.acquire()

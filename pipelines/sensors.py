@@ -24,9 +24,10 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     home = DataHome.from_env()
     known = json.loads(context.cursor) if context.cursor else {}
     paths = inbox_files(home.inbox)
-    # Files still being written wait for a later tick; the run re-checks that they stopped changing.
+    # Files written in the last seconds wait for a later tick (a modification time in the future, which only
+    # the sender's clock explains, does not hold a file back); the run checks again that they stopped changing.
     now = time.time()
-    quiet = [p for p in paths if now - p.stat().st_mtime >= settle_seconds()]
+    quiet = [p for p in paths if not 0 <= now - p.stat().st_mtime < settle_seconds()]
     new, cache = unstaged_contents(home, quiet, known)
     context.update_cursor(json.dumps(cache, sort_keys=True))
     if not new:

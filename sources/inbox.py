@@ -259,7 +259,7 @@ def receive(home: DataHome, interval: float | None = None) -> Intake:
         archived = home.root / entry["archived_path"]
         files.append(ReceivedFile(
             sha256=digest, archived=archived, received_at=datetime.fromisoformat(entry["received_at"]),
-            arrival=entry["arrival"], result=read_submission(archived), size=entry["size"], names=list(entry["names"]),
+            arrival=entry["arrival"], result=read_submission(archived, name=entry["names"][0]), size=entry["size"], names=list(entry["names"]),
             withdrawn_reason=(entry.get("withdrawn") or {}).get("reason"), new=digest in arrived))
     refused = [(str(path.relative_to(inbox)), kind) for path, kind in listing.refused]
     return Intake(files, refused, [str(p.relative_to(inbox)) for p in sorted(set(pending))])

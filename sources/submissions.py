@@ -253,11 +253,13 @@ def submission_bytes(path: Path, rules: Rules | None = None) -> tuple[bytes | No
     return (None, size_problem(len(data), rules)) if len(data) > _limits(rules).max_file_bytes else (data, None)
 
 
-def read_submission(path: Path, data: bytes | None = None, rules: Rules | None = None) -> ReadResult:
+def read_submission(path: Path, data: bytes | None = None, rules: Rules | None = None, name: str | None = None) -> ReadResult:
     """Read one submission file. Never raises: any problem, of the content or of any reader, comes back in
     the result, located where the reader knows where. Limits (expectations/rules.yaml `limits`) are
     checked before reading where possible: the byte size before the bytes are read (when `data` is not
-    given), a workbook's zip directory and each sheet's declared size before the workbook is opened."""
+    given), a workbook's zip directory and each sheet's declared size before the workbook is opened.
+    `name` is the name the file was received under (the archive keeps it under its hash): a year in it is
+    the file's year when the content names none."""
     limits = _limits(rules)
     fmt = "xlsx" if path.suffix.lower() in XLSX_SUFFIXES else "csv"
     try:
@@ -286,7 +288,7 @@ def read_submission(path: Path, data: bytes | None = None, rules: Rules | None =
     except Exception as exc:  # noqa: BLE001 - any reader error of any type is this file's problem, not the run's
         result = ReadResult(fmt, problem=_unreadable(exc))
     if result.declared_year is None and result.reporting_year is None:
-        result.declared_year = year_from_name(path)
+        result.declared_year = year_from_name(Path(name) if name else path)
     return result
 
 

@@ -30,6 +30,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataHome:
     monkeypatch.setenv("DTI_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("DTI_INBOX", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster"))
+    # Files written by a test are complete at once; tests of the settle interval set their own.
+    monkeypatch.setenv("DTI_SETTLE_SECONDS", "0")
     return DataHome.from_env().ensure()
 
 

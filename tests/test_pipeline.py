@@ -121,8 +121,8 @@ def test_materialization_metadata_explains_the_result(home, inbox):
     result = _materialize(home, 2024)
     events = {tuple(e.asset_key.path): e.step_materialization_data.materialization.metadata
               for e in result.get_asset_materialization_events()}
-    assert events[("staging", "figures")]["provinces"].value == 2
-    assert events[("staging", "figures")]["provinces_expected"].value == 63
+    assert events[("staging", "figures")]["provinces_by_year"].value == {"2024": 2}
+    assert events[("staging", "figures")]["provinces_expected_by_year"].value == {"2024": 63}
     assert events[("staging", "rejected_rows")]["by_rule"].value == {"encoding": 1, "unknown_province": 1, "unreadable_number": 1}
     assert events[("raw", "submission_files")]["files_rejected"].value == 1
 
@@ -153,7 +153,7 @@ def test_make_run_on_the_bundled_demo_data(demo_run):
 def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(demo_run):
     home, stdout = demo_run
     root = home.root
-    assert "validation: 13 of 14 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
+    assert "validation: 9 of 10 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
     assert "ERROR" not in stdout.split("validation:")[1].split("index:")[0]
     quarantined = _demo_query(root, "SELECT count(*), count(message_vi), count(DISTINCT severity) FROM staging.rejected_rows")
     assert quarantined == [(9, 9, 1)]
