@@ -8,6 +8,7 @@ from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.staging import figure_flags, staged_figures
+from pipelines.alerts import run_failure_alert
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
 from pipelines.resources import build_resources
 from pipelines.schedules import yearly_reporting_run
@@ -17,4 +18,5 @@ defs = dg.Definitions.merge(
     dg.Definitions(assets=[*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps, rank_uncertainty, published_warehouse, release], asset_checks=asset_checks),
     dg.Definitions(jobs=[dti_pipeline, dti_marts, inbox_inventory], schedules=[yearly_reporting_run], sensors=[inbox_sensor]),
     dg.Definitions(resources=build_resources()),
+    dg.Definitions(sensors=[run_failure_alert]),
 )

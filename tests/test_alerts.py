@@ -1,0 +1,195 @@
+"""The run-failure alert against a real failed run of a dti job, a real SMTP server (aiosmtpd) and a real HTTP
+receiver, both on free ports of 127.0.0.1 and stopped by the test."""
+
+import json
+import logging
+import socket
+import threading
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import dagster as dg
+import pytest
+from aiosmtpd.controller import Controller
+
+from pipelines.alerts import run_failure_alert
+from pipelines.definitions import defs
+from sources.alerts import ALERT_FILE, format_alert
+
+UI = "http://dagster.internal:3000"
+
+
+def _failing_run(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """A real run of the pipeline's job for 2024 that fails in its first step (the methodology file is broken).
+    The one place this test names a job and an asset."""
+    job = defs.resolve_job_def("dti_pipeline")
+    result = job.execute_in_process(instance=instance, partition_key="2024", raise_on_error=False,
+                                    asset_selection=[dg.AssetKey(["reference", "indicators"])],
+                                    tags={"trigger": "test"})
+    assert not result.success
+    return result
+
+
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory):
+    broken = tmp_path_factory.mktemp("methodology") / "broken.yaml"
+    broken.write_text("version: [not closed\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        patch.setenv("DTI_METHODOLOGY", str(broken))
+        result = _failing_run(instance)
+        yield instance, result
+
+
+def _evaluate(failed_run) -> None:
+    instance, result = failed_run
+    context = dg.build_run_status_sensor_context(sensor_name=run_failure_alert.name, dagster_instance=instance,
+                                                 dagster_run=result.dagster_run,
+                                                 dagster_event=result.get_run_failure_event())
+    run_failure_alert(context)
+
+
+class _LocalSmtp(Controller):
+    """aiosmtpd's threaded server, bound to a port the system picks (port 0), read back after binding."""
+
+    def _create_server(self):
+        async def create():
+            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0)
+            self.port = server.sockets[0].getsockname()[1]
+            return server
+        return create()
+
+
+class _Inbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = _Inbox()
+    controller = _LocalSmtp(inbox, hostname="127.0.0.1")
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def http_receiver():
+    """A real HTTP server that records each POST; `status` is what it answers."""
+    received, answer = [], {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(answer["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/dti", received, answer
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _alert_lines(home) -> list[dict]:
+    path = home.root / "alerts" / ALERT_FILE
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_failed_run_alerts_file_email_and_webhook(home, failed_run, smtp_server, http_receiver, monkeypatch):
+    smtp_port, mailbox = smtp_server
+    webhook, received, _ = http_receiver
+    monkeypatch.setenv("DTI_ALERT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DTI_ALERT_SMTP_PORT", str(smtp_port))
+    monkeypatch.setenv("DTI_ALERT_SMTP_FROM", "dti-pipeline@localhost")
+    monkeypatch.setenv("DTI_ALERT_SMTP_TO", "ops@localhost, data-office@localhost")
+    monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", webhook)
+    monkeypatch.setenv("DTI_UI_URL", UI + "/")
+    _, result = failed_run
+    run_id = result.run_id
+
+    _evaluate(failed_run)
+
+    [line] = _alert_lines(home)
+    assert line["run_id"] == run_id and line["job"] == "dti_pipeline" and line["partition"] == "2024"
+    assert line["tags"]["trigger"] == "test" and line["tags"]["dagster/partition"] == "2024"
+    assert line["url"] == f"{UI}/runs/{run_id}"
+    assert len(line["failed_steps"]) == 1 and "indicators" in line["failed_steps"][0]
+    assert line["message"].startswith(f"{line['failed_steps'][0]}: sources.methodology.MethodologyError: ")
+    assert "broken.yaml: not valid YAML" in line["message"]
+    assert datetime.fromisoformat(line["time"]) <= datetime.now(UTC)
+
+    [envelope] = mailbox.envelopes
+    assert envelope.mail_from == "dti-pipeline@localhost"
+    assert envelope.rcpt_tos == ["ops@localhost", "data-office@localhost"]
+    mail = message_from_bytes(envelope.original_content, policy=policy.default)
+    assert mail["Subject"] == f"[DTI] Lượt chạy thất bại / Run failed: dti_pipeline 2024 ({run_id[:8]})"
+    body = mail.get_content()
+    vietnamese = body.index(f"Lượt chạy {run_id} của job dti_pipeline, năm 2024 đã thất bại lúc")
+    english = body.index(f"Run {run_id} of job dti_pipeline, year 2024 failed at")
+    assert vietnamese < english
+    assert "Bước lỗi: " in body and f"{UI}/runs/{run_id}" in body
+
+    [(path, content_type, payload)] = received
+    assert path == "/hooks/dti" and content_type.startswith("application/json")
+    posted = json.loads(payload.decode("utf-8"))
+    assert posted == {key: line[key] for key in posted}
+    assert posted["text"].startswith(f"Lượt chạy {run_id}") and posted["subject"] == mail["Subject"]
+
+
+def test_failed_sends_are_logged_and_never_stop_the_sensor(home, failed_run, http_receiver, monkeypatch, caplog):
+    webhook, received, answer = http_receiver
+    answer["status"] = 500
+    monkeypatch.setenv("DTI_ALERT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DTI_ALERT_SMTP_PORT", str(_closed_port()))
+    monkeypatch.setenv("DTI_ALERT_SMTP_FROM", "dti-pipeline@localhost")
+    monkeypatch.setenv("DTI_ALERT_SMTP_TO", "ops@localhost")
+    monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", webhook)
+
+    with caplog.at_level(logging.WARNING, logger="sources.alerts"):
+        _evaluate(failed_run)
+
+    [line] = _alert_lines(home)
+    assert line["run_id"] == failed_run[1].run_id and line["url"].startswith("http://127.0.0.1:3000/runs/")
+    assert len(received) == 1  # the receiver got the POST and answered 500
+    warnings = [r.getMessage() for r in caplog.records if r.name == "sources.alerts"]
+    assert any("alert e-mail" in w and "failed" in w for w in warnings)
+    assert any("alert webhook" in w and "500" in w for w in warnings)
+
+
+def test_without_settings_only_the_file_is_written(home, failed_run, monkeypatch):
+    for name in ("DTI_ALERT_SMTP_HOST", "DTI_ALERT_SMTP_FROM", "DTI_ALERT_SMTP_TO", "DTI_ALERT_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    _evaluate(failed_run)
+    _evaluate(failed_run)
+    assert [line["run_id"] for line in _alert_lines(home)] == [failed_run[1].run_id] * 2
+
+
+def test_alert_without_partition_or_step():
+    alert = format_alert(run_id="0123456789abcdef", job="inbox_inventory", partition=None, tags={}, failed_steps=[],
+                         message="run worker crashed", failed_at=datetime(2026, 3, 1, 6, tzinfo=UTC), base_url=UI)
+    assert alert.subject == "[DTI] Lượt chạy thất bại / Run failed: inbox_inventory (01234567)"
+    assert "năm" not in alert.text and "year" not in alert.text
+    assert "Bước lỗi: không xác định" in alert.text and "Failed step(s): none identified" in alert.text
+    assert alert.text.index("Lỗi: run worker crashed") < alert.text.index("Error: run worker crashed")
