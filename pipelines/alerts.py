@@ -45,14 +45,23 @@ def _failure(context: dg.RunFailureSensorContext) -> tuple[list[str], str]:
     return steps, "\n".join(messages)
 
 
+# Runs launched through the UI, a sensor or the schedule carry their code location; runs executed in process
+# (`dti run`, scripts) carry none, and Dagster's default filter would never show them to this sensor. So it
+# watches every run of the instance and keeps those of a job of its own repository.
 @dg.run_failure_sensor(
     name="run_failure_alert",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="When a run of this code location fails: a JSON line in <data home>/alerts/run_failures.jsonl, "
-                "and an e-mail (DTI_ALERT_SMTP_*) or a webhook POST (DTI_ALERT_WEBHOOK_URL) when configured.",
+    monitor_all_code_locations=True,
+    description="When a run of this code location's jobs fails (launched from the UI, a sensor, the schedule or "
+                "`dti run`): a JSON line in <data home>/alerts/run_failures.jsonl, and an e-mail (DTI_ALERT_SMTP_*) "
+                "and/or a webhook POST (DTI_ALERT_WEBHOOK_URL) when configured.",
 )
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
+    repository = context.repository_def
+    if repository is not None and not repository.has_job(run.job_name):
+        context.log.info(f"run {run.run_id} of job {run.job_name} is not one of this code location's jobs: no alert")
+        return
     steps, message = _failure(context)
     origin = run.remote_job_origin
     alert = format_alert(

@@ -5,6 +5,7 @@ import json
 import logging
 import socket
 import threading
+import warnings
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +14,10 @@ import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
 
+from assets.reference import reference_assets
 from pipelines.alerts import run_failure_alert
 from pipelines.definitions import defs
+from pipelines.resources import build_resources
 from sources.alerts import ALERT_FILE, format_alert
 
 UI = "http://dagster.internal:3000"
@@ -32,20 +35,29 @@ def _failing_run(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
 
 
 @pytest.fixture(scope="module")
-def failed_run(tmp_path_factory):
+def broken_methodology(tmp_path_factory):
     broken = tmp_path_factory.mktemp("methodology") / "broken.yaml"
     broken.write_text("version: [not closed\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DTI_METHODOLOGY", str(broken))
-        result = _failing_run(instance)
-        yield instance, result
+        yield broken
+
+
+@pytest.fixture(scope="module")
+def failed_run(broken_methodology):
+    with dg.instance_for_test() as instance:
+        yield instance, _failing_run(instance)
 
 
 def _evaluate(failed_run) -> None:
+    """The sensor's evaluation of the failure, with the repository of the code location as the daemon gives it."""
     instance, result = failed_run
-    context = dg.build_run_status_sensor_context(sensor_name=run_failure_alert.name, dagster_instance=instance,
-                                                 dagster_run=result.dagster_run,
-                                                 dagster_event=result.get_run_failure_event())
+    with warnings.catch_warnings():  # `repository_def` of this test helper is a beta parameter
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        context = dg.build_run_status_sensor_context(sensor_name=run_failure_alert.name, dagster_instance=instance,
+                                                     dagster_run=result.dagster_run,
+                                                     dagster_event=result.get_run_failure_event(),
+                                                     repository_def=defs.get_repository_def())
     run_failure_alert(context)
 
 
@@ -184,6 +196,16 @@ def test_without_settings_only_the_file_is_written(home, failed_run, monkeypatch
     _evaluate(failed_run)
     _evaluate(failed_run)
     assert [line["run_id"] for line in _alert_lines(home)] == [failed_run[1].run_id] * 2
+
+
+def test_a_failed_run_of_another_job_raises_no_alert(home, broken_methodology):
+    with dg.instance_for_test() as instance:
+        [indicators] = [a for a in reference_assets if a.key == dg.AssetKey(["reference", "indicators"])]
+        result = dg.materialize([indicators],
+                                resources=build_resources(home), instance=instance, raise_on_error=False)
+        assert not result.success and not defs.get_repository_def().has_job(result.dagster_run.job_name)
+        _evaluate((instance, result))
+    assert not (home.root / "alerts" / ALERT_FILE).exists()
 
 
 def test_alert_without_partition_or_step():

@@ -1,9 +1,10 @@
 """The pipeline on a real Postgres-backed Dagster instance (deploy/dagster.yaml), against the embedded default.
 
 The test starts its own PostgreSQL server from the binaries of the `pgserver` wheel (a dev dependency, so
-`make test` installs it): initdb and pg_ctl in a temporary folder, listening on a free port of 127.0.0.1,
-with password authentication as in the deployment. As root it runs the server as `nobody` (PostgreSQL
-refuses root). It skips only outside CI when no server can be had; under CI=true it fails instead."""
+`make test` installs it on Linux x86_64 and macOS; elsewhere a system PostgreSQL under /usr/lib/postgresql):
+initdb and pg_ctl in a temporary folder, listening on a free port of 127.0.0.1, with password
+authentication as in the deployment. As root it runs the server as `nobody` (PostgreSQL refuses root).
+It skips only outside CI when no server can be had; under CI=true it fails instead."""
 
 import importlib.util
 import json
@@ -66,23 +67,32 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def postgres_server():
-    """A PostgreSQL server on 127.0.0.1:<free port>, user `dagster` with a password; stopped and removed after."""
+def _install_postgres(root: Path) -> Path:
+    """A bin/ folder with initdb and pg_ctl that the server's user can run: a copy of the pgserver wheel's
+    binaries (keeping its layout: bin/ finds ../../../pgserver.libs), else a system PostgreSQL (Debian's)."""
     spec = importlib.util.find_spec("pgserver")
-    if spec is None or spec.origin is None:
-        _unavailable("the pgserver package is not installed (`make test` installs it with the dev dependencies)")
-    package = Path(spec.origin).parent
-    if not (package / "pginstall" / "bin" / "postgres").exists():
-        _unavailable(f"pgserver ships no PostgreSQL binaries for this platform ({package})")
-    root = Path(tempfile.mkdtemp(prefix="dti-postgres-"))
-    user = None
-    try:
-        # A copy keeps the wheel's layout (bin/ finds ../../../pgserver.libs) where an unprivileged user can read it.
+    package = Path(spec.origin).parent if spec is not None and spec.origin else None
+    if package is not None and (package / "pginstall" / "bin" / "postgres").exists():
         install = root / "pgserver" / "pginstall"
         for part in ("bin", "lib", "share"):
             shutil.copytree(package / "pginstall" / part, install / part)
         shutil.copytree(package.parent / "pgserver.libs", root / "pgserver.libs")
+        return install / "bin"
+    system = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if system:
+        return system[-1].parent
+    _unavailable("neither the pgserver wheel (a dev dependency, for Linux x86_64 and macOS) nor a system PostgreSQL "
+                 "(/usr/lib/postgresql/*/bin) is installed")
+
+
+@contextmanager
+def postgres_server():
+    """A PostgreSQL server on 127.0.0.1:<free port>, user `dagster` with a password, database `dagster`;
+    stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="dti-postgres-"))
+    user = None
+    try:
+        bin_dir = _install_postgres(root)
         data, password_file = root / "data", root / "password"
         data.mkdir()
         password_file.write_text(PASSWORD + "\n")
@@ -92,9 +102,8 @@ def postgres_server():
             entry = pwd.getpwnam(user)
             for path in (data, password_file):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        bin_dir = install / "bin"
 
-        def pg(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        def pg(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
             return subprocess.run([str(bin_dir / args[0]), *args[1:]], user=user, cwd=root, capture_output=True,
                                   text=True, timeout=timeout)
 
@@ -106,17 +115,23 @@ def postgres_server():
             port = _free_port()
             options = (f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off "
                        "-c full_page_writes=off")
-            done = pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60", "start")
+            done = pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60",
+                      "start")
             if done.returncode == 0:
                 break
         else:
             log = (data / "server.log").read_text() if (data / "server.log").exists() else ""
             _unavailable(f"pg_ctl start failed: {done.stderr[-1000:]} {log[-2000:]}")
         try:
-            created = subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster",
-                                      "dagster"], env={**os.environ, "PGPASSWORD": PASSWORD}, capture_output=True,
-                                     text=True, timeout=60)
-            assert created.returncode == 0, created.stderr
+            import psycopg2
+
+            con = psycopg2.connect(host="127.0.0.1", port=port, user="dagster", password=PASSWORD, dbname="postgres")
+            try:
+                con.autocommit = True
+                with con.cursor() as cursor:
+                    cursor.execute("CREATE DATABASE dagster")
+            finally:
+                con.close()
             yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": "dagster",
                    "DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": PASSWORD}
         finally:
@@ -176,8 +191,8 @@ def test_pipeline_on_a_postgres_instance_gives_the_marts_of_the_embedded_default
         assert on_postgres["runs"] and all(run["success"] for run in on_postgres["runs"] + on_default["runs"])
 
         # The runs, their events and the asset catalogue are in Postgres.
-        url = (f"postgresql+psycopg2://{pg_env['DAGSTER_PG_USERNAME']}:{PASSWORD}@127.0.0.1:{pg_env['DAGSTER_PG_PORT']}/"
-               f"{pg_env['DAGSTER_PG_DB']}")
+        url = (f"postgresql+psycopg2://{pg_env['DAGSTER_PG_USERNAME']}:{PASSWORD}@127.0.0.1:"
+               f"{pg_env['DAGSTER_PG_PORT']}/{pg_env['DAGSTER_PG_DB']}")
         engine = sa.create_engine(url)
         try:
             with engine.connect() as con:
