@@ -215,3 +215,9 @@ def test_alert_without_partition_or_step():
     assert "năm" not in alert.text and "year" not in alert.text
     assert "Bước lỗi: không xác định" in alert.text and "Failed step(s): none identified" in alert.text
     assert alert.text.index("Lỗi: run worker crashed") < alert.text.index("Error: run worker crashed")
+
+
+def test_the_sensor_is_registered_and_on_by_default():
+    sensor = defs.resolve_sensor_def("run_failure_alert")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert isinstance(sensor, dg.RunStatusSensorDefinition)
