@@ -89,7 +89,8 @@ def _install_postgres(root: Path) -> Path:
 def postgres_server():
     """A PostgreSQL server on 127.0.0.1:<free port>, user `dagster` with a password, database `dagster`;
     stopped and removed afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="dti-postgres-"))
+    # As root, in /tmp itself: the server's user must be able to reach the folder (TMPDIR may be private).
+    root = Path(tempfile.mkdtemp(prefix="dti-postgres-", dir="/tmp" if os.geteuid() == 0 else None))
     user = None
     try:
         bin_dir = _install_postgres(root)
