@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import smtplib
+import ssl
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -128,7 +129,7 @@ def send_email(settings: SmtpSettings, alert: Alert, timeout: float = TIMEOUT_SE
     mail.set_content(alert.text, charset="utf-8")
     with smtplib.SMTP(settings.host, settings.port, timeout=timeout) as smtp:
         if settings.starttls:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())  # verifies the server's certificate
         if settings.user:
             smtp.login(settings.user, settings.password or "")
         smtp.send_message(mail)
@@ -150,16 +151,17 @@ def deliver(alert: Alert, folder: Path, env: Mapping[str, str] | None = None) ->
     in the result (`{"file": ..., "email": "sent" | "not configured" | "failed: …", "webhook": ...}`)."""
     env = os.environ if env is None else env
     outcome = {"file": str(write_alert_file(folder, alert))}
-    smtp = SmtpSettings.from_env(env)
-    if smtp is None:
-        outcome["email"] = "not configured"
-    else:
-        try:
+    try:
+        smtp = SmtpSettings.from_env(env)
+        if smtp is None:
+            outcome["email"] = "not configured"
+        else:
             send_email(smtp, alert)
             outcome["email"] = f"sent to {', '.join(smtp.recipients)}"
-        except Exception as error:  # noqa: BLE001 (a failed send must never stop the caller)
-            logger.warning("alert e-mail for run %s via %s:%s failed: %r", alert.run_id, smtp.host, smtp.port, error)
-            outcome["email"] = f"failed: {error!r}"
+    except Exception as error:  # noqa: BLE001 (a failed send must never stop the caller)
+        logger.warning("alert e-mail for run %s (DTI_ALERT_SMTP_HOST=%s, DTI_ALERT_SMTP_PORT=%s) failed: %r",
+                       alert.run_id, env.get("DTI_ALERT_SMTP_HOST"), env.get("DTI_ALERT_SMTP_PORT"), error)
+        outcome["email"] = f"failed: {error!r}"
     webhook = (env.get("DTI_ALERT_WEBHOOK_URL") or "").strip()
     if not webhook:
         outcome["webhook"] = "not configured"

@@ -18,7 +18,7 @@ from assets.reference import reference_assets
 from pipelines.alerts import run_failure_alert
 from pipelines.definitions import defs
 from pipelines.resources import build_resources
-from sources.alerts import ALERT_FILE, format_alert
+from sources.alerts import ALERT_FILE, deliver, format_alert
 
 UI = "http://dagster.internal:3000"
 
@@ -206,6 +206,18 @@ def test_a_failed_run_of_another_job_raises_no_alert(home, broken_methodology):
         assert not result.success and not defs.get_repository_def().has_job(result.dagster_run.job_name)
         _evaluate((instance, result))
     assert not (home.root / "alerts" / ALERT_FILE).exists()
+
+
+def test_a_misconfigured_port_is_logged_and_the_file_still_written(tmp_path, caplog):
+    alert = format_alert(run_id="r1", job="dti_marts", partition=None, tags={}, failed_steps=[], message="x",
+                         failed_at=datetime(2026, 3, 1, tzinfo=UTC), base_url=UI)
+    env = {"DTI_ALERT_SMTP_HOST": "127.0.0.1", "DTI_ALERT_SMTP_PORT": "twenty-five",
+           "DTI_ALERT_SMTP_FROM": "a@localhost", "DTI_ALERT_SMTP_TO": "b@localhost"}
+    with caplog.at_level(logging.WARNING, logger="sources.alerts"):
+        outcome = deliver(alert, tmp_path, env)
+    assert outcome["email"].startswith("failed: ValueError") and outcome["webhook"] == "not configured"
+    assert json.loads((tmp_path / ALERT_FILE).read_text(encoding="utf-8"))["run_id"] == "r1"
+    assert any("twenty-five" in record.getMessage() for record in caplog.records)
 
 
 def test_alert_without_partition_or_step():
