@@ -4,15 +4,17 @@ receiver, both on free ports of 127.0.0.1 and stopped by the test."""
 import json
 import logging
 import socket
+import ssl
 import threading
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from assets.reference import reference_assets
 from pipelines.alerts import run_failure_alert
@@ -74,10 +76,11 @@ class _LocalSmtp(Controller):
 
 class _Inbox:
     def __init__(self):
-        self.envelopes = []
+        self.envelopes, self.sessions = [], []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.envelopes.append(envelope)
+        self.sessions.append({"tls": session.ssl is not None, "authenticated": session.authenticated})
         return "250 OK"
 
 
@@ -233,3 +236,70 @@ def test_the_sensor_is_registered_and_on_by_default():
     sensor = defs.resolve_sensor_def("run_failure_alert")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert isinstance(sensor, dg.RunStatusSensorDefinition)
+
+
+def _self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made here (cryptography comes with great-expectations)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "smtp.pem", folder / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path):
+    """An SMTP server that requires STARTTLS and a login (user `dti`, password `s3cret`)."""
+    cert, key = _self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"dti", b"s3cret"), handled=False)
+
+    inbox = _Inbox()
+    controller = _LocalSmtp(inbox, hostname="127.0.0.1", tls_context=context, require_starttls=True,
+                            auth_required=True, authenticator=authenticator)
+    controller.start()
+    try:
+        yield controller.port, inbox, cert
+    finally:
+        controller.stop()
+
+
+def test_starttls_and_login(tls_smtp_server, tmp_path, monkeypatch, caplog):
+    port, mailbox, cert = tls_smtp_server
+    alert = format_alert(run_id="r2", job="dti_pipeline", partition="2025", tags={}, failed_steps=["s"], message="x",
+                         failed_at=datetime(2026, 3, 1, tzinfo=UTC), base_url=UI)
+    env = {"DTI_ALERT_SMTP_HOST": "127.0.0.1", "DTI_ALERT_SMTP_PORT": str(port), "DTI_ALERT_SMTP_FROM": "a@localhost",
+           "DTI_ALERT_SMTP_TO": "b@localhost", "DTI_ALERT_SMTP_USER": "dti", "DTI_ALERT_SMTP_PASSWORD": "s3cret",
+           "DTI_ALERT_SMTP_STARTTLS": "true"}
+
+    with caplog.at_level(logging.WARNING, logger="sources.alerts"):
+        untrusted = deliver(alert, tmp_path, env)  # the self-signed certificate is not trusted yet
+    assert untrusted["email"].startswith("failed: ") and "CERTIFICATE_VERIFY_FAILED" in untrusted["email"]
+
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # OpenSSL's default trust store is read from here
+    assert deliver(alert, tmp_path, env)["email"] == "sent to b@localhost"
+    wrong = deliver(alert, tmp_path, {**env, "DTI_ALERT_SMTP_PASSWORD": "nope"})
+    assert wrong["email"].startswith("failed: SMTPAuthenticationError")
+
+    assert mailbox.sessions == [{"tls": True, "authenticated": True}]
+    assert len((tmp_path / ALERT_FILE).read_text(encoding="utf-8").splitlines()) == 3
