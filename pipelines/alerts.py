@@ -9,7 +9,6 @@ import dagster as dg
 from dti.settings import DataHome
 from sources.alerts import deliver, format_alert
 
-
 WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
 
 
@@ -65,7 +64,8 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     steps, message = _failure(context)
     origin = run.remote_job_origin
     alert = format_alert(
-        run_id=run.run_id, job=run.job_name, partition=run.tags.get("dagster/partition"), tags=dict(run.tags),
+        run_id=run.run_id, job=run.job_name, partition=run.tags.get("dagster/partition"),
+        tags={key: value for key, value in run.tags.items() if not key.startswith(".")},  # not Dagster's hidden ones
         failed_steps=steps, message=message, failed_at=_failed_at(context),
         location=origin.location_name if origin else None,
     )
