@@ -44,6 +44,8 @@ def main() -> None:
       dti demo                 put the bundled SYNTHETIC submissions into the inbox
       dti run                  ingest the inbox and materialize every asset for every year found
       dti rejects --year 2024  see what could not be read, and why
+      dti withdraw FILE --reason "…"   take a received file out of force (recorded in the release notes)
+      dti releases             list the releases and their notes (prune --keep N removes old ones)
       dti template --year 2025 -o mau.xlsx   the Excel workbook provinces fill in
       dti ui                   the Dagster UI on http://127.0.0.1:3000
     """
@@ -110,6 +112,8 @@ def run(years: tuple[int, ...], note: str | None) -> None:
 def rejects(year: int | None, province: str | None, limit: int) -> None:
     """List the quarantine (staging.rejected_rows): every row or file that could not be used, with file,
     row, column, value, rule, severity and the message in Vietnamese and English."""
+    from sources.text import safe_text
+
     home = DataHome.from_env()
     con = _read_only(home)
     where, params = ["TRUE"], []
@@ -130,9 +134,10 @@ def rejects(year: int | None, province: str | None, limit: int) -> None:
     for r in rows[:limit]:
         where_text = f"{r[1]}" + (f" [{r[2]}]" if r[2] else "") + (f", row {r[3]}" if r[3] is not None else "") \
             + (f", column {r[4]}" if r[4] else "")
-        click.echo(f"{r[0] or '????'}  {where_text}")
-        click.echo(f"      {r[9]} {r[6]}: {r[10]}" + (f" (giá trị / value: {r[5]})" if r[5] is not None else ""))
-        click.echo(f"      en: {r[7]}; expected: {r[8]}")
+        # Whatever came from a file is printed with its control characters escaped (no terminal tricks).
+        click.echo(safe_text(f"{r[0] or '????'}  {where_text}"))
+        click.echo(safe_text(f"      {r[9]} {r[6]}: {r[10]}" + (f" (giá trị / value: {r[5]})" if r[5] is not None else "")))
+        click.echo(safe_text(f"      en: {r[7]}; expected: {r[8]}"))
     if len(rows) > limit:
         click.echo(f"... {len(rows) - limit} more (use --limit)")
     click.echo(f"{len(rows)} rejected row(s)")

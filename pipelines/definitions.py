@@ -9,6 +9,7 @@ from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.staging import figure_flags, staged_figures
 from pipelines.alerts import run_failure_alert
+from pipelines.loggers import terminal_logger
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
 from pipelines.recovery import stale_run_sensor
 from pipelines.resources import build_resources
@@ -24,4 +25,5 @@ defs = dg.Definitions(
     sensors=[inbox_sensor, stale_run_sensor, run_failure_alert],
     resources=build_resources(),
     executor=dg.in_process_executor,
+    loggers={"console": dg.colored_console_logger, "terminal": terminal_logger},
 )

@@ -19,8 +19,8 @@ from pipelines.partitions import reporting_years
 from pipelines.recovery import reap_stale_runs
 from pipelines.resources import process_tags
 
-# The full event log is in the Dagster UI; the terminal shows warnings (rejected files, waits) and errors.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The full event log is in the Dagster UI; the terminal shows warnings (rejected files, waits), one line each.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "terminal": {}}}
 
 
 @dataclass
@@ -59,7 +59,7 @@ def run_pipeline(home: DataHome, years: list[int], note: str | None = None,
     inventory = _execute("inbox_inventory", instance, tags)
     if not inventory.success:
         return Outcome(time.monotonic() - started, inventory.run_id,
-                       f"reading the inbox failed (run {inventory.run_id}); see `dti ui` for the log")
+                       f"reading the inbox failed (run {inventory.run_id}): {_failures(inventory)}; the full log is in `dti ui`")
     files = _materialized(inventory)[("raw", "submission_files")]
     found = sorted(int(y) for y in files["files_by_year"].value if y not in (None, "None", "null"))
     echo(f"inbox: {files['dagster/row_count'].value} file(s) received, {files['files_rejected'].value} rejected, "
@@ -110,8 +110,20 @@ def run_pipeline(home: DataHome, years: list[int], note: str | None = None,
             echo(f"unchanged: same content and methodology as release {release['release_id'].value}; no new release, "
                  f"`latest` stays (không có gì thay đổi)")
     if not result.success:
-        failures = [event.step_failure_data.error.message.strip().splitlines()[-1]
-                    for event in result.all_events if event.is_step_failure and event.step_failure_data.error]
-        outcome.error = (f"the run failed (run {result.run_id}): {'; '.join(failures) or 'see the log'}; "
-                         f"the full log is in `dti ui`")
+        outcome.error = f"the run failed (run {result.run_id}): {_failures(result)}; the full log is in `dti ui`"
     return outcome
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> str:
+    """What went wrong, as people say it: the first error under Dagster's own wrappers, first line."""
+    said: dict[str, str] = {}
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)  # failed steps, resources that could not start
+        while error is not None and error.cls_name and error.cls_name.startswith("Dagster") and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            line = error.message.strip().splitlines()[0]
+            kind, _, text = line.partition(": ")
+            message = text if text and kind.endswith(error.cls_name or "") else line
+            said.setdefault(message, f"{event.step_key}: {message}" if event.step_key else message)
+    return "; ".join(said.values()) or "see the log"

@@ -61,4 +61,4 @@ def test_the_instance_config_is_valid_for_this_dagster(monkeypatch):
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["concurrency"]["runs"]["tag_concurrency_limits"] == [
         {"key": "dti/warehouse", "value": "write", "limit": 1}]
-    assert config["concurrency"]["pools"]["default_limit"] == 1 and config["run_monitoring"]["enabled"] is True
+    assert "pools" not in config["concurrency"] and config["run_monitoring"]["enabled"] is True
