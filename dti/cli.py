@@ -396,9 +396,17 @@ def _read_table(input_csv: Path):
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for reading, csv or json for other programs.")
 @click.option("--limit", type=int, default=100, show_default=True, help="Rows shown in table format.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="At most this many rows are read; a longer result is cut, with a notice.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Stop the query after this many seconds.")
 @click.argument("query")
-def sql(output_format: str, limit: int, query: str) -> None:
+def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: str) -> None:
     """Run QUERY on the published warehouse, read-only (it can be used while a run writes).
+
+    One reading statement (SELECT, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, CALL, PRAGMA) on the
+    published copy and nothing else: no file read or written, no ATTACH, no extension, no setting
+    changed; the result is capped (--max-rows) and the query stopped after --timeout seconds.
 
     \b
     Examples:
@@ -408,18 +416,15 @@ def sql(output_format: str, limit: int, query: str) -> None:
     """
     import polars as pl
 
-    from sources.warehouse import query_frame
+    from sources.sql_door import SqlDoorError, query_published
 
     home = DataHome.from_env()
-    if not home.published.exists():
-        _fail(f"no published warehouse yet at {home.published}; run `dti run` (or `make run`) first")
-    con = duckdb.connect(str(home.published), read_only=True)
     try:
-        frame = query_frame(con, query)
-    except duckdb.Error as exc:
-        _fail(f"{type(exc).__name__}: {exc}".strip())
-    finally:
-        con.close()
+        result = query_published(home.published, query, max_rows=max_rows, timeout_s=timeout)
+    except SqlDoorError as exc:
+        click.secho(f"lỗi / error: {exc.line()}", fg="red", err=True)
+        sys.exit(1)
+    frame = result.frame
     if output_format == "csv":
         click.echo(frame.write_csv(), nl=False)
     elif output_format == "json":
@@ -428,6 +433,9 @@ def sql(output_format: str, limit: int, query: str) -> None:
         with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
             click.echo(frame.head(limit))
         click.echo(f"{frame.height} row(s)" + (f", {limit} shown (--limit)" if frame.height > limit else ""))
+    if result.truncated:
+        click.secho(f"kết quả bị cắt: chỉ {max_rows} dòng đầu (--max-rows) / result cut: first {max_rows} rows "
+                    f"only (--max-rows)", fg="yellow", err=True)
 
 
 @main.command(context_settings=CONTEXT)
