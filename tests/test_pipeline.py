@@ -164,7 +164,7 @@ def test_make_run_on_the_bundled_demo_data(demo_run):
 
 def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(demo_run):
     root, stdout = demo_run
-    assert "validation: 13 of 14 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
+    assert "validation: 34 of 35 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
     assert "ERROR" not in stdout.split("validation:")[1].split("index:")[0]
     quarantined = _demo_query(root, "SELECT count(*), count(message_vi), count(DISTINCT severity) FROM staging.rejected_rows")
     assert quarantined == [(9, 9, 1)]
