@@ -477,13 +477,54 @@ def serve(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def ui(host: str, port: int) -> None:
-    """Start the Dagster UI (dagster dev) over this data home's instance and warehouse."""
+    """Start the Dagster UI (dagster dev) over this data home's instance and warehouse.
+
+    Ctrl+C, SIGTERM or SIGHUP stop it and every process it started within about 10 seconds (exit 0)."""
+    from dti.supervise import GRACE_S, run_supervised
     from pipelines.instance import local_instance
 
     home = DataHome.from_env().ensure()
     local_instance(home)
-    os.environ["DTI_HOME"] = str(home.root)
+    env = {**os.environ, "DTI_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
     dagster = Path(sys.executable).with_name("dagster")
-    os.execv(str(dagster), [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)])
+    click.echo(f"Dagster UI on http://{host}:{port}/ (instance {home.dagster_home}); Ctrl+C to stop", err=True)
+    status = run_supervised([str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)],
+                            env, grace_s=GRACE_S)
+    sys.exit(status)
+
+
+YEARLY_SCHEDULE = "yearly_reporting_run"
+
+
+@main.command("schedule", context_settings=CONTEXT)
+@click.argument("action", type=click.Choice(["on", "off", "status"]))
+def schedule_command(action: str) -> None:
+    """Turn the yearly schedule (yearly_reporting_run, 1 March for the year just ended) on or off on this
+    data home's instance, or show whether it is on. It is off until turned on; when on, it runs while
+    the Dagster daemon runs (`dti ui` / `make dev` start one)."""
+    import subprocess
+
+    from pipelines.instance import local_instance
+
+    home = DataHome.from_env().ensure()
+    instance = local_instance(home)
+    if action != "status":
+        env = {**os.environ, "DTI_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
+        dagster = Path(sys.executable).with_name("dagster")
+        done = subprocess.run([str(dagster), "schedule", "start" if action == "on" else "stop", "-w",
+                               str(PROJECT_ROOT / "workspace.yaml"), YEARLY_SCHEDULE],
+                              env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            _fail(f"could not turn {YEARLY_SCHEDULE} {action}: {(done.stderr.strip() or done.stdout.strip())[-500:]}")
+    running = _schedule_running(instance, YEARLY_SCHEDULE)
+    click.echo(f"{YEARLY_SCHEDULE}: {'on' if running else 'off'} (instance {home.dagster_home})"
+               + ("; it runs while the Dagster daemon runs (dti ui)" if running else ""))
+
+
+def _schedule_running(instance, name: str) -> bool:
+    return any(state.instigator_name == name and state.instigator_type.value == "SCHEDULE" and state.status.value == "RUNNING"
+               for state in instance.all_instigator_state())
+
+
 if __name__ == "__main__":
     main()
