@@ -24,7 +24,6 @@ from assets.metadata import markdown_table
 from expectations import contracts, frames
 from expectations.gx_suites import SuiteResult, run_suite
 from expectations.rules import Rules, default_rules
-from pipelines.partitions import reporting_years
 from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
 from sources.warehouse import query_frame
 

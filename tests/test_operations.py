@@ -58,19 +58,17 @@ def _running(pid: int) -> bool:
     return stat is not None and stat[0] not in ("Z", "X")
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _start_ui(root: Path, log: Path, via_make: bool = False) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "DTI_HOME": str(root)}
     env.pop("DAGSTER_HOME", None)
     command = ["make", "--no-print-directory", "dev", f"UI_PORT={port}"] if via_make else \
         [sys.executable, "-m", "dti.cli", "ui", "--port", str(port)]
+    # As a non-interactive shell starts a background job: SIGINT ignored (inherited through exec), no terminal.
+    command = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, preexec_fn=_ignore_sigint, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     return process, port
 
 
