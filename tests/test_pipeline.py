@@ -239,6 +239,33 @@ def test_recomputing_the_marts_gives_the_very_same_rows(demo_run, tmp_path, meth
             assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before
 
 
+def test_a_year_failing_its_own_check_blocks_the_marts_and_publication(demo_run, tmp_path):
+    """A per-year ERROR check (on staging/figures, run in the year's run) holds back the marts and the exports,
+    although they are computed in another run: the published copy, the releases and the marts stay."""
+    root, _ = demo_run
+    strict = tmp_path / "strict.yaml"  # every indicator must be reported by every province: the demo data is not
+    strict.write_text((PROJECT_ROOT / "methodology" / "default.yaml").read_text(encoding="utf-8")
+                      .replace("min_province_share_per_indicator: 0.6", "min_province_share_per_indicator: 1.0"), encoding="utf-8")
+    published = root / "published" / "dti.duckdb"
+    before = (_demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL"),
+              hashlib.sha256(published.read_bytes()).hexdigest(), sorted(p.name for p in (root / "exports").iterdir()))
+    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
+    marts_by = instance.get_latest_materialization_event(dg.AssetKey(["marts", "province_rankings"])).run_id
+    env = {**os.environ, "DTI_HOME": str(root), "DTI_METHODOLOGY": str(strict)}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "dti.cli", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "staged_years_passed_their_checks" in done.stdout and "publication blocked" in done.stderr
+    after = (_demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL"),
+             hashlib.sha256(published.read_bytes()).hexdigest(), sorted(p.name for p in (root / "exports").iterdir()))
+    assert after == before
+    assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "province_rankings"])).run_id == marts_by
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["staging", "figures"]), "indicators_reported_by_enough_provinces"), limit=10)
+    failed = [e for r in history if r.event and (e := r.event.asset_check_evaluation) and not e.passed]
+    assert failed  # the check that failed is on staging/figures, where the UI shows it
+
+
 def test_an_injected_error_blocks_publication_and_keeps_staging(demo_run, tmp_path):
     """Runs last on the demo data home: the same data with plausibility made an ERROR."""
     root, _ = demo_run

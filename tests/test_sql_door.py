@@ -111,3 +111,18 @@ def test_a_result_over_the_cap_is_cut_with_a_notice(small_home):
 def test_no_published_copy_says_what_to_do(tmp_path):
     message = _refused(dti_command(tmp_path / "empty", "sql", "SELECT 1"))
     assert "no published warehouse yet" in message and "dti run" in message
+
+
+def test_every_query_of_the_analyst_guide_is_one_reading_statement():
+    """The door refuses nothing the analyst guide shows (the queries themselves run in test_publishing)."""
+    import re
+
+    from sources.sql_door import READING_STATEMENTS
+
+    guide = (PROJECT_ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    queries = [q for block in re.findall(r"```sql\n(.*?)```", guide, re.S) for q in block.split(";") if q.strip(" \n")
+               and not all(line.strip().startswith("--") or not line.strip() for line in q.splitlines())]
+    assert len(queries) >= 8
+    with duckdb.connect() as con:
+        kinds = {q: [s.type.name for s in con.extract_statements(q)] for q in queries}
+    assert all(len(k) == 1 and k[0] in READING_STATEMENTS for k in kinds.values()), kinds
