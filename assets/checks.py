@@ -18,13 +18,12 @@ from collections.abc import Sequence
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
 from expectations import contracts, frames
 from expectations.gx_suites import SuiteResult, run_suite
 from expectations.rules import Rules, default_rules
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.warehouse import query_frame
 
 RAW_ROWS = dg.AssetKey(["raw", "submissions"])
@@ -88,14 +87,14 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     """Every asset check, blocking or not as `rules` says."""
 
     def check(asset: dg.AssetKey, name: str, description: str, **kwargs):
-        return dg.asset_check(asset=asset, name=name, description=description, pool=WAREHOUSE_POOL,
+        return dg.asset_check(asset=asset, name=name, description=description,
                               blocking=rules.severity(name) == "ERROR", **kwargs)
 
     # ---- per year: on the partitioned assets, in the run that stages the year ---------------------------
 
     @check(RAW_ROWS, "raw_rows_match_contract",
            "pandera: the year's raw rows have their types and one row per file, sheet and row number.")
-    def raw_rows_match_contract(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def raw_rows_match_contract(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         years = _run_years(context)
         with warehouse.get_connection() as con:
             raw = _of_years(con, "raw.submissions", years)
@@ -106,7 +105,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
            "pandera: the year's staged figures are typed, unique per province, year and indicator, within their domain, "
            "in their catalogue unit, for a province in force and an indicator valid that year.")
     def figures_match_contract(context: dg.AssetCheckExecutionContext, data_home: DataHomeResource,
-                               warehouse: DuckDBResource) -> dg.AssetCheckResult:
+                               warehouse: WarehouseResource) -> dg.AssetCheckResult:
         years = _run_years(context)
         with warehouse.get_connection() as con:
             figures = _of_years(con, "staging.figures", years)
@@ -116,7 +115,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     @check(REJECTED_ROWS, "quarantine_is_complete",
            "pandera: every quarantined row of the year (and every file whose year could not be read) names its rule, "
            "severity, file and what was expected, in Vietnamese and English.")
-    def quarantine_is_complete(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def quarantine_is_complete(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         years = _run_years(context)
         with warehouse.get_connection() as con:
             rejects = _of_years(con, "staging.rejected_rows", years, with_unassigned=True)
@@ -125,7 +124,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     def figures_suite(name: str, description: str, frame_of, parameters_of):
         @check(FIGURES, name, description)
-        def _suite(context: dg.AssetCheckExecutionContext, data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        def _suite(context: dg.AssetCheckExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
             years = _run_years(context)
             with warehouse.get_connection() as con:
                 figures = _of_years(con, "staging.figures", years)
@@ -156,7 +155,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
     @check(FIGURE_FLAGS, "values_change_plausibly",
            "Great Expectations: no value jumps implausibly against the national spread of changes or the "
            "province's own history (flagged values are published with the flag).")
-    def values_change_plausibly(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def values_change_plausibly(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             figures = query_frame(con, "SELECT * FROM staging.figures")
         frame = frames.plausibility(figures, rules, data_home.methodology.counts)
@@ -164,11 +163,11 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
                       "max_own_change_ratio": rules.plausibility.max_own_change_ratio}
         return _suite_result(rules, run_suite("values_change_plausibly", frame, parameters, data_home.home.validation))
 
-    @dg.asset_check(asset=FIGURE_FLAGS, name="staged_years_passed_their_checks", pool=WAREHOUSE_POOL, blocking=True,
+    @dg.asset_check(asset=FIGURE_FLAGS, name="staged_years_passed_their_checks", blocking=True,
                     description="Every staged year's latest evaluation of each blocking (ERROR) check of staging/figures "
                                 "and staging/rejected_rows passed: a year that failed, or was never checked, holds back "
                                 "the marts and the exports of every run until it is staged again and passes.")
-    def staged_years_passed_their_checks(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def staged_years_passed_their_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             staged = [y for (y,) in con.execute(
                 "SELECT DISTINCT reporting_year FROM staging.figures WHERE reporting_year IS NOT NULL ORDER BY 1").fetchall()]
@@ -189,7 +188,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     @check(RANKINGS, "marts_match_contract",
            "pandera: the index marts have unique keys, scores within 0-1 (z-scores excepted) and ranks from 1 to the units ranked.")
-    def marts_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def marts_match_contract(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         schemas = contracts.marts(data_home.methodology)
         with warehouse.get_connection() as con:
             checked = {f"marts.{t}": (query_frame(con, f"SELECT * FROM marts.{t}"), schemas[t])
@@ -197,7 +196,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
         return _contract_result(rules, "marts_match_contract", checked)
 
     @check(TARGET_GAPS, "marts_match_contract", "pandera: one row per province and target, with a known status.")
-    def target_gaps_match_contract(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def target_gaps_match_contract(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             gaps = query_frame(con, "SELECT * FROM marts.target_gaps")
         return _contract_result(rules, "marts_match_contract",
@@ -205,7 +204,7 @@ def build_checks(rules: Rules) -> list[dg.AssetChecksDefinition]:
 
     @check(RANKINGS, "rankings_are_sane",
            "Great Expectations: scores within bounds, every scored province ranked, ranks a standard competition ranking.")
-    def rankings_are_sane(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def rankings_are_sane(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             frame = frames.rankings(query_frame(con, "SELECT * FROM marts.index_scores"),
                                     query_frame(con, "SELECT * FROM marts.pillar_scores"),

@@ -1,55 +1,61 @@
-"""The `exports` layer: what leaves the pipeline for people. Both assets sit downstream of every mart, so
-a failing blocking check (ERROR) upstream skips them and the published copy, the releases and the
-`latest` pointer stay exactly as they were."""
+"""The `exports` layer: what leaves the pipeline for people. The publication sits downstream of every mart,
+so a failing blocking check (ERROR) upstream skips it and the published copy, the releases and the `latest`
+pointer stay exactly as they were. The analysts' copy and the release are one step: they move together."""
 
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
-from assets.metadata import markdown_table
 from assets.marts import index_marts, rank_uncertainty, target_gaps
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from assets.metadata import markdown_table
+from pipelines.resources import DataHomeResource, WarehouseResource
 from portal.data import table
 from portal.report import render_report
-from sources.publish import publish_warehouse
-from sources.release import write_release
+from sources.inbox import withdrawn_files
+from sources.publish import publish
+
+PUBLISHED_DOC = ("The read-only copy of the reference, staging and marts schemas that analysts query (`dti sql`, "
+                 "any DuckDB client) while the pipeline writes the working file; swapped in whole, never half-written.")
+RELEASE_DOC = ("An immutable release folder for ministry staff: per reporting year the ranking with pillar scores, "
+               "the target gaps and the indicator values as Parquet, CSV (UTF-8 BOM) and one Excel workbook, a static "
+               "HTML report and a manifest with checksums and release notes; `latest` moves to it with the copy.")
 
 
-@dg.asset(key=["exports", "published_warehouse"], group_name="exports", kinds={"duckdb"}, pool=WAREHOUSE_POOL,
-          deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key])
-def published_warehouse(context: dg.AssetExecutionContext, data_home: DataHomeResource,
-                        warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """The read-only copy of the reference, staging and marts schemas that analysts query (`dti sql`, any
-    DuckDB client) while the pipeline writes the working file; swapped in whole, never half-written."""
-    target = data_home.home.published
-    with warehouse.get_connection() as con:
-        counts = publish_warehouse(con, target, context.run_id, data_home.methodology.version)
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(target)),
-        "tables": markdown_table(pl.DataFrame({"table": list(counts), "rows": list(counts.values())}), limit=50),
-        "dagster/row_count": counts["marts.province_rankings"],
-    })
-
-
-@dg.asset(key=["exports", "release"], group_name="exports", kinds={"parquet", "csv", "excel", "html"},
-          deps=[published_warehouse])
-def release(context: dg.AssetExecutionContext, data_home: DataHomeResource) -> dg.MaterializeResult:
-    """An immutable release folder for ministry staff: per reporting year the ranking with pillar scores,
-    the target gaps and the indicator values as Parquet, CSV (UTF-8 BOM) and one Excel workbook, a static
-    HTML report and a manifest with checksums; `latest` moves to it once it is complete."""
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["exports", "published_warehouse"], group_name="exports", description=PUBLISHED_DOC, kinds={"duckdb"},
+                     deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
+        dg.AssetSpec(["exports", "release"], group_name="exports", description=RELEASE_DOC,
+                     kinds={"parquet", "csv", "excel", "html"}, deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
+    ],
+)
+def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):
+    """Publish the analysts' copy and a release together, or neither when nothing changed since `latest`."""
     home = data_home.home
-    written = write_release(home.published, home.exports, context.run_id, render_report)
-    manifest = written.manifest
+    note = context.run.tags.get("dti/note")
+    notes = {"note": note} if note else {}
+    if withdrawn := withdrawn_files(home):
+        notes["withdrawn"] = withdrawn
+    with warehouse.get_connection() as con:
+        done = publish(con, home, context.run.run_id, data_home.methodology.version, render_report, notes)
+    manifest = done.release.manifest
+    common = {"changed": done.changed, "release_id": done.release.id, "fingerprint": done.fingerprint}
+    if not done.changed:
+        context.log.info(f"không có gì thay đổi | unchanged: the latest release {done.release.id} already holds this content")
+    yield dg.MaterializeResult(asset_key=["exports", "published_warehouse"], metadata={
+        **common, "path": dg.MetadataValue.path(str(home.published)),
+        **({"tables": markdown_table(pl.DataFrame({"table": list(done.counts), "rows": list(done.counts.values())}), limit=50),
+            "dagster/row_count": done.counts["marts.province_rankings"]} if done.changed else {}),
+    })
     latest_year = max(manifest["reporting_years"])
-    top = (table(written, "ranking", latest_year)
+    top = (table(done.release, "ranking", latest_year)
            .select(pl.col("rank").alias("hạng"), pl.col("province_name").alias("tỉnh/thành phố"),
                    pl.col("score").round(4).alias("điểm"))
            .head(10))
-    return dg.MaterializeResult(metadata={
-        "release_id": written.id,
-        "path": dg.MetadataValue.path(str(written.folder)),
-        "files": dg.MetadataValue.md("\n".join(f"- `{written.folder / f['name']}`" for f in manifest["files"])),
+    yield dg.MaterializeResult(asset_key=["exports", "release"], metadata={
+        **common,
+        "path": dg.MetadataValue.path(str(done.release.folder)),
+        "files": dg.MetadataValue.md("\n".join(f"- `{done.release.folder / f['name']}`" for f in manifest["files"])),
         "rows": {f"{f['table']} {f['year']}": f["rows"] for f in manifest["files"] if f["format"] == "parquet"},
         f"top_10_{latest_year}": markdown_table(top),
         "synthetic": manifest["synthetic"],

@@ -3,11 +3,10 @@ and every province's gap to its targets."""
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
 from assets.staging import staged_figures
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.columns import TABLE_DOCS
 from sources.index import MART_TABLES, build_marts, build_rank_uncertainty, build_target_gaps
 from sources.warehouse import query_frame, scalar
@@ -19,9 +18,8 @@ TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "nati
 @dg.multi_asset(
     specs=[dg.AssetSpec(["marts", table], group_name="marts", description=TABLE_DOCS[f"marts.{table}"],
                         deps=SCORED_FROM, kinds={"duckdb", "sql"}) for table in MART_TABLES],
-    pool=WAREHOUSE_POOL,
 )
-def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: DuckDBResource):
+def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):
     """Indicator values and scores, pillar and index scores, rankings and contributions, for every
     reporting year in staging, as reported and restated on the 34 current units."""
     methodology = data_home.methodology
@@ -55,8 +53,8 @@ def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
 
 @dg.asset(key=["marts", "target_gaps"], group_name="marts", description=TABLE_DOCS["marts.target_gaps"],
           deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "province_rankings", "index_scores")] + TARGETS_FROM,
-          kinds={"duckdb", "sql"}, pool=WAREHOUSE_POOL)
-def target_gaps(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+          kinds={"duckdb", "sql"})
+def target_gaps(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Each province's gap to its resolution's targets (the national ones where it set none), by horizon,
     with a status a province's leaders can act on."""
     with warehouse.get_connection() as con:
@@ -69,8 +67,8 @@ def target_gaps(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.Ma
 
 @dg.asset(key=["marts", "rank_uncertainty"], group_name="marts", description=TABLE_DOCS["marts.rank_uncertainty"],
           deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings")],
-          kinds={"duckdb", "numpy"}, pool=WAREHOUSE_POOL)
-def rank_uncertainty(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+          kinds={"duckdb", "numpy"})
+def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """How sure each province's rank is: the rank interval when the methodology's contestable choices vary,
     who it is statistically tied with, and which choice moves it most, so a move from 12th to 14th is read
     for what it is."""

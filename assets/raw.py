@@ -3,19 +3,19 @@
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
 from pipelines.partitions import reporting_years
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.inbox import inventory_frame, receive
 from sources.staging import raw_frame
 from sources.warehouse import query_frame, replace_partition, replace_table
 
 SUBMISSION_FILES_DOC = (
     "Every distinct file received in the inbox, archived unchanged under its SHA-256 (the same bytes under "
-    "two names are one file). Records its reporting year, whether it could be read and, if not, why, "
-    "with the row and column. Re-ingesting a file changes nothing."
+    "two names are one file), in arrival order. Records its reporting year, whether it could be read and, if "
+    "not, why, with the row and column; links and special files are listed as refused, never opened; a "
+    "withdrawn file stays listed with the reason. A file stays in force after it leaves the inbox."
 )
 SUBMISSIONS_DOC = (
     "The rows of each readable submission file of a reporting year, as received: text as written (or the "
@@ -23,24 +23,31 @@ SUBMISSIONS_DOC = (
 )
 
 
-@dg.asset(key=["raw", "submission_files"], group_name="raw", description=SUBMISSION_FILES_DOC,
-          pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"})
+@dg.asset(key=["raw", "submission_files"], group_name="raw", description=SUBMISSION_FILES_DOC, kinds={"duckdb", "polars"})
 def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResource,
-                     warehouse: DuckDBResource) -> dg.MaterializeResult:
+                     warehouse: WarehouseResource) -> dg.MaterializeResult:
     home = data_home.home
-    files = receive(home.inbox, home.archive)
-    context.log.info(f"{len(files)} distinct file(s) in {home.inbox}, archived under {home.archive}")
-    inventory = inventory_frame(files, home.root)
+    intake = receive(home)
+    years = [int(key) for key in reporting_years.get_partition_keys()]
+    inventory = inventory_frame(intake, home.root, min(years), max(years))
+    context.log.info(f"{len(intake.files)} distinct file(s) received in {home.inbox}, archived under {home.archive}")
+    for name in intake.pending:
+        context.log.warning(f"{name}: tệp đang được ghi, sẽ đọc ở lượt sau | still being written; read by a later run")
     with warehouse.get_connection() as con:
         replace_table(con, "raw", "submission_files", inventory, SUBMISSION_FILES_DOC)
     rejected = inventory.filter(pl.col("status") == "rejected")
-    for row in rejected.iter_rows(named=True):
+    arrived = {f.sha256 for f in intake.files if f.new}
+    # Each problem is said once, when its file arrives (or on every run for refused links and special files).
+    for row in rejected.filter(pl.col("file_sha256").is_in(arrived) | pl.col("file_sha256").is_null()).iter_rows(named=True):
         where = "".join(f", {label} {row[key]}" for label, key in (("row", "problem_row"), ("column", "problem_column")) if row[key] is not None)
         context.log.warning(f"{row['file_name']}{where}: {row['problem_message']}")
     by_year = inventory.group_by("reporting_year").len().sort("reporting_year")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": inventory.height,
         "files_rejected": rejected.height,
+        "files_new": len(arrived),
+        "files_withdrawn": inventory.filter(pl.col("status") == "withdrawn").height,
+        "files_pending": len(intake.pending),
         "files_by_year": {str(y): n for y, n in by_year.iter_rows()},
         "rejected_files": markdown_table(rejected.select("file_name", "problem_row", "problem_column", "problem_message")),
         "inbox": dg.MetadataValue.path(str(home.inbox)),
@@ -48,16 +55,19 @@ def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResou
 
 
 @dg.asset(key=["raw", "submissions"], group_name="raw", description=SUBMISSIONS_DOC, partitions_def=reporting_years,
-          deps=[submission_files], pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"})
+          deps=[submission_files], kinds={"duckdb", "polars"})
 def submissions(context: dg.AssetExecutionContext, data_home: DataHomeResource,
-                warehouse: DuckDBResource) -> dg.MaterializeResult:
-    year = int(context.partition_key)
+                warehouse: WarehouseResource) -> dg.MaterializeResult:
     home = data_home.home
+    rows, files = {}, {}
     with warehouse.get_connection() as con:
         inventory = query_frame(con, "SELECT * FROM raw.submission_files")
-        frame = raw_frame(inventory, year, home.root)
-        replace_partition(con, "raw", "submissions", frame, year, SUBMISSIONS_DOC)
+        for key in context.partition_keys:
+            frame = raw_frame(inventory, int(key), home.root)
+            replace_partition(con, "raw", "submissions", frame, int(key), SUBMISSIONS_DOC)
+            rows[key], files[key] = frame.height, frame["file_sha256"].n_unique()
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": frame.height,
-        "files": frame["file_sha256"].n_unique(),
+        "dagster/row_count": sum(rows.values()),
+        "rows_by_year": rows,
+        "files_by_year": files,
     })

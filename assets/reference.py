@@ -3,10 +3,9 @@ One asset per table; the tables and their meaning are defined in sources/referen
 
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.reference_tables import REFERENCE_TABLES
 from sources.warehouse import replace_table
 
@@ -14,9 +13,9 @@ from sources.warehouse import replace_table
 def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
     build = REFERENCE_TABLES[table][0]
 
-    @dg.asset(key=["reference", table], group_name="reference", description=description, pool=WAREHOUSE_POOL,
+    @dg.asset(key=["reference", table], group_name="reference", description=description,
               kinds={"duckdb", "polars"})
-    def _asset(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    def _asset(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         frame = build(data_home.register, data_home.methodology)
         with warehouse.get_connection() as con:
             replace_table(con, "reference", table, frame, description)

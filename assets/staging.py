@@ -4,12 +4,12 @@ not be, with the reason."""
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.raw import submissions
 from assets.metadata import markdown_table
 from pipelines.partitions import reporting_years
-from pipelines.resources import WAREHOUSE_POOL, DataHomeResource
+from pipelines.resources import DataHomeResource, WarehouseResource
+from sources.inbox import mark_staged
 from sources.provinces import unit_set_for
 from sources.staging import file_rejects, stage
 from expectations.plausibility import figure_flags as flag_figures
@@ -45,39 +45,49 @@ MAPPED_AGAINST = [dg.AssetKey(["reference", t]) for t in ("provinces", "province
                      kinds={"duckdb", "polars"}),
     ],
     partitions_def=reporting_years,
-    pool=WAREHOUSE_POOL,
 )
-def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: DuckDBResource):
-    year = int(context.partition_key)
+def staged_figures(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):
+    by_year = {}
     with warehouse.get_connection() as con:
-        raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [year])
         inventory = query_frame(con, "SELECT * FROM raw.submission_files")
-        result = stage(raw, year, data_home.methodology, data_home.register)
-        rejects = pl.concat([file_rejects(inventory, year), file_rejects(inventory, None), result.rejects])
-        replace_partition(con, "staging", "figures", result.figures, year, FIGURES_DOC)
-        replace_partition(con, "staging", "rejected_rows", rejects, year, REJECTED_DOC, with_unassigned=True)
-    expected_units = len(data_home.register.in_set(unit_set_for(year)))
-    provinces = result.figures["province_code"].n_unique()
-    if provinces < expected_units:
-        context.log.warning(f"{year}: figures for {provinces} of {expected_units} units")
+        declared = dict(zip(inventory["file_sha256"], inventory["declared_province"], strict=True))
+        for key in context.partition_keys:
+            year = int(key)
+            raw = query_frame(con, "SELECT * FROM raw.submissions WHERE reporting_year = ?", [year])
+            result = stage(raw, year, data_home.methodology, data_home.register, declared=declared)
+            rejects = pl.concat([file_rejects(inventory, year), file_rejects(inventory, None), result.rejects])
+            replace_partition(con, "staging", "figures", result.figures, year, FIGURES_DOC)
+            replace_partition(con, "staging", "rejected_rows", rejects, year, REJECTED_DOC, with_unassigned=True)
+            expected_units = len(data_home.register.in_set(unit_set_for(year)))
+            provinces = result.figures["province_code"].n_unique()
+            if provinces < expected_units:
+                context.log.warning(f"{year}: figures for {provinces} of {expected_units} units")
+            by_year[key] = (result, rejects, provinces, expected_units)
+    staged_files = inventory.filter(pl.col("reporting_year").is_in([int(k) for k in context.partition_keys])
+                                    | pl.col("reporting_year").is_null())
+    mark_staged(data_home.home, staged_files["file_sha256"].drop_nulls().to_list(), context.run.run_id)
+    figures = pl.concat([result.figures for result, *_ in by_year.values()])
+    rejects = pl.concat([rejects for _, rejects, *_ in by_year.values()])
     yield dg.MaterializeResult(asset_key=["staging", "figures"], metadata={
-        "dagster/row_count": result.figures.height,
-        "provinces": provinces,
-        "provinces_expected": expected_units,
-        "indicators": result.figures["indicator_code"].n_unique(),
-        "not_reported": result.not_reported,
-        "synthetic_rows": int(result.figures["is_synthetic"].sum()),
+        "dagster/row_count": figures.height,
+        "figures_by_year": {key: result.figures.height for key, (result, *_) in by_year.items()},
+        "provinces_by_year": {key: provinces for key, (_, _, provinces, _) in by_year.items()},
+        "provinces_expected_by_year": {key: expected for key, (*_, expected) in by_year.items()},
+        "indicators": figures["indicator_code"].n_unique(),
+        "not_reported": sum(result.not_reported for result, *_ in by_year.values()),
+        "synthetic_rows": int(figures["is_synthetic"].sum()),
     })
     yield dg.MaterializeResult(asset_key=["staging", "rejected_rows"], metadata={
         "dagster/row_count": rejects.height,
+        "rejected_by_year": {key: r.height for key, (_, r, *_) in by_year.items()},
         "by_rule": {rule: n for rule, n in rejects.group_by("rule").len().sort("rule").iter_rows()},
         "sample": markdown_table(rejects.select("file_name", "row_number", "column_name", "value", "rule", "severity", "message_vi", "message")),
     })
 
 
 @dg.asset(key=["staging", "figure_flags"], group_name="staging", deps=[*staged_figures.keys, dg.AssetKey(["reference", "indicators"])],
-          description=FLAGS_DOC, kinds={"duckdb", "polars"}, pool=WAREHOUSE_POOL)
-def figure_flags(data_home: DataHomeResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
+          description=FLAGS_DOC, kinds={"duckdb", "polars"})
+def figure_flags(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Flags the figures that count but deserve a second look, across every staged year."""
     with warehouse.get_connection() as con:
         figures = query_frame(con, "SELECT * FROM staging.figures")

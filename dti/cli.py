@@ -15,7 +15,6 @@ from dti.settings import DEMO_INBOX, PROJECT_ROOT, DataHome, methodology_path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # The full event log is in the Dagster UI; the terminal shows warnings (rejected files) and errors.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _fail(message: str) -> None:
@@ -81,124 +80,27 @@ def demo(source: Path) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.option("--year", "years", type=int, multiple=True,
-              help="Reporting year to process (repeatable). Default: every year found in the inbox.")
-def run(years: tuple[int, ...]) -> None:
-    """Ingest the inbox and materialize every asset, one run per reporting year, on the local Dagster
-    instance (the runs appear in `dti ui`)."""
-    import dagster as dg
-
-    from pipelines.definitions import defs
-    from pipelines.instance import local_instance
-    from pipelines.partitions import reporting_years
+              help="Reporting year to process (repeatable; the years from the first to the last given are staged in "
+                   "one run). Default: every year found in the inbox.")
+@click.option("--note", help="Why this run (recorded in the release notes, e.g. 'Hà Nam sent a correction').")
+def run(years: tuple[int, ...], note: str | None) -> None:
+    """Ingest the inbox and materialize every asset in one run of the `dti_pipeline` job on the local Dagster
+    instance: the same job the inbox sensor, the schedule and the UI launch (the run appears in `dti ui`)."""
+    from pipelines.orchestration import run_pipeline
 
     home = DataHome.from_env().ensure()
-    instance = local_instance(home)
-    started = time.monotonic()
     click.echo(f"data home {home.root}; inbox {home.inbox}")
-
-    inventory_run = defs.resolve_job_def("inbox_inventory").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
-    if not inventory_run.success:
-        _fail(f"reading the inbox failed (run {inventory_run.run_id}); see `dti ui` for the log")
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        found = [y for (y,) in con.execute(
-            "SELECT DISTINCT reporting_year FROM raw.submission_files WHERE reporting_year IS NOT NULL ORDER BY 1").fetchall()]
-        files, rejected = con.execute(
-            "SELECT count(*), count(*) FILTER (status = 'rejected') FROM raw.submission_files").fetchone()
-    click.echo(f"inbox: {files} distinct file(s), {rejected} unreadable; years found: {', '.join(map(str, found)) or 'none'}")
-
-    partitions = set(reporting_years.get_partition_keys())
-    wanted = list(years) or found
-    outside = [y for y in wanted if str(y) not in partitions]
-    if outside:
-        click.secho(f"skipping year(s) {', '.join(map(str, outside))}: not a reporting year of the pipeline "
-                    f"({min(partitions)}–{max(partitions)})", fg="yellow")
-    todo = [y for y in wanted if str(y) in partitions]
-    if not todo:
-        _fail("no reporting year to process: put submission files in the inbox (try `dti demo`)")
-
-    job = defs.resolve_job_def("dti_pipeline")
-    # The inbox was just inventoried; the first run also refreshes the reference tables, later years need
-    # not; the cross-year tables (flags, marts) are computed once, after the last year is staged.
-    cross_year = [key for assets_def in defs.assets if assets_def.partitions_def is None for key in assets_def.keys
-                  if key.path[0] in ("staging", "marts", "exports")]
-    yearly = [key for assets_def in defs.assets if assets_def.partitions_def is not None for key in assets_def.keys]
-    first = [key for assets_def in defs.assets for key in assets_def.keys
-             if key != dg.AssetKey(["raw", "submission_files"]) and key not in cross_year]
-    failed, evaluations = [], []
-    for number, year in enumerate(todo, start=1):
-        step_started = time.monotonic()
-        result = job.execute_in_process(
-            partition_key=str(year), instance=instance, raise_on_error=False, run_config=QUIET,
-            asset_selection=first if number == 1 else yearly, tags={"trigger": "dti run"},
-        )
-        if not result.success:
-            failed.append(year)
-            click.secho(f"[{number}/{len(todo)}] {year}: FAILED (run {result.run_id}); see `dti ui`", fg="red")
-            continue
-        evaluations += result.get_asset_check_evaluations()
-        metadata = _materialized(result)
-        figures, rejects = metadata[("staging", "figures")], metadata[("staging", "rejected_rows")]
-        click.echo(f"[{number}/{len(todo)}] {year}: {figures['dagster/row_count'].value} figures for "
-                   f"{figures['provinces'].value} units, {rejects['dagster/row_count'].value} rejected "
-                   f"row(s) ({time.monotonic() - step_started:.1f}s)")
-
-    step_started = time.monotonic()
-    blocked_years = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    # A year that failed or was blocked must not reach the published copy or a release: recompute the marts
-    # for inspection, but leave the exports out of this run.
-    publish = not failed and not blocked_years
-    result = defs.resolve_job_def("dti_marts").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, tags={"trigger": "dti run"},
-        asset_selection=None if publish else [key for key in cross_year if key.path[0] != "exports"])
-    evaluations += result.get_asset_check_evaluations()
-    failing = [e for e in evaluations if not e.passed]
-    blocking = [e for e in failing if e.severity == dg.AssetCheckSeverity.ERROR]
-    click.echo(f"validation: {len(evaluations) - len(failing)} of {len(evaluations)} checks passed"
-               + "".join(f"\n  {e.severity.value:5} {e.asset_key.to_user_string()}"
-                         f"{f' [{e.partition}]' if e.partition else ''} {e.check_name}: {_failure_count(e)}"
-                         for e in failing))
-    if blocking:
-        _fail("publication blocked by the ERROR check(s) above: the marts were not recomputed and keep their "
-              "previous content; the published copy, the releases and `latest` are unchanged; staging keeps "
-              "the new data for inspection (`dti rejects`, `dti ui`)")
-    if not result.success:
-        _fail(f"computing the index failed (run {result.run_id}); see `dti ui` for the log")
-    metadata = _materialized(result)
-    ranked = metadata[("marts", "province_rankings")]["units_ranked_by_year"].value
-    gaps = metadata[("marts", "target_gaps")]
-    click.echo(f"index: units ranked by year {', '.join(f'{y}: {n}' for y, n in ranked.items())}; "
-               f"{gaps['dagster/row_count'].value} target gaps for {gaps['provinces'].value} units "
-               f"({time.monotonic() - step_started:.1f}s)")
-    if ("exports", "release") in metadata:
-        release = metadata[("exports", "release")]
-        click.echo(f"published: {home.published}; release {release['release_id'].value} "
-                   f"({len(release['rows'].value)} data files{', SYNTHETIC' if release['synthetic'].value else ''})")
-    else:
-        click.secho("not published: a year failed; the published copy and the releases are unchanged", fg="yellow")
-
+    outcome = run_pipeline(home, list(years), note=note, echo=click.echo)
+    if outcome.error:
+        _fail(outcome.error)
     click.echo("")
-    click.echo(f"done in {time.monotonic() - started:.1f}s")
+    click.echo(f"done in {outcome.seconds:.1f}s")
     click.echo(f"  warehouse   {home.warehouse}   (working file, written by runs)")
     click.echo(f"  published   {home.published}   (read-only copy: dti sql \"SELECT * FROM marts.latest_ranking\")")
     click.echo(f"  releases    {home.exports}   (dti serve: the download portal)")
     click.echo(f"  archive     {home.archive}")
     click.echo("  rejects     dti rejects   (table staging.rejected_rows)")
     click.echo(f"  Dagster UI  dti ui        (instance {home.dagster_home})")
-    if failed:
-        _fail(f"year(s) {', '.join(map(str, failed))} failed")
-
-
-def _failure_count(evaluation) -> str:
-    metadata = evaluation.metadata
-    for key in ("failed_rows", "failure_cases"):
-        if key in metadata:
-            return f"{metadata[key].value} failing row(s)"
-    return "failed"
-
-
-def _materialized(result) -> dict[tuple[str, ...], dict]:
-    return {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
-            for event in result.get_asset_materialization_events()}
 
 
 @main.command(context_settings=CONTEXT)
@@ -438,9 +340,18 @@ def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: st
                     f"only (--max-rows)", fg="yellow", err=True)
 
 
-@main.command(context_settings=CONTEXT)
-def releases() -> None:
-    """List the releases for ministry staff (newest first), check each against its manifest."""
+@main.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def releases(context: click.Context) -> None:
+    """List the releases for ministry staff (newest first), check each against its manifest, with its notes.
+
+    \b
+    Examples:
+      dti releases                  list and verify
+      dti releases prune --keep 5   remove all but the 5 newest (never `latest`)
+    """
+    if context.invoked_subcommand:
+        return
     from sources.release import latest_release, releases as found_releases, verify
 
     home = DataHome.from_env()
@@ -455,6 +366,53 @@ def releases() -> None:
                    f"{release.manifest['methodology_version']}  years {', '.join(map(str, release.manifest['reporting_years']))}"
                    f"{'  SYNTHETIC' if release.synthetic else ''}  {len(release.manifest['files'])} files  "
                    + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems)))
+        notes = release.manifest.get("notes") or {}
+        if notes.get("note"):
+            click.echo(f"    ghi chú | note: {notes['note']}")
+        for withdrawn in notes.get("withdrawn", []):
+            click.echo(f"    đã rút | withdrawn: {', '.join(withdrawn['names'])} ({withdrawn['at']}): {withdrawn['reason']}")
+
+
+@releases.command("prune", context_settings=CONTEXT)
+@click.option("--keep", type=click.IntRange(1), required=True, help="How many of the newest releases to keep.")
+def releases_prune(keep: int) -> None:
+    """Remove old releases, keeping the KEEP newest; the one `latest` points to is never removed."""
+    from sources.locks import WriterLock, lock_timeout_seconds
+    from sources.release import prune
+
+    home = DataHome.from_env()
+    with WriterLock(home.warehouse.with_suffix(".writer.lock"), "dti releases prune", lock_timeout_seconds(),
+                    on_wait=click.echo):
+        removed = prune(home.exports, keep)
+    click.echo(f"đã xoá {len(removed)} bản phát hành | removed {len(removed)} release(s)"
+               + "".join(f"\n  {release_id}" for release_id in removed))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--reason", required=True, help="Why the file is withdrawn (recorded in the next release's notes).")
+@click.argument("file")
+def withdraw(reason: str, file: str) -> None:
+    """Withdraw a received file: its rows stop counting from the next `dti run`; it stays archived and listed
+    (raw.submission_files, status withdrawn), and the next release's notes record it with the reason.
+    A file removed from the inbox is NOT withdrawn: it stays in force until withdrawn here.
+
+    FILE is the name it was received under, or (the first 8+ characters of) its SHA-256.
+
+    \b
+    Example:
+      dti withdraw SYNTHETIC_2024_35_hanam.csv --reason "Hà Nam sent a corrected file"
+    """
+    from sources.inbox import withdraw as withdraw_file
+    from sources.locks import WriterLock, lock_timeout_seconds
+
+    home = DataHome.from_env()
+    with WriterLock(home.warehouse.with_suffix(".writer.lock"), "dti withdraw", lock_timeout_seconds(), on_wait=click.echo):
+        try:
+            done = withdraw_file(home, file, reason)
+        except LookupError as exc:
+            _fail(str(exc))
+    click.echo(f"đã rút tệp | withdrawn: {', '.join(done['names'])} (sha256 {done['sha256'][:12]}…): {reason}\n"
+               f"chạy `dti run` để áp dụng | run `dti run` to apply it")
 
 
 @main.command(context_settings=CONTEXT)

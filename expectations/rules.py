@@ -37,12 +37,26 @@ class Plausibility(BaseModel):
     max_own_change_ratio: float = Field(gt=1)
 
 
+class Limits(BaseModel):
+    """What a submission file may hold, checked before or while it is read (see rules.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_file_bytes: int = Field(gt=0)
+    max_rows_per_file: int = Field(gt=0)
+    max_columns: int = Field(gt=0)
+    max_cell_chars: int = Field(gt=0)
+    max_sheet_rows: int = Field(gt=0)
+    max_cells: int = Field(gt=0)
+    max_inflated_bytes: int = Field(gt=0)
+    max_compression_ratio: float = Field(gt=1)
+
+
 class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     row_rules: dict[str, RowRule]
     checks: dict[str, Severity]
-    max_rows_per_file: int = Field(gt=0)
     plausibility: Plausibility
+    limits: Limits
 
     @model_validator(mode="after")
     def _complete(self) -> Rules:
@@ -55,14 +69,27 @@ class Rules(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+    @property
+    def max_rows_per_file(self) -> int:
+        return self.limits.max_rows_per_file
+
     def severity(self, rule: str) -> Severity:
         if rule in self.row_rules:
             return self.row_rules[rule].severity
         return self.checks[rule]
 
-    def message_vi(self, rule: str, value: object = None, column: str | None = None, row: int | None = None) -> str:
+    def message_vi(self, rule: str, value: object = None, column: str | None = None, row: int | None = None,
+                   **facts: object) -> str:
+        """The rule's Vietnamese message; `facts` fill the rule's own placeholders (e.g. {decimal} and
+        {thousands} of ambiguous_number). A placeholder left without its fact shows as written."""
         template = self.row_rules[rule].vi
-        return template.format(value="" if value is None else value, column=column or "", row="" if row is None else row)
+        return template.format_map(_Facts(value="" if value is None else value, column=column or "",
+                                          row="" if row is None else row, **facts))
+
+
+class _Facts(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def rules_path() -> Path:

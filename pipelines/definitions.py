@@ -3,18 +3,24 @@
 import dagster as dg
 
 from assets.checks import asset_checks
-from assets.exports import published_warehouse, release
+from assets.exports import publication
+from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
-from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.staging import figure_flags, staged_figures
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
+from pipelines.recovery import stale_run_sensor
 from pipelines.resources import build_resources
 from pipelines.schedules import yearly_reporting_run
 from pipelines.sensors import inbox_sensor
 
-defs = dg.Definitions.merge(
-    dg.Definitions(assets=[*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps, rank_uncertainty, published_warehouse, release], asset_checks=asset_checks),
-    dg.Definitions(jobs=[dti_pipeline, dti_marts, inbox_inventory], schedules=[yearly_reporting_run], sensors=[inbox_sensor]),
-    dg.Definitions(resources=build_resources()),
+defs = dg.Definitions(
+    assets=[*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps,
+            rank_uncertainty, publication],
+    asset_checks=asset_checks,
+    jobs=[dti_pipeline, dti_marts, inbox_inventory],
+    schedules=[yearly_reporting_run],
+    sensors=[inbox_sensor, stale_run_sensor],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
 )

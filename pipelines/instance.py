@@ -7,13 +7,22 @@ import dagster as dg
 from dti.settings import DataHome
 
 INSTANCE_YAML = """\
-# Written by `dti`. The warehouse is one DuckDB file with one writer at a time: every asset that
-# writes it takes a slot in the `warehouse` pool, limited to 1 across all runs.
-concurrency:
-  pools:
-    default_limit: 1
-  runs:
-    max_concurrent_runs: 4
+# Written by `dti` (kept current by it; delete this line to keep your own edits).
+# The warehouse is one DuckDB file with one writer at a time. Runs that write it carry
+# the tag dti/warehouse=write: the run queue starts one of them at a time, and inside a run the writer lock
+# (an operating-system lock the kernel frees when its holder dies) keeps `dti run` and queued runs apart.
+# No op concurrency pool is used: a pool slot outlives a killed run, an OS lock does not.
+run_queue:
+  max_concurrent_runs: 4
+  dequeue_interval_seconds: 1
+  tag_concurrency_limits:
+    - key: dti/warehouse
+      value: write
+      limit: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  poll_interval_seconds: 30
 telemetry:
   enabled: false
 """
@@ -22,7 +31,9 @@ telemetry:
 def local_instance(home: DataHome) -> dg.DagsterInstance:
     home.ensure()
     config = home.dagster_home / "dagster.yaml"
-    if not config.exists():
+    # Ours is kept current; a file an operator wrote (without our first line) is left as it is.
+    if not config.exists() or config.read_text(encoding="utf-8").startswith("# Written by `dti`") \
+            and config.read_text(encoding="utf-8") != INSTANCE_YAML:
         config.write_text(INSTANCE_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     return dg.DagsterInstance.get()

@@ -1,45 +1,43 @@
-"""Start a run when a new or changed file lands in the inbox: one run per reporting year touched."""
-
+"""Start a run when the inbox holds content that staging has not used yet: one run per reporting year
+touched. The decision is made from content (the arrival ledger that the pipeline keeps, shared with
+`dti run`), not from this sensor's own memory: after `dti run` has staged the inbox, the sensor starts
+nothing; a new or changed file starts exactly one run for its year."""
 
 import hashlib
 import json
+import time
 from collections import defaultdict
-from pathlib import Path
 
 import dagster as dg
 
 from dti.settings import DataHome
 from pipelines.jobs import dti_pipeline, inbox_inventory
 from pipelines.partitions import reporting_years
-from sources.inbox import inbox_files
+from sources.inbox import inbox_files, settle_seconds, unstaged_contents
 from sources.submissions import read_submission
-
-
-def _signature(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @dg.sensor(jobs=[dti_pipeline, inbox_inventory], minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Watches the inbox; a new or changed file starts the pipeline for its reporting year.")
+           description="Watches the inbox; content that staging has not used yet starts the pipeline for its year.")
 def inbox_sensor(context: dg.SensorEvaluationContext):
-    inbox = DataHome.from_env().inbox
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current = {str(p.relative_to(inbox)): _signature(p) for p in inbox_files(inbox)}
-    changed = sorted(name for name, sig in current.items() if seen.get(name) != sig)
-    if not changed:
-        context.update_cursor(json.dumps(current, sort_keys=True))
-        yield dg.SkipReason(f"no new file in {inbox}")
+    home = DataHome.from_env()
+    known = json.loads(context.cursor) if context.cursor else {}
+    paths = inbox_files(home.inbox)
+    # Files written in the last seconds wait for a later tick (a modification time in the future, which only
+    # the sender's clock explains, does not hold a file back); the run checks again that they stopped changing.
+    now = time.time()
+    quiet = [p for p in paths if not 0 <= now - p.stat().st_mtime < settle_seconds()]
+    new, cache = unstaged_contents(home, quiet, known)
+    context.update_cursor(json.dumps(cache, sort_keys=True))
+    if not new:
+        yield dg.SkipReason(f"nothing new in {home.inbox}: staging has used every file")
         return
     years = set(reporting_years.get_partition_keys())
-    by_year: dict[str, list[str]] = defaultdict(list)
-    for name in changed:
-        data = (inbox / name).read_bytes()
-        year = read_submission(inbox / name, data).reporting_year
-        key = str(year) if year is not None and str(year) in years else None
-        by_year[key].append(hashlib.sha256(data).hexdigest())
-    context.update_cursor(json.dumps(current, sort_keys=True))
+    by_year: dict[str | None, list[str]] = defaultdict(list)
+    for path, digest in new:
+        year = read_submission(path).reporting_year
+        by_year[str(year) if year is not None and str(year) in years else None].append(digest)
     for year, digests in sorted(by_year.items(), key=lambda item: item[0] or ""):
         run_key = f"inbox-{year or 'unknown'}-{hashlib.sha256(''.join(sorted(digests)).encode()).hexdigest()[:16]}"
         tags = {"trigger": "inbox sensor", "files": str(len(digests))}

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from sources.methodology import Methodology
-from sources.numbers import parse_number
+from sources.numbers import Domain, number_text, parse_number
 from sources.provinces import ProvinceRegister
 from sources.uncertainty import problem_from_long, rank_uncertainty
 from sources.warehouse import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
@@ -25,6 +25,7 @@ WAREHOUSE_SQL = SQL_DIR / "warehouse"
 MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
                "indicator_contributions", "framework_weights")
 SERIES_INPUT = "input"
+MAX_PROBLEMS_SHOWN = 25  # of a table given to `dti score`: the first ones, then how many more
 
 
 class ScoreInputError(ValueError):
@@ -150,7 +151,9 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
 def table_values(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
                  merge_to_34: bool = False) -> tuple[pl.DataFrame, list[str]]:
     """A wide table (`unit` + one column per leaf indicator) as long values (`unit`, `indicator_code`,
-    `value`) and its units in order. With `merge_to_34`, former units are first merged into the 34
+    `value`) and its units in order. Every value is read against its indicator's domain ("31.632" is a
+    percentage of 31.632, "0.632" a 0-1 score of 0.632); a value outside the domain or that reads two ways
+    is refused with its row and column (ScoreInputError). With `merge_to_34`, former units are first merged into the 34
     current ones by the ministry's rule: the unweighted mean of the constituents' values."""
     leaves = [leaf.code for leaf in methodology.leaves]
     problems = []
@@ -171,9 +174,17 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
             text = row[code]
             if text is None or str(text).strip() == "":
                 continue
-            parsed = parse_number(str(text))
+            domain = Domain.of(methodology.by_code[code])
+            parsed = parse_number(text, domain)
             if parsed.error:
                 problems.append(f"row {row_number}, column {code}: {parsed.error}")
+                continue
+            if parsed.value is None:
+                continue
+            if not domain.contains(parsed.value):
+                problems.append(f"row {row_number}, column {code}: '{text}' is outside the domain of {code}: expected a "
+                                f"value from {number_text(domain.low)} to {number_text(domain.high)} "
+                                f"{methodology.units[methodology.by_code[code].unit].symbol}")
                 continue
             long_rows.append({"unit": unit, "indicator_code": code, "value": parsed.value})
     units = [str(u).strip() for u in frame["unit"].to_list() if u is not None and str(u).strip()]
@@ -185,7 +196,9 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
     if not_former:
         problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
     if problems:
-        raise ScoreInputError("; ".join(problems))
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = f"; and {len(problems) - len(shown)} more problem(s)" if len(problems) > len(shown) else ""
+        raise ScoreInputError("; ".join(shown) + more)
 
     values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64})
     if merge_to_34:

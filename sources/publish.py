@@ -1,39 +1,79 @@
-"""The published warehouse: a read-only copy of the `reference`, `staging` and `marts` schemas that analysts
-open while a run writes the working file. It is built beside the old copy and swapped in with one rename,
-so a reader sees either the previous copy or the new one, never a half-written file."""
+"""Publication: the read-only copy analysts open (`published/dti.duckdb`) and the release for ministry staff
+(`exports/<id>`, pointed to by `exports/latest`) move together, both or neither.
+
+Both are built beside what readers see: the copy in a temporary file, the release in a hidden `.partial`
+folder. Only when both are complete is a journal written; then the release folder is renamed, the copy
+swapped in with one rename and `latest` moved. A run that dies before the journal leaves only temporary
+files, which the next run removes; a run that dies after it is finished by the next run (roll forward).
+A publication whose content is the very same as the latest release's (same fingerprint: every published
+row and the methodology version) writes nothing: no new release, `latest` stays."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from dti.settings import DataHome
+from sources.release import Release, latest_release, point_latest, releases, write_release
 from sources.warehouse import sql_literal
 
 PUBLISHED_SCHEMAS = ("reference", "staging", "marts")
 PUBLISHED_SQL = Path(__file__).resolve().parent.parent / "sql" / "published"
+JOURNAL = ".publication.json"
 
 
-def publish_warehouse(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, methodology_version: str) -> dict[str, int]:
-    """Copy the published schemas of the warehouse open on `con` (tables, rows and their bilingual
-    comments) into a new file, add `marts.publication` and the views of sql/published, make it
-    read-only and put it in place of `target`. Returns the row count of every table and view."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
-    working = con.execute("SELECT current_database()").fetchall()[0][0]
-    tables = con.execute("""
+@dataclass(frozen=True)
+class Publication:
+    changed: bool
+    release: Release | None
+    counts: dict[str, int]
+    fingerprint: str
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    return con.execute("""
         SELECT schema_name, table_name, comment FROM duckdb_tables()
         WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY schema_name, table_name""", [list(PUBLISHED_SCHEMAS)]).fetchall()
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str:
+    """What a publication holds, as one hash: every row of every published table (order-free) and the
+    methodology version. Equal fingerprints: nothing a reader could see has changed."""
+    parts = [f"methodology={methodology_version}"]
+    for schema, table, _ in _published_tables(con):
+        count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0)::HUGEINT FROM {schema}.{table} AS t").fetchone()
+        columns = ",".join(name for (name,) in con.execute(
+            "SELECT column_name || ':' || data_type FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall())
+        parts.append(f"{schema}.{table}({columns})={count}:{total}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, methodology_version: str,
+               content_fingerprint: str) -> tuple[Path, dict[str, int]]:
+    """Copy the published schemas of the warehouse open on `con` (tables, rows and their bilingual comments)
+    into a new temporary file in `folder`, add `marts.publication` and the views of sql/published, and make it
+    read-only. Returns the file and the row count of every table and view."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".dti.{uuid.uuid4().hex}.tmp"
+    working = con.execute("SELECT current_database()").fetchall()[0][0]
+    tables = _published_tables(con)
     columns = con.execute("""
         SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()
         WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[]))
           AND comment IS NOT NULL""", [list(PUBLISHED_SCHEMAS)]).fetchall()
     for name, value in (("run_id", run_id), ("methodology_version", methodology_version),
-                        ("published_at", datetime.now(UTC).isoformat())):
+                        ("published_at", datetime.now(UTC).isoformat()), ("fingerprint", content_fingerprint)):
         con.execute(f"SET VARIABLE {name} = ?", [value])
     con.execute("SET VARIABLE latest_file_received_at = (SELECT max(received_at) FROM raw.submission_files)")
     con.execute(f"ATTACH {sql_literal(str(temporary))} AS published")
@@ -64,6 +104,74 @@ def publish_warehouse(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
         temporary.unlink(missing_ok=True)
         raise
     temporary.chmod(0o444)
-    os.replace(temporary, target)
-    return counts
+    return temporary, counts
 
+
+def publish(con: duckdb.DuckDBPyConnection, home: DataHome, run_id: str, methodology_version: str,
+            report: Callable, notes: dict | None = None) -> Publication:
+    """Publish the warehouse open on `con`: the analysts' copy and a release, together, unless nothing
+    changed since the latest release."""
+    content = fingerprint(con, methodology_version)
+    latest = latest_release(home.exports)
+    current = next((r for r in releases(home.exports) if r.id == latest), None)
+    if current is not None and current.manifest.get("fingerprint") == content and home.published.exists():
+        return Publication(False, current, {}, content)
+    notes = dict(notes or {})
+    if current is not None and notes.get("withdrawn"):  # the notes say what changed since the latest release
+        notes["withdrawn"] = [w for w in notes["withdrawn"] if w["at"] > current.manifest["created_at"]]
+    temporary, counts = build_copy(con, home.published.parent, run_id, methodology_version, content)
+    try:
+        partial = write_release(temporary, home.exports, run_id, report, content, notes)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    journal = home.exports / JOURNAL
+    _write_json(journal, {"copy": temporary.name, "release": partial.release_id, "partial": partial.folder.name})
+    _finish(home, json.loads(journal.read_text(encoding="utf-8")))
+    final = next(r for r in releases(home.exports) if r.id == partial.release_id)
+    return Publication(True, final, counts, content)
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(payload), encoding="utf-8")
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _finish(home: DataHome, journal: dict) -> None:
+    """Every step is safe to repeat: the next run repeats them after a crash."""
+    partial, final = home.exports / journal["partial"], home.exports / journal["release"]
+    if partial.exists() and not final.exists():
+        os.rename(partial, final)
+    copy = home.published.parent / journal["copy"]
+    if copy.exists():
+        os.replace(copy, home.published)
+    point_latest(home.exports, journal["release"])
+    (home.exports / JOURNAL).unlink(missing_ok=True)
+
+
+def recover_publication(home: DataHome) -> str | None:
+    """Before a run writes: finish the publication a dead run had committed to (both the copy and `latest`
+    move), and remove what dead runs left half-written (temporary copies, `.partial` release folders,
+    half-archived files). Only called by the holder of the writer lock. Says what it did, if anything."""
+    done = []
+    journal_path = home.exports / JOURNAL
+    if journal_path.exists():
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        _finish(home, journal)
+        done.append(f"hoàn tất công bố dở dang {journal['release']} | finished the interrupted publication "
+                    f"{journal['release']} (published copy and latest moved together)")
+    leftovers = [*home.published.parent.glob(".dti.*.tmp*"), *home.exports.glob(".*.partial"),
+                 *home.exports.glob(f".{JOURNAL}.tmp"), *home.exports.glob(".latest.*"),
+                 *home.archive.glob("*/*.partial")]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    if leftovers:
+        done.append(f"đã xoá {len(leftovers)} tệp tạm của lượt chạy bị dừng | removed {len(leftovers)} temporary "
+                    f"file(s) left by a run that stopped: {', '.join(sorted(p.name for p in leftovers)[:5])}")
+    return "; ".join(done) or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -170,10 +171,21 @@ def _write_table(folder: Path, stem: str, frame: pl.DataFrame) -> list[Path]:
     return [parquet, csv]
 
 
+@dataclass(frozen=True)
+class PartialRelease:
+    """A complete release still under its hidden name: sources/publish.py renames it when it commits."""
+
+    release_id: str
+    folder: Path
+    manifest: dict
+
+
 def write_release(published: Path, exports: Path, run_id: str,
                   report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict], str],
-                  now: datetime | None = None) -> Release:
-    """Write a complete release from the published warehouse, then move `latest` to it."""
+                  fingerprint: str | None = None, notes: dict | None = None,
+                  now: datetime | None = None) -> PartialRelease:
+    """Write a complete release from a published copy into a hidden `.partial` folder (renamed and pointed
+    to by `latest` only when the publication commits)."""
     now = now or datetime.now(UTC)
     release_id = f"{now:%Y%m%dT%H%M%SZ}-{run_id[:8]}"
     final, partial = exports / release_id, exports / f".{release_id}.partial"
@@ -211,6 +223,8 @@ def write_release(published: Path, exports: Path, run_id: str,
         "reporting_years": years,
         "data_vintage": {"reporting_years": years, "latest_file_received_at": publication["latest_file_received_at"],
                          "files_used": publication["files_used"], "published_at": publication["published_at"]},
+        "fingerprint": fingerprint,
+        "notes": notes or {},
         "files": files,
     }
     html = partial / f"bao-cao{tag}.html"
@@ -222,12 +236,10 @@ def write_release(published: Path, exports: Path, run_id: str,
         path.chmod(0o444)
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     (partial / MANIFEST).chmod(0o444)
-    os.rename(partial, final)
-    _point_latest(exports, release_id)
-    return Release(release_id, final, manifest)
+    return PartialRelease(release_id, partial, manifest)
 
 
-def _point_latest(exports: Path, release_id: str) -> None:
+def point_latest(exports: Path, release_id: str) -> None:
     """Move `latest` in one rename: a reader follows either the old release or the new one."""
     temporary = exports / f".{LATEST}.{release_id}"
     temporary.unlink(missing_ok=True)
@@ -248,6 +260,20 @@ def releases(exports: Path) -> list[Release]:
 def latest_release(exports: Path) -> str | None:
     pointer = exports / LATEST
     return os.readlink(pointer) if pointer.is_symlink() else None
+
+
+def prune(exports: Path, keep: int) -> list[str]:
+    """Remove all but the `keep` newest releases, never the one `latest` points to. Returns the removed ids."""
+    latest = latest_release(exports)
+    removed = []
+    for release in releases(exports)[keep:]:
+        if release.id == latest:
+            continue
+        for path in [release.folder, *release.folder.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(release.folder)
+        removed.append(release.id)
+    return removed
 
 
 def verify(release: Release) -> list[str]:

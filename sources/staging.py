@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +20,8 @@ import polars as pl
 
 from expectations.rules import Rules, default_rules
 from sources.methodology import Indicator, Methodology
-from sources.numbers import parse_number
-from sources.provinces import ProvinceRegister, fold, name_key, unit_set_for
+from sources.numbers import Domain, number_text, parse_number
+from sources.provinces import ProvinceRegister, Unit, fold, name_key, unit_set_for
 from sources.submissions import FIELDS, Problem, ReadResult, is_synthetic_origin, read_submission
 
 RAW_SCHEMA = {
@@ -94,6 +96,97 @@ def rows_frame(read: ReadResult, year: int, sha256: str, file_name: str, receive
     } for row in read.rows], schema=RAW_SCHEMA, orient="row")
 
 
+FIRST_REPORTING_YEAR = 2021
+
+
+def reporting_range(today: date | None = None) -> tuple[int, int]:
+    """The reporting years figures are accepted for: from 2021 to the last year that has ended."""
+    today = today or date.today()
+    return FIRST_REPORTING_YEAR, today.year - 1
+
+
+def rule_facts(rule: str, today: date | None = None) -> dict[str, object]:
+    """Facts a rule's Vietnamese message needs that do not depend on the row: the reporting range of
+    year_out_of_range (for a whole file found outside it, e.g. by the inbox)."""
+    if rule == "year_out_of_range":
+        first, last = reporting_range(today)
+        return {"first": first, "last": last}
+    return {}
+
+
+def _written_year(text: str) -> int | None:
+    return int(text.removesuffix(".0")) if re.fullmatch(r"\d{4}(\.0)?", text) else None
+
+
+# Where the province a file speaks for comes from: (English, Vietnamese), the same fact.
+_BASIS = {
+    "declared": ("declared in the workbook", "tỉnh khai ở đầu bảng tính"),
+    "file_name": ("named in the file name", "tỉnh ghi trong tên tệp"),
+    "rows": ("the province of most of its rows", "tỉnh của đa số các dòng trong tệp"),
+}
+_LABEL_CELL = re.compile(r"^[A-Z]{1,3}[0-9]+ \(")  # "C3 (Tỉnh/Thành phố:)": a header cell, not a column
+
+
+@dataclass(frozen=True)
+class FileProvince:
+    unit: Unit
+    basis: str  # a key of _BASIS
+
+
+def _name_keys(register: ProvinceRegister) -> dict[str, dict[str, str]]:
+    keys = _NAME_KEYS.get(id(register))
+    if keys is None:
+        keys = {"63": {}, "34": {}}
+        for variant in register.variants():
+            keys[variant["unit_set"]].setdefault(variant["match_key"], variant["code"])
+        _NAME_KEYS[id(register)] = keys
+    return keys
+
+
+_NAME_KEYS: dict[int, dict[str, dict[str, str]]] = {}
+
+
+def province_in_file_name(file_name: str, year: int, register: ProvinceRegister) -> Unit | None:
+    """The province a file's name names among the units in force in `year` (`..._khanhhoa_2024.csv`,
+    `bao_cao_Khanh_Hoa.csv`): runs of up to four consecutive words of the folded name matched against
+    every way the province is written. None when no province, or more than one, is named."""
+    unit_set = unit_set_for(year)
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    words = [w for w in re.split(r"[^a-z0-9]+", fold(stem)) if w and not w.isdigit()]
+    keys = _name_keys(register)[unit_set]
+    found = {keys[key] for i in range(len(words)) for n in range(1, 5) if i + n <= len(words)
+             and (key := "".join(words[i:i + n])) in keys}
+    return register.unit(unit_set, found.pop()) if len(found) == 1 else None
+
+
+def file_provinces(raw: pl.DataFrame, year: int, register: ProvinceRegister,
+                   declared: Mapping[str, str | None] | None = None) -> dict[str, FileProvince]:
+    """The province each file (by SHA-256) speaks for: the workbook's declared province (given in
+    `declared`, or seen on rows whose province came from the header cell), else the province named in the
+    file name, else the province of most of its rows (tie: the first row's). Files with none are absent."""
+    declared = declared or {}
+    found: dict[str, FileProvince] = {}
+    for (sha,), rows in raw.sort("row_number").group_by("file_sha256", maintain_order=True):
+        written = declared.get(sha)
+        if not written:
+            from_header = [r["province_raw"] for r in rows.iter_rows(named=True) if r["sheet"] is not None and
+                           _LABEL_CELL.match(json.loads(r["column_map"]).get("province") or "")]
+            written = from_header[0] if from_header else None
+        unit = register.resolve(written, year).unit if written else None
+        if unit is not None:
+            found[sha] = FileProvince(unit, "declared")
+            continue
+        unit = province_in_file_name(rows["file_name"][0], year, register)
+        if unit is not None:
+            found[sha] = FileProvince(unit, "file_name")
+            continue
+        codes = Counter(resolved.code for text in rows["province_raw"].to_list()
+                        if text and (resolved := register.resolve(text, year).unit) is not None)
+        if codes:
+            found[sha] = FileProvince(register.unit(unit_set_for(year), codes.most_common(1)[0][0]), "rows")
+    return found
+
+
 @dataclass
 class StagingResult:
     figures: pl.DataFrame
@@ -122,11 +215,16 @@ class _IndicatorIndex:
 
 
 def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: ProvinceRegister,
-          rules: Rules | None = None) -> StagingResult:
+          rules: Rules | None = None, declared: Mapping[str, str | None] | None = None,
+          today: date | None = None) -> StagingResult:
     """Type and map the raw rows of one reporting year. Rows breaking an ERROR rule are quarantined;
-    a WARN rule keeps the figure with a flag."""
+    a WARN rule keeps the figure with a flag. A file speaks for one province (see `file_provinces`;
+    `declared` maps a workbook's SHA-256 to the province in its header cell) and one year: its rows for
+    another province or year are quarantined."""
     rules = rules or default_rules()
     indicators = _IndicatorIndex(methodology)
+    first, last = reporting_range(today)
+    provinces = file_provinces(raw, year, register, declared)
     figures: list[dict] = []
     rejects: list[dict] = []
     not_reported = 0
@@ -134,13 +232,13 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
     for row in raw.sort("received_at", "file_name", "row_number").iter_rows(named=True):
         columns = json.loads(row["column_map"])
 
-        def reject(rule: str, message: str, expected: str, field: str | None, value: object = None) -> None:
+        def reject(rule: str, message: str, expected: str, field: str | None, value: object = None, **facts: object) -> None:
             column = columns.get(field, field) if field else None
             rejects.append({
                 "reporting_year": year, "file_sha256": row["file_sha256"], "file_name": row["file_name"],
                 "sheet": row["sheet"], "row_number": row["row_number"], "column_name": column,
                 "value": None if value is None else str(value), "rule": rule, "severity": rules.severity(rule),
-                "message": message, "message_vi": rules.message_vi(rule, value, column, row["row_number"]),
+                "message": message, "message_vi": rules.message_vi(rule, value, column, row["row_number"], **facts),
                 "expected": expected, "province_raw": row["province_raw"], "indicator_raw": row["indicator_raw"],
             })
 
@@ -149,11 +247,20 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             reject(problem.rule, problem.message, problem.expected, problem.column, problem.value)
             continue
 
-        if year >= date.today().year:
+        if year > last:
             reject("future_year", f"{year} is not over yet: figures are reported for a year that has ended",
-                   f"a reporting year up to {date.today().year - 1}", "year", row["year_raw"] or year)
+                   f"a reporting year up to {last}", "year", row["year_raw"] or year)
             continue
         year_raw = (row["year_raw"] or "").strip()
+        written = _written_year(year_raw)
+        row_outside = written is not None and not first <= written <= last
+        if row_outside or year < first:
+            outside = written if row_outside else year
+            reject("year_out_of_range", f"the year {outside} is outside the reporting range {first}–{last}: figures are "
+                   f"accepted for the years from {first} to the last year that has ended",
+                   f"a reporting year from {first} to {last} (the last year that has ended)", "year",
+                   year_raw or year, first=first, last=last)
+            continue
         if year_raw.removesuffix(".0") != str(year):
             reject("year_mismatch" if year_raw else "missing_year",
                    f"the row's year '{year_raw}' differs from the file's reporting year {year}" if year_raw else "the year is empty",
@@ -164,6 +271,16 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
         if resolved.unit is None:
             reject(f"{resolved.kind}_province", resolved.error, f"a province name or code of the {unit_set_for(year)} units in force in {year}",
                    "province", row["province_raw"])
+            continue
+
+        own = provinces.get(row["file_sha256"])
+        if own is not None and own.unit.code != resolved.unit.code:
+            basis_en, basis_vi = _BASIS[own.basis]
+            reject("province_mismatch", f"the file is {own.unit.name}'s ({basis_en}); this row is for {resolved.unit.name}: "
+                   f"one file per province and reporting year, send {resolved.unit.name}'s figures in a file of their own",
+                   f"rows for {own.unit.name} only: one file per province and reporting year ({resolved.unit.name} "
+                   "sends its own file)", "province", row["province_raw"],
+                   file_province=own.unit.name, row_province=resolved.unit.name, basis=basis_vi)
             continue
 
         indicator = indicators.find(row["indicator_raw"] or "")
@@ -187,7 +304,17 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             if percent:
                 value *= 100
         else:
-            parsed = parse_number(row["value_raw"])
+            domain = Domain.of(indicator)
+            parsed = parse_number(row["value_raw"], domain)
+            if parsed.ambiguous:
+                decimal, thousands = parsed.readings
+                reject("ambiguous_number", parsed.error,
+                       f"one reading only: a value from {number_text(domain.low)} to {number_text(domain.high)} "
+                       f"{methodology.units[indicator.unit].symbol} without thousands separators, with a decimal comma",
+                       "value", row["value_raw"], decimal=number_text(decimal, ","), thousands=number_text(thousands, ","),
+                       separator=parsed.separator, indicator=indicator.code, low=number_text(domain.low, ","),
+                       high=number_text(domain.high, ","))
+                continue
             if parsed.error:
                 reject("unreadable_number", parsed.error, f"a number in {methodology.units[indicator.unit].symbol}", "value", row["value_raw"])
                 continue
@@ -275,7 +402,8 @@ def file_rejects(inventory: pl.DataFrame, year: int | None, rules: Rules | None 
     rejected = rejected.with_columns(
         pl.col("problem_rule").map_elements(rules.severity, return_dtype=pl.String).alias("severity"),
         pl.struct("problem_rule", "problem_value", "problem_column", "problem_row").map_elements(
-            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"]),
+            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"],
+                                       **rule_facts(p["problem_rule"])),
             return_dtype=pl.String).alias("message_vi"))
     return rejected.select(
         pl.col("reporting_year"), "file_sha256", "file_name", pl.lit(None, pl.String).alias("sheet"),

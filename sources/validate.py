@@ -13,8 +13,9 @@ from expectations import contracts
 from expectations.rules import Rules
 from sources.methodology import Methodology
 from sources.provinces import ProvinceRegister
-from sources.staging import rows_frame, stage
-from sources.submissions import read_submission
+from sources.staging import rows_frame, rule_facts, stage
+from sources.submissions import read_submission, size_problem
+from sources.text import safe_text
 
 
 @dataclass
@@ -47,21 +48,23 @@ class Report:
 
 
 def validate_file(path: Path, methodology: Methodology, register: ProvinceRegister, rules: Rules) -> Report:
-    data = path.read_bytes()
-    read = read_submission(path, data)
+    # A file over the byte limit is refused from its size, never read into memory.
+    data = None if size_problem(path.stat().st_size, rules) else path.read_bytes()
+    read = read_submission(path, data, rules)
     report = Report(path, read.reporting_year, read.declared_province)
     if read.problem and not read.rows:
         p = read.problem
         report.findings.append(Finding(p.rule, rules.severity(p.rule), p.row, p.column, p.value, p.message,
-                                       rules.message_vi(p.rule, p.value, p.column, p.row), p.expected))
+                                       rules.message_vi(p.rule, p.value, p.column, p.row, **rule_facts(p.rule)), p.expected))
         return report
     if report.year is None:
         report.findings.append(Finding("missing_year", rules.severity("missing_year"), None, "year", None,
                                        "no reporting year found in the file", rules.message_vi("missing_year", row="—"),
                                        "the reporting year in the year column or the workbook header"))
         return report
-    raw = rows_frame(read, report.year, hashlib.sha256(data).hexdigest(), path.name, None)
-    result = stage(raw, report.year, methodology, register, rules)
+    sha256 = hashlib.sha256(data).hexdigest()
+    raw = rows_frame(read, report.year, sha256, path.name, None)
+    result = stage(raw, report.year, methodology, register, rules, declared={sha256: read.declared_province})
     for r in result.rejects.sort("row_number").iter_rows(named=True):
         report.findings.append(Finding(r["rule"], r["severity"], r["row_number"], r["column_name"], r["value"],
                                        r["message"], r["message_vi"], r["expected"]))
@@ -89,6 +92,11 @@ LABELS = {
 
 
 def render(report: Report, lang: str = "vi") -> str:
+    """The report as text; whatever came from the file is shown with its control characters escaped."""
+    return "\n".join(safe_text(line) for line in _lines(report, lang))
+
+
+def _lines(report: Report, lang: str) -> list[str]:
     t = LABELS[lang]
     lines = [f"{t['file']}: {report.file.name}", f"{t['year']}: {report.year or '—'}"]
     if report.province:
@@ -106,4 +114,4 @@ def render(report: Report, lang: str = "vi") -> str:
         lines.append(t["ok"].format(n=report.figures))
     else:
         lines.append(t["summary"].format(errors=report.errors, warnings=report.warnings, n=report.figures))
-    return "\n".join(lines)
+    return lines

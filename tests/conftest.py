@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataHome:
     monkeypatch.setenv("DTI_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("DTI_INBOX", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster"))
+    # Files written by a test are complete at once; tests of the settle interval set their own.
+    monkeypatch.setenv("DTI_SETTLE_SECONDS", "0")
     return DataHome.from_env().ensure()
 
 
@@ -44,9 +47,10 @@ def csv_file(path: Path, rows: list[tuple], header: str = HEADER, encoding: str 
     return path
 
 
-def dti_command(root: Path, *args: str, rules: Path | None = None, background: bool = False):
+def dti_command(root: Path, *args: str, rules: Path | None = None, background: bool = False,
+                env: dict[str, str] | None = None):
     """Run the `dti` command in its own process on the data home `root`, as a person would."""
-    env = {**os.environ, "DTI_HOME": str(root)}
+    env = {**os.environ, "DTI_HOME": str(root), **(env or {})}
     env.pop("DAGSTER_HOME", None)
     if rules:
         env["DTI_RULES"] = str(rules)
@@ -57,10 +61,25 @@ def dti_command(root: Path, *args: str, rules: Path | None = None, background: b
 
 
 @pytest.fixture(scope="session")
-def published_home(tmp_path_factory: pytest.TempPathFactory) -> DataHome:
-    """A data home after `dti demo && dti run` (what `make run` does): published copy and one release."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataHome, str]:
+    """The one demo run of the test session: a data home after `dti demo && dti run` (what `make run` does),
+    with what `dti run` printed. Tests read it; a test that changes a data home uses `demo_copy`."""
     home = DataHome(tmp_path_factory.mktemp("published") / "data")
     assert dti_command(home.root, "demo").returncode == 0
     done = dti_command(home.root, "run")
     assert done.returncode == 0, done.stderr[-3000:]
-    return home
+    return home, done.stdout
+
+
+@pytest.fixture(scope="session")
+def published_home(demo_run) -> DataHome:
+    """The demo run's data home: published copy and one release. Read it, never change it."""
+    return demo_run[0]
+
+
+@pytest.fixture
+def demo_copy(published_home: DataHome, tmp_path: Path) -> DataHome:
+    """A private copy of the demo run's data home, for a test that runs or changes things."""
+    root = tmp_path / "data"
+    shutil.copytree(published_home.root, root, symlinks=True)
+    return DataHome(root)

@@ -10,6 +10,7 @@ import openpyxl
 from sources.methodology import Methodology
 from sources.provinces import ProvinceRegister
 from sources.template import HEADER_ROW, write_workbook
+from tests.hostile import hostile_files
 
 HEADER = "province,year,indicator,value,unit,note,data_origin\n"
 GOOD = '"Thừa Thiên Huế",2024,fibre_household_pct,"85,5",%,,SYNTHETIC test\n'
@@ -152,3 +153,12 @@ CASES = [
     Case("huge_file", _csv("huge.csv", _row() * 6000), "too_many_rows",
          "the file has 6000 data rows, more than the 5000 a province's file can hold", 1),
 ]
+
+
+def _hostile(hostile):
+    return lambda folder, methodology, register: hostile.build(folder)
+
+
+# Hostile files (tests/hostile.py): limits, unsafe workbooks, unsupported formats, damaged text. The heavy
+# ones (a 2 GB zip bomb, a 300 MB file, a million rows) run only in tests/test_hostile_files.py.
+CASES += [Case(h.kind, _hostile(h), h.rule, h.message, 1 if h.rule else 0) for h in hostile_files() if h.corpus]

@@ -15,7 +15,7 @@ def test_the_smoke_benchmark_runs_every_case_and_writes_json_and_markdown(tmp_pa
     report = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert report["smoke"] is True and report["machine"]["cores"] >= 1 and report["machine"]["duckdb"]
     groups = {row["group"] for row in report["results"]}
-    assert groups == {"index", "monte_carlo", "ingest"}
+    assert groups == {"index", "monte_carlo", "ingest", "hostile"}
     assert all(row["seconds"] >= 0 and row["peak_mb"] > 0 for row in report["results"])
     at_scale = next(row for row in report["results"] if "index SQL at scale" in row["case"])
     warehouse = next(row for row in report["results"] if "warehouse index SQL" in row["case"])
@@ -25,5 +25,8 @@ def test_the_smoke_benchmark_runs_every_case_and_writes_json_and_markdown(tmp_pa
     assert at_scale["ratio_to_floor"] > 0 and at_scale["runs"] == floor["runs"] == 2
     ingest = next(row for row in report["results"] if row["group"] == "ingest")
     assert ingest["files"] == 4 and ingest["figures"] > 0
+    hostile = {row["kind"]: row for row in report["results"] if row["group"] == "hostile"}
+    assert set(hostile) == {"styled_cell_xfd1048576", "zip_bomb_small"}
+    assert hostile["styled_cell_xfd1048576"]["rule"] == "sheet_too_large" and hostile["zip_bomb_small"]["rule"] == "workbook_too_large"
     table = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert "## Machine" in table and table.count("\n| index |") == 6

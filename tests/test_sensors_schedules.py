@@ -29,8 +29,8 @@ def test_sensor_starts_one_run_per_year_touched(home):
     assert requests == [("2023", "dti_pipeline"), ("2024", "dti_pipeline")]
     assert all(r.run_key and r.tags["trigger"] == "inbox sensor" for r in results)
 
-    results, cursor = _tick(instance, cursor)
-    assert len(results) == 1 and isinstance(results[0], dg.SkipReason)
+    again, cursor = _tick(instance, cursor)  # not staged yet: the same run keys, which Dagster launches once
+    assert sorted(r.run_key for r in again) == sorted(r.run_key for r in results)
 
 
 def test_changed_file_starts_a_new_run(home):

@@ -29,6 +29,9 @@ def test_figures_are_typed_mapped_and_traced(tmp_path, methodology, register):
     result, _ = _stage(tmp_path, methodology, register, {"a.csv": [
         ("Hoà Bình", 2024, "fibre_household_pct", "85,5%", "%"),
         ("Hoà Bình", 2024, "digital_enterprises_count", "2.100", "doanh nghiệp"),
+    ], "b.csv": [  # one province per file
+        ("TP.HCM", 2024, "fibre_household_pct", "90", "%"),
+        ("Hồ Chí Minh", 2024, "smartphone_adult_pct", "88", "%"),
         ("TP.HCM", 2024, "Tỷ trọng kinh tế số trong GRDP", "18,66", ""),
     ]}, 2024)
     assert result.rejects.is_empty()
@@ -37,7 +40,7 @@ def test_figures_are_typed_mapped_and_traced(tmp_path, methodology, register):
     assert figures[("17", "digital_enterprises_count")]["value"] == 2100.0
     hcm = figures[("79", "digital_economy_grdp_pct")]
     assert (hcm["unit_set"], hcm["province_name"], hcm["pillar"]) == ("63", "TP. Hồ Chí Minh", "economy")
-    assert (hcm["file_name"], hcm["row_number"], hcm["value_raw"], hcm["is_synthetic"]) == ("a.csv", 4, "18,66", True)
+    assert (hcm["file_name"], hcm["row_number"], hcm["value_raw"], hcm["is_synthetic"]) == ("b.csv", 4, "18,66", True)
 
 
 @pytest.mark.parametrize(("row", "year", "rule", "column", "fragment"), [
@@ -98,3 +101,157 @@ def test_unreadable_files_become_rejects_of_their_year(tmp_path, methodology, re
     assert year_rejects.select("file_name", "rule").rows() == [("bad_2023.xlsx", "unreadable_workbook")]
     unassigned = file_rejects(inventory, None)
     assert unassigned.select("file_name", "rule").rows() == [("noyear.csv", "missing_column")]
+
+
+# --- one province and one year per file; numbers read against the indicator's domain -----------------
+
+def _raw(tmp_path: Path, files: dict[str, list[tuple]], year: int) -> pl.DataFrame:
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    for offset, (name, rows) in enumerate(files.items()):
+        path = csv_file(inbox / name, rows)
+        stamp = datetime(2026, 1, 1, tzinfo=UTC).timestamp() + offset * 60
+        os.utime(path, (stamp, stamp))
+    return raw_frame(inventory_frame(receive(inbox, archive), tmp_path), year, tmp_path)
+
+
+def test_a_file_for_khanh_hoa_cannot_overwrite_ha_noi(tmp_path, methodology, register):
+    """Hà Nội's own file counts; Khánh Hòa's file, received later, carries Hà Nội rows that are quarantined."""
+    raw = _raw(tmp_path, {
+        "SYNTHETIC_2024_01_hanoi.csv": [("Hà Nội", 2024, "fibre_household_pct", "91,5"),
+                                        ("Hà Nội", 2024, "smartphone_adult_pct", "88")],
+        "SYNTHETIC_2024_56_khanhhoa.csv": [("Khánh Hòa", 2024, "fibre_household_pct", "80"),
+                                           ("Hà Nội", 2024, "fibre_household_pct", "12"),
+                                           ("Thành phố Hà Nội", 2024, "smartphone_adult_pct", "13")],
+    }, 2024)
+    result = stage(raw, 2024, methodology, register)
+    figures = {(r["province_code"], r["indicator_code"]): (r["value"], r["file_name"]) for r in result.figures.to_dicts()}
+    assert figures == {("01", "fibre_household_pct"): (91.5, "SYNTHETIC_2024_01_hanoi.csv"),
+                       ("01", "smartphone_adult_pct"): (88.0, "SYNTHETIC_2024_01_hanoi.csv"),
+                       ("56", "fibre_household_pct"): (80.0, "SYNTHETIC_2024_56_khanhhoa.csv")}
+    mismatched = _rule(result, "province_mismatch")
+    assert [(r["file_name"], r["row_number"], r["column_name"], r["value"]) for r in mismatched] == [
+        ("SYNTHETIC_2024_56_khanhhoa.csv", 3, "A (province)", "Hà Nội"),
+        ("SYNTHETIC_2024_56_khanhhoa.csv", 4, "A (province)", "Thành phố Hà Nội")]
+    assert mismatched[0]["message"] == ("the file is Khánh Hòa's (named in the file name); this row is for Hà Nội: one file per "
+                                        "province and reporting year, send Hà Nội's figures in a file of their own")
+    assert mismatched[0]["message_vi"].startswith("Tệp này là của Khánh Hòa (tỉnh ghi trong tên tệp); dòng 3 lại là số liệu của Hà Nội")
+    assert mismatched[0]["severity"] == "ERROR"
+    assert not _rule(result, "superseded_by_later_file")  # nothing of Hà Nội's was replaced
+
+
+def test_without_a_province_in_the_name_most_rows_decide_and_a_tie_goes_to_the_first_row(tmp_path, methodology, register):
+    raw = _raw(tmp_path, {
+        "report_a.csv": [("Hải Phòng", 2024, "fibre_household_pct", "70"), ("Hà Nội", 2024, "fibre_household_pct", "90"),
+                         ("Hà Nội", 2024, "smartphone_adult_pct", "80")],
+        "report_b.csv": [("Cần Thơ", 2024, "fibre_household_pct", "60"), ("Huế", 2024, "fibre_household_pct", "65")],
+    }, 2024)
+    result = stage(raw, 2024, methodology, register)
+    assert {(r["file_name"], r["row_number"]) for r in _rule(result, "province_mismatch")} == {("report_a.csv", 2), ("report_b.csv", 3)}
+    message = {r["file_name"]: r["message"] for r in _rule(result, "province_mismatch")}
+    assert message["report_a.csv"].startswith("the file is Hà Nội's (the province of most of its rows); this row is for Hải Phòng:")
+    assert message["report_b.csv"].startswith("the file is Cần Thơ's")
+
+
+def test_the_workbooks_declared_province_wins_over_its_file_name_and_rows(tmp_path, methodology, register):
+    raw = _raw(tmp_path, {"hanoi_2024.csv": [("Hà Nội", 2024, "fibre_household_pct", "90"),
+                                             ("Khánh Hòa", 2024, "smartphone_adult_pct", "80")]}, 2024)
+    declared = {raw["file_sha256"][0]: "Tỉnh Khánh Hoà"}
+    result = stage(raw, 2024, methodology, register, declared=declared)
+    assert result.figures["province_code"].to_list() == ["56"]
+    [reject] = _rule(result, "province_mismatch")
+    assert reject["message"].startswith("the file is Khánh Hòa's (declared in the workbook); this row is for Hà Nội:")
+
+
+def test_a_workbook_names_its_province_in_its_header_cell(tmp_path, methodology, register):
+    from sources.submissions import read_submission
+    from sources.staging import rows_frame
+    from sources.template import write_workbook
+
+    path = write_workbook(tmp_path / "SYNTHETIC_2024_01_hanoi.xlsx", methodology, register, 2024, province="Khánh Hòa",
+                          values={"fibre_household_pct": 85.5}, data_origin="SYNTHETIC")
+    raw = rows_frame(read_submission(path), 2024, "0" * 64, path.name, None)
+    result = stage(raw, 2024, methodology, register)  # no declared map: the header cell is seen on the rows
+    assert result.rejects.is_empty()
+    assert result.figures.select("province_code", "value").rows() == [("56", 85.5)]
+
+
+def test_reporting_range_is_2021_to_the_last_year_that_has_ended():
+    from datetime import date
+
+    from sources.staging import reporting_range
+
+    assert reporting_range(date(2026, 12, 1)) == (2021, 2025)
+    assert reporting_range(date(2027, 1, 1)) == (2021, 2026)
+    assert reporting_range(date(2026, 12, 31)) == (2021, 2025)
+
+
+def test_rows_for_years_outside_the_reporting_range_are_quarantined_not_skipped(tmp_path, methodology, register):
+    from datetime import date
+
+    good = ("Huế", 2024, "smartphone_adult_pct", "70")
+    raw = _raw(tmp_path, {"SYNTHETIC_2024_46_hue.csv": [good, good, ("Huế", 1900, "fibre_household_pct", "80"),
+                                                        ("Huế", 2099, "ehealth_record_pct", "50"), good]}, 2024)
+    result = stage(raw, 2024, methodology, register, today=date(2026, 12, 1))
+    out = _rule(result, "year_out_of_range")
+    assert [(r["row_number"], r["column_name"], r["value"]) for r in out] == [(4, "B (year)", "1900"), (5, "B (year)", "2099")]
+    assert out[0]["message"] == ("the year 1900 is outside the reporting range 2021–2025: figures are accepted for the years "
+                                 "from 2021 to the last year that has ended")
+    assert out[0]["message_vi"].startswith("Năm '1900' ở dòng 4 nằm ngoài giai đoạn báo cáo 2021–2025")
+    assert out[1]["message"].startswith("the year 2099 is outside the reporting range 2021–2025:")
+    assert result.figures.height == 1 and len(_rule(result, "duplicate_row")) == 2
+    assert result.rejects.height == 4  # every row accounted for: 1 figure + 2 duplicates + 2 out of range
+
+
+def test_a_file_of_a_year_before_the_range_has_every_row_quarantined(tmp_path, methodology, register):
+    from datetime import date
+
+    raw = _raw(tmp_path, {"SYNTHETIC_2019_46_hue.csv": [("Huế", 2019, "fibre_household_pct", "80"),
+                                                        ("Huế", 2019, "smartphone_adult_pct", "70")]}, 2019)
+    result = stage(raw, 2019, methodology, register, today=date(2026, 12, 1))
+    assert result.figures.is_empty()
+    assert [r["message"].split(":")[0] for r in _rule(result, "year_out_of_range")] == ["the year 2019 is outside the reporting range 2021–2025"] * 2
+
+
+def test_numbers_are_read_against_the_indicators_domain(tmp_path, methodology, register):
+    raw = _raw(tmp_path, {"SYNTHETIC_2024_46_hue.csv": [
+        ("Huế", 2024, "fibre_household_pct", "31.632"),        # a percentage: 31.632, never 31632
+        ("Huế", 2024, "smartphone_adult_pct", "1.000"),        # 1, never 1000
+        ("Huế", 2024, "digital_enterprises_count", "2.100"),   # a count: 2100
+        ("Huế", 2024, "ehealth_record_pct", "150.000"),        # 150 or 150000: neither is a percentage
+    ]}, 2024)
+    result = stage(raw, 2024, methodology, register)
+    assert dict(zip(result.figures["indicator_code"], result.figures["value"])) == {
+        "fibre_household_pct": 31.632, "smartphone_adult_pct": 1.0, "digital_enterprises_count": 2100.0}
+    [reject] = _rule(result, "ambiguous_number")
+    assert (reject["row_number"], reject["column_name"], reject["value"]) == (5, "D (value)", "150.000")
+    assert "150 with '.' as the decimal separator, or 150000 with '.' between thousands" in reject["message"]
+    assert "the range of ehealth_record_pct is 0 to 100" in reject["message"]
+    assert ("đọc được hai cách: 150 nếu dấu '.' là dấu thập phân, hoặc 150000 nếu dấu '.' phân cách hàng nghìn; "
+            "khoảng giá trị của chỉ tiêu ehealth_record_pct là 0 đến 100") in reject["message_vi"]
+
+
+def test_a_count_that_reads_two_whole_ways_is_quarantined_with_both_readings(tmp_path, methodology, register):
+    raw = _raw(tmp_path, {"SYNTHETIC_2024_46_hue.csv": [("Huế", 2024, "digital_enterprises_count", "2.000")]}, 2024)
+    result = stage(raw, 2024, methodology, register)
+    assert result.figures.is_empty()
+    [reject] = _rule(result, "ambiguous_number")
+    assert reject["message"].startswith("'2.000' reads two ways: 2 with '.' as the decimal separator, or 2000 with '.' between thousands")
+    assert "hai cách: 2 nếu dấu '.' là dấu thập phân, hoặc 2000 nếu" in reject["message_vi"]
+    assert "0 đến 1000000" in reject["message_vi"]
+
+
+def test_a_file_rejected_as_outside_the_reporting_range_names_the_range_in_vietnamese():
+    """The inbox may refuse a whole file for its year: its reject carries the range in both languages."""
+    from datetime import date
+
+    from sources.staging import reporting_range
+
+    first, last = reporting_range(date.today())
+    inventory = pl.DataFrame([{
+        "status": "rejected", "reporting_year": 1900, "file_sha256": "0" * 64, "file_name": "x_1900.csv",
+        "problem_row": None, "problem_column": "year", "problem_value": "1900", "problem_rule": "year_out_of_range",
+        "problem_message": f"the year 1900 is outside the reporting range {first}–{last}", "problem_expected": "a year in range",
+        "declared_province": None}])
+    [reject] = file_rejects(inventory, 1900).to_dicts()
+    assert reject["message_vi"].startswith("Năm '1900'")
+    assert f"nằm ngoài giai đoạn báo cáo {first}–{last}" in reject["message_vi"] and "{" not in reject["message_vi"]
