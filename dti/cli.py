@@ -321,10 +321,13 @@ def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: st
     from sources.sql_door import SqlDoorError, query_published
 
     home = DataHome.from_env()
+    failure = None
     try:
         result = query_published(home.published, query, max_rows=max_rows, timeout_s=timeout)
     except SqlDoorError as exc:
-        click.secho(f"lỗi / error: {exc.line()}", fg="red", err=True)
+        failure = exc.line()
+    if failure:
+        click.secho(f"lỗi / error: {failure}", fg="red", err=True)
         sys.exit(1)
     frame = result.frame
     if output_format == "csv":

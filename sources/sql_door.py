@@ -119,26 +119,30 @@ def query_published(path: Path, query: str, max_rows: int = DEFAULT_MAX_ROWS,
     says whether there were more) within `timeout_s` seconds. Raises SqlDoorError otherwise."""
     if max_rows < 1 or timeout_s <= 0:
         raise SqlDoorError("số dòng tối đa và thời gian tối đa phải dương", "the row cap and the time limit must be positive")
+    frame, error = None, None
     with tempfile.TemporaryDirectory(prefix="dti-sql-") as spill:
         con = _open(Path(path), Path(spill))
         timed_out = threading.Event()
-
-        def stop() -> None:
-            timed_out.set()
-            con.interrupt()
-
-        timer = threading.Timer(timeout_s, stop)
+        timer = threading.Timer(timeout_s, lambda: (timed_out.set(), con.interrupt()))
         timer.daemon = True
         try:
             _check_statement(con, query)
             timer.start()
             relation = con.sql(query)
-            if relation is None:  # a statement without a result (e.g. a PRAGMA that only reads settings)
-                return SqlResult(pl.DataFrame(), False, max_rows)
-            frame = relation.limit(max_rows + 1).pl()
+            frame = pl.DataFrame() if relation is None else relation.limit(max_rows + 1).pl()
+            relation = None
         except duckdb.Error as exc:
-            raise _explain(exc, timeout_s, timed_out.is_set()) from None
+            error = _explain(exc, timeout_s, timed_out.is_set())
+        except SqlDoorError as exc:
+            error = exc
         finally:
             timer.cancel()
+            if timer.ident is not None:
+                timer.join()
             con.close()
+            # Nothing may keep the connection alive until the interpreter ends (DuckDB's bindings then
+            # report it as leaked on stderr): not the timer, not a frame held by a traceback.
+            del con, timer
+    if error is not None:
+        raise error
     return SqlResult(frame.head(max_rows), frame.height > max_rows, max_rows)

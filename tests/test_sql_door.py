@@ -120,7 +120,7 @@ def test_every_query_of_the_analyst_guide_is_one_reading_statement():
     from sources.sql_door import READING_STATEMENTS
 
     guide = (PROJECT_ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
-    queries = [q for block in re.findall(r"```sql\n(.*?)```", guide, re.S) for q in block.split(";") if q.strip(" \n")
+    queries = [q for block in re.findall(r"```sql\n(.*?)```", guide, re.DOTALL) for q in block.split(";") if q.strip(" \n")
                and not all(line.strip().startswith("--") or not line.strip() for line in q.splitlines())]
     assert len(queries) >= 8
     with duckdb.connect() as con:
