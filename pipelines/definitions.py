@@ -8,6 +8,7 @@ from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.staging import figure_flags, staged_figures
+from pipelines.alerts import run_failure_alert
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
 from pipelines.recovery import stale_run_sensor
 from pipelines.resources import build_resources
@@ -20,7 +21,7 @@ defs = dg.Definitions(
     asset_checks=asset_checks,
     jobs=[dti_pipeline, dti_marts, inbox_inventory],
     schedules=[yearly_reporting_run],
-    sensors=[inbox_sensor, stale_run_sensor],
+    sensors=[inbox_sensor, stale_run_sensor, run_failure_alert],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -137,7 +137,7 @@ def test_a_hostile_workbook_is_refused_within_seconds_through_the_command(built)
     assert "sheet_too_large (row 1048576, column XFD" in done.output
 
 
-def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is_staged(tmp_path, methodology, register):
+def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is_staged(home, methodology, register):
     """The inbox path of the pipeline (archive, inventory, file rejects, staging) with every light hostile
     file next to one good submission: no hostile file stops the others."""
     import polars as pl
@@ -145,14 +145,13 @@ def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is
     from sources.inbox import inbox_files, inventory_frame, receive
     from sources.staging import file_rejects, raw_frame, stage
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
+    inbox = home.inbox
     hostile = {h.build(inbox).name: h for h in hostile_files() if h.corpus and h.rule not in (None, "unknown_province")}
     (inbox / "good_2024.csv").write_text(HEADER + ROW, encoding="utf-8")
     listed = {p.name for p in inbox_files(inbox)}
-    inventory = inventory_frame(receive(inbox, tmp_path / "archive"), tmp_path)
+    inventory = inventory_frame(receive(home), home.root, 2021, 2025)
     assert set(inventory["file_name"]) == listed and "good_2024.csv" in listed
-    raw = raw_frame(inventory, 2024, tmp_path)
+    raw = raw_frame(inventory, 2024, home.root)
     staged = stage(raw, 2024, methodology, register)
     assert staged.figures.filter(pl.col("file_name") == "good_2024.csv").height == 1
     rejects = pl.concat([file_rejects(inventory, 2024), staged.rejects], how="diagonal_relaxed")
