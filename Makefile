@@ -40,9 +40,10 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.run --smoke --out build/bench-smoke
 
-## dev: the Dagster UI on http://127.0.0.1:3000 over the same data home
+## dev: the Dagster UI on http://127.0.0.1:3000 (UI_PORT=...) over the same data home
+UI_PORT ?= 3000
 dev: $(STAMP)
-	$(VENV)/bin/dti ui
+	$(VENV)/bin/dti ui --port $(UI_PORT)
 
 ## demo-data: regenerate the bundled synthetic submissions in demo/inbox
 demo-data: $(STAMP)

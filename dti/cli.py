@@ -303,9 +303,17 @@ def _read_table(input_csv: Path):
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for reading, csv or json for other programs.")
 @click.option("--limit", type=int, default=100, show_default=True, help="Rows shown in table format.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="At most this many rows are read; a longer result is cut, with a notice.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Stop the query after this many seconds.")
 @click.argument("query")
-def sql(output_format: str, limit: int, query: str) -> None:
+def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: str) -> None:
     """Run QUERY on the published warehouse, read-only (it can be used while a run writes).
+
+    One reading statement (SELECT, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, CALL, PRAGMA) on the
+    published copy and nothing else: no file read or written, no ATTACH, no extension, no setting
+    changed; the result is capped (--max-rows) and the query stopped after --timeout seconds.
 
     \b
     Examples:
@@ -315,18 +323,18 @@ def sql(output_format: str, limit: int, query: str) -> None:
     """
     import polars as pl
 
-    from sources.warehouse import query_frame
+    from sources.sql_door import SqlDoorError, query_published
 
     home = DataHome.from_env()
-    if not home.published.exists():
-        _fail(f"no published warehouse yet at {home.published}; run `dti run` (or `make run`) first")
-    con = duckdb.connect(str(home.published), read_only=True)
+    failure = None
     try:
-        frame = query_frame(con, query)
-    except duckdb.Error as exc:
-        _fail(f"{type(exc).__name__}: {exc}".strip())
-    finally:
-        con.close()
+        result = query_published(home.published, query, max_rows=max_rows, timeout_s=timeout)
+    except SqlDoorError as exc:
+        failure = exc.line()
+    if failure:
+        click.secho(f"lỗi / error: {failure}", fg="red", err=True)
+        sys.exit(1)
+    frame = result.frame
     if output_format == "csv":
         click.echo(frame.write_csv(), nl=False)
     elif output_format == "json":
@@ -335,6 +343,9 @@ def sql(output_format: str, limit: int, query: str) -> None:
         with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
             click.echo(frame.head(limit))
         click.echo(f"{frame.height} row(s)" + (f", {limit} shown (--limit)" if frame.height > limit else ""))
+    if result.truncated:
+        click.secho(f"kết quả bị cắt: chỉ {max_rows} dòng đầu (--max-rows) / result cut: first {max_rows} rows "
+                    f"only (--max-rows)", fg="yellow", err=True)
 
 
 @main.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -432,13 +443,54 @@ def serve(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def ui(host: str, port: int) -> None:
-    """Start the Dagster UI (dagster dev) over this data home's instance and warehouse."""
+    """Start the Dagster UI (dagster dev) over this data home's instance and warehouse.
+
+    Ctrl+C, SIGTERM or SIGHUP stop it and every process it started within about 10 seconds (exit 0)."""
+    from dti.supervise import GRACE_S, run_supervised
     from pipelines.instance import local_instance
 
     home = DataHome.from_env().ensure()
     local_instance(home)
-    os.environ["DTI_HOME"] = str(home.root)
+    env = {**os.environ, "DTI_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
     dagster = Path(sys.executable).with_name("dagster")
-    os.execv(str(dagster), [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)])
+    click.echo(f"Dagster UI on http://{host}:{port}/ (instance {home.dagster_home}); Ctrl+C to stop", err=True)
+    status = run_supervised([str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)],
+                            env, grace_s=GRACE_S)
+    sys.exit(status)
+
+
+YEARLY_SCHEDULE = "yearly_reporting_run"
+
+
+@main.command("schedule", context_settings=CONTEXT)
+@click.argument("action", type=click.Choice(["on", "off", "status"]))
+def schedule_command(action: str) -> None:
+    """Turn the yearly schedule (yearly_reporting_run, 1 March for the year just ended) on or off on this
+    data home's instance, or show whether it is on. It is off until turned on; when on, it runs while
+    the Dagster daemon runs (`dti ui` / `make dev` start one)."""
+    import subprocess
+
+    from pipelines.instance import local_instance
+
+    home = DataHome.from_env().ensure()
+    instance = local_instance(home)
+    if action != "status":
+        env = {**os.environ, "DTI_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
+        dagster = Path(sys.executable).with_name("dagster")
+        done = subprocess.run([str(dagster), "schedule", "start" if action == "on" else "stop", "-w",
+                               str(PROJECT_ROOT / "workspace.yaml"), YEARLY_SCHEDULE],
+                              env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            _fail(f"could not turn {YEARLY_SCHEDULE} {action}: {(done.stderr.strip() or done.stdout.strip())[-500:]}")
+    running = _schedule_running(instance, YEARLY_SCHEDULE)
+    click.echo(f"{YEARLY_SCHEDULE}: {'on' if running else 'off'} (instance {home.dagster_home})"
+               + ("; it runs while the Dagster daemon runs (dti ui)" if running else ""))
+
+
+def _schedule_running(instance, name: str) -> bool:
+    return any(state.instigator_name == name and state.instigator_type.value == "SCHEDULE" and state.status.value == "RUNNING"
+               for state in instance.all_instigator_state())
+
+
 if __name__ == "__main__":
     main()

@@ -6,7 +6,7 @@ from dti.settings import DEMO_INBOX
 from sources.submissions import read_submission
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"], ["sql"], ["schedule"]])
 def test_help_explains_each_command(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0

@@ -153,7 +153,7 @@ def test_make_run_on_the_bundled_demo_data(demo_run):
 def test_make_run_quarantines_the_broken_demo_rows_flags_warnings_and_publishes(demo_run):
     home, stdout = demo_run
     root = home.root
-    assert "validation: 9 of 10 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
+    assert "validation: 10 of 11 checks passed\n  WARN  staging/figure_flags values_change_plausibly:" in stdout
     assert "ERROR" not in stdout.split("validation:")[1].split("index:")[0]
     quarantined = _demo_query(root, "SELECT count(*), count(message_vi), count(DISTINCT severity) FROM staging.rejected_rows")
     assert quarantined == [(9, 9, 1)]
@@ -227,6 +227,36 @@ def test_recomputing_the_marts_gives_the_very_same_rows(demo_run, tmp_path, meth
             build_marts(con, methodology)
             build_target_gaps(con, methodology)
             assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables} == before
+
+
+def test_a_year_failing_its_own_check_blocks_the_marts_and_publication(demo_copy, tmp_path):
+    """A per-year ERROR check (on staging/figures, run for the years the run stages) holds back the marts and
+    the exports: the published copy, the releases and the marts stay."""
+    root = demo_copy.root
+    strict = tmp_path / "strict.yaml"  # every indicator must be reported by every province: the demo data is not
+    strict.write_text((PROJECT_ROOT / "methodology" / "default.yaml").read_text(encoding="utf-8")
+                      .replace("min_province_share_per_indicator: 0.6", "min_province_share_per_indicator: 1.0"), encoding="utf-8")
+    published = root / "published" / "dti.duckdb"
+    before = (_demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL"),
+              hashlib.sha256(published.read_bytes()).hexdigest(), sorted(p.name for p in (root / "exports").iterdir()))
+    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
+    marts_by = instance.get_latest_materialization_event(dg.AssetKey(["marts", "province_rankings"])).run_id
+    env = {**os.environ, "DTI_HOME": str(root), "DTI_METHODOLOGY": str(strict)}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run([sys.executable, "-m", "dti.cli", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    # In one run over every year the failing check stops what depends on it; in a later run (the sensor's,
+    # for another year) the gate staged_years_passed_their_checks would.
+    assert "ERROR staging/figures indicators_reported_by_enough_provinces" in done.stdout, done.stdout[-3000:]
+    assert "publication blocked" in done.stderr
+    after = (_demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL"),
+             hashlib.sha256(published.read_bytes()).hexdigest(), sorted(p.name for p in (root / "exports").iterdir()))
+    assert after == before
+    assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "province_rankings"])).run_id == marts_by
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["staging", "figures"]), "indicators_reported_by_enough_provinces"), limit=10)
+    failed = [e for r in history if r.event and (e := r.event.asset_check_evaluation) and not e.passed]
+    assert failed  # the check that failed is on staging/figures, where the UI shows it
 
 
 def test_an_injected_error_blocks_publication_and_keeps_staging(demo_copy, tmp_path):

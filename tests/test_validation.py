@@ -223,9 +223,12 @@ def test_an_error_check_blocks_the_outputs_and_keeps_staging(home, methodology, 
     assert not result.success
     failed = {(e.check_name, e.severity) for e in result.get_asset_check_evaluations() if not e.passed}
     assert ("indicators_reported_by_enough_provinces", dg.AssetCheckSeverity.ERROR) in failed
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "indicators_reported_by_enough_provinces")
+    assert evaluation.asset_key == dg.AssetKey(["staging", "figures"]) and evaluation.metadata["reporting_years"].value == [2024]
     tables = _tables(home)
-    assert "staging.figures" in tables and "staging.figure_flags" in tables
-    assert not any(t.startswith("marts.") for t in tables)
+    # The year's staging stays for the operator; everything built from it (flags, marts) waits.
+    assert {"staging.figures", "staging.rejected_rows"} <= tables
+    assert not any(t.startswith("marts.") for t in tables) and "staging.figure_flags" not in tables
 
 
 def test_the_same_failure_as_warn_does_not_block(home, methodology, register, tmp_path):
@@ -238,3 +241,35 @@ def test_the_same_failure_as_warn_does_not_block(home, methodology, register, tm
     assert {"marts.province_rankings", "marts.target_gaps"} <= _tables(home)
     evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "indicators_reported_by_enough_provinces")
     assert evaluation.metadata["gx_data_docs"].value.startswith("file://")
+
+
+def test_a_year_that_failed_its_checks_holds_back_the_marts_of_later_runs(home, methodology, register, tmp_path):
+    """The per-year checks run in the run that stages the year; the marts are computed in another run
+    (as `dti run` and the sensor do): the gate on staging/figure_flags carries the failure across."""
+    _inbox(home, methodology, register, provinces=5)
+    instance = dg.DagsterInstance.ephemeral()
+    per_year = [*reference_assets, submission_files, submissions, staged_figures]
+    cross_year = [figure_flags, index_marts, target_gaps]
+    staged = dg.materialize([*ASSETS, *build_checks(default_rules())], selection=[k for a in per_year for k in a.keys],
+                            partition_key="2024", resources=build_resources(home), instance=instance, raise_on_error=False)
+    assert not staged.success and "staging.figures" in _tables(home)
+
+    def marts(rules, on=instance):
+        return dg.materialize([*ASSETS, *build_checks(rules)], selection=[k for a in cross_year for k in a.keys],
+                              resources=build_resources(home), instance=on, raise_on_error=False)
+
+    def gate(result):
+        return next(e for e in result.get_asset_check_evaluations() if e.check_name == "staged_years_passed_their_checks")
+
+    blocked = marts(default_rules())
+    assert not blocked.success and not gate(blocked).passed
+    assert "2024" in gate(blocked).metadata["sample"].value and "indicators_reported_by_enough_provinces" in gate(blocked).metadata["sample"].value
+    assert not any(t.startswith("marts.") for t in _tables(home))
+
+    never_checked = marts(default_rules(), on=dg.DagsterInstance.ephemeral())
+    assert not gate(never_checked).passed and "never checked" in gate(never_checked).metadata["sample"].value
+
+    relaxed = load_rules(_rules_file(tmp_path, lambda raw: raw["checks"].update(indicators_reported_by_enough_provinces="WARN")))
+    allowed = marts(relaxed)  # the same failure, now a WARN: it no longer holds the marts back
+    assert allowed.success and gate(allowed).passed
+    assert {"marts.province_rankings", "marts.target_gaps"} <= _tables(home)
