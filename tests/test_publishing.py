@@ -199,26 +199,31 @@ def test_export_assets_report_rows_top_ten_and_paths(published_home):
     assert "marts.latest_ranking | 34" in warehouse_event.asset_materialization.metadata["tables"].value
 
 
-def test_analysts_read_the_published_copy_while_a_second_run_writes(published_home):
-    (first,) = releases(published_home.exports)
+def test_analysts_read_the_published_copy_while_a_second_run_writes(demo_copy):
+    home = demo_copy
+    (first,) = releases(home.exports)
     before = {f["name"]: f["sha256"] for f in first.manifest["files"]}
-    run = dti_command(published_home.root, "run", background=True)
+    source = home.inbox / "SYNTHETIC_2025_04_caobang.csv"
+    (home.inbox / "SYNTHETIC_2025_04_caobang_correction.csv").write_text(
+        source.read_text(encoding="utf-8").replace("SYNTHETIC", "SYNTHETIC correction", 1), encoding="utf-8")
+    run = dti_command(home.root, "run", background=True)
     reads, seen_while_running = 0, 0
     while run.poll() is None:
-        assert len(_published(published_home, "SELECT * FROM marts.latest_ranking")) == 34
+        assert len(_published(home, "SELECT * FROM marts.latest_ranking")) == 34
         reads += 1
         seen_while_running += run.poll() is None
         time.sleep(0.05)
     assert run.returncode == 0, run.stderr.read()[-3000:]
     assert seen_while_running >= 10, reads
-    found = releases(published_home.exports)
-    assert len(found) == 2 and latest_release(published_home.exports) == found[0].id != first.id
+    found = releases(home.exports)
+    assert len(found) == 2 and latest_release(home.exports) == found[0].id != first.id
+    # The earlier release is untouched, file for file.
     assert verify(found[1]) == [] and {f["name"]: f["sha256"] for f in found[1].manifest["files"]} == before
-    new = {f["name"]: f["sha256"] for f in found[0].manifest["files"]}
-    assert {n: h for n, h in new.items() if n.endswith(".parquet")} == {n: h for n, h in before.items() if n.endswith(".parquet")}
+    assert found[0].manifest["fingerprint"] != found[1].manifest["fingerprint"]
 
 
-def test_a_blocked_run_leaves_the_published_copy_latest_and_releases_as_they_were(published_home, tmp_path):
+def test_a_blocked_run_leaves_the_published_copy_latest_and_releases_as_they_were(demo_copy, tmp_path):
+    published_home = demo_copy
     strict = tmp_path / "rules.yaml"
     strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
                       .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
