@@ -1,24 +1,28 @@
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from dti.settings import DataHome
 from sources.inbox import inventory_frame, receive
 from sources.staging import file_rejects, raw_frame, stage
 from tests.conftest import csv_file
 
 
-def _stage(tmp_path: Path, methodology, register, files: dict[str, list[tuple]], year: int):
-    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
-    for offset, (name, rows) in enumerate(files.items()):
-        path = csv_file(inbox / name, rows)
-        stamp = datetime(2026, 1, 1, tzinfo=UTC).timestamp() + offset * 60
+def _received(tmp_path: Path, files: dict[str, list[tuple]]) -> tuple[DataHome, pl.DataFrame]:
+    """The files arrive one after the other, in the order given (the pipeline's arrival order)."""
+    home = DataHome(tmp_path / "data").ensure()
+    for name, rows in files.items():
+        csv_file(home.inbox / name, rows)
+        receive(home, interval=0)
+    # Every year is let through the inventory here: these tests are about staging's own rules.
+    return home, inventory_frame(receive(home, interval=0), home.root, 1900, 2100)
 
-        os.utime(path, (stamp, stamp))
-    inventory = inventory_frame(receive(inbox, archive), tmp_path)
-    return stage(raw_frame(inventory, year, tmp_path), year, methodology, register), inventory
+
+def _stage(tmp_path: Path, methodology, register, files: dict[str, list[tuple]], year: int):
+    home, inventory = _received(tmp_path, files)
+    return stage(raw_frame(inventory, year, home.root), year, methodology, register), inventory
 
 
 def _rule(result, rule):
@@ -72,6 +76,22 @@ def test_empty_value_is_not_reported_not_zero(tmp_path, methodology, register):
     assert result.figures.is_empty() and result.rejects.is_empty() and result.not_reported == 1
 
 
+def test_later_means_later_to_arrive_never_a_newer_modification_time(tmp_path, methodology, register):
+    """A correction copied with `cp -p` keeps an old modification time; it still arrived later, so it counts."""
+    home = DataHome(tmp_path / "data").ensure()
+    first = csv_file(home.inbox / "hue_2024.csv", [("Huế", 2024, "fibre_household_pct", "70")])
+    receive(home, interval=0)
+    correction = csv_file(home.inbox / "hue_2024_correction.csv", [("Huế", 2024, "fibre_household_pct", "72")])
+    older = first.stat().st_mtime - 86_400
+    os.utime(correction, (older, older))
+    os.remove(first)  # and the first file has left the inbox: it stays in force, superseded
+    inventory = inventory_frame(receive(home, interval=0), home.root, 2021, 2025)
+    assert inventory.sort("arrival")["file_name"].to_list() == ["hue_2024.csv", "hue_2024_correction.csv"]
+    result = stage(raw_frame(inventory, 2024, home.root), 2024, methodology, register)
+    assert result.figures["value"].to_list() == [72.0]
+    assert [r["file_name"] for r in _rule(result, "superseded_by_later_file")] == ["hue_2024.csv"]
+
+
 def test_later_file_counts_and_earlier_is_kept(tmp_path, methodology, register):
     result, _ = _stage(tmp_path, methodology, register, {
         "first.csv": [("Huế", 2024, "fibre_household_pct", "70")],
@@ -91,11 +111,10 @@ def test_duplicate_row_in_one_file(tmp_path, methodology, register):
 
 
 def test_unreadable_files_become_rejects_of_their_year(tmp_path, methodology, register):
-    inbox = tmp_path / "inbox"
-    (inbox).mkdir()
-    (inbox / "bad_2023.xlsx").write_bytes(b"garbage")
-    (inbox / "noyear.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    inventory = inventory_frame(receive(inbox, tmp_path / "archive"), tmp_path)
+    home = DataHome(tmp_path / "data").ensure()
+    (home.inbox / "bad_2023.xlsx").write_bytes(b"garbage")
+    (home.inbox / "noyear.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    inventory = inventory_frame(receive(home, interval=0), home.root, 2021, 2025)
     assert inventory.filter(pl.col("status") == "rejected").height == 2
     year_rejects = file_rejects(inventory, 2023)
     assert year_rejects.select("file_name", "rule").rows() == [("bad_2023.xlsx", "unreadable_workbook")]
@@ -106,12 +125,8 @@ def test_unreadable_files_become_rejects_of_their_year(tmp_path, methodology, re
 # --- one province and one year per file; numbers read against the indicator's domain -----------------
 
 def _raw(tmp_path: Path, files: dict[str, list[tuple]], year: int) -> pl.DataFrame:
-    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
-    for offset, (name, rows) in enumerate(files.items()):
-        path = csv_file(inbox / name, rows)
-        stamp = datetime(2026, 1, 1, tzinfo=UTC).timestamp() + offset * 60
-        os.utime(path, (stamp, stamp))
-    return raw_frame(inventory_frame(receive(inbox, archive), tmp_path), year, tmp_path)
+    home, inventory = _received(tmp_path, files)
+    return raw_frame(inventory, year, home.root)
 
 
 def test_a_file_for_khanh_hoa_cannot_overwrite_ha_noi(tmp_path, methodology, register):

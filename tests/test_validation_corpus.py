@@ -8,10 +8,10 @@ from dti.cli import main
 from expectations.rules import default_rules
 from sources.text import has_control_characters
 from tests.corpus import CASES
-from tests.corpus_values import CASES_VALUES
+from tests.corpus_values import CASES_VALUES, VI_FACTS
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES + CASES_VALUES, ids=[c.name for c in CASES + CASES_VALUES])
 def test_validate_reports_each_bad_input(tmp_path, methodology, register, case):
     path = case.build(tmp_path, methodology, register)
     english = CliRunner().invoke(main, ["validate", "--lang", "en", str(path)])
@@ -27,13 +27,17 @@ def test_validate_reports_each_bad_input(tmp_path, methodology, register, case):
         rules = default_rules()
         label = "LỖI" if rules.severity(case.rule) == "ERROR" else "CẢNH BÁO"
         assert f"[{label}] {case.rule}" in vietnamese.output
+        assert f"[{rules.severity(case.rule).replace('WARN', 'WARNING')}] {case.rule}" in english.output
         assert rules.row_rules[case.rule].vi.split("{")[0].strip() in vietnamese.output
+        assert "{" not in vietnamese.output, vietnamese.output  # every placeholder filled
     else:
         assert "Hợp lệ" in vietnamese.output
+    for fact in VI_FACTS.get(case.name, []):  # the facts the English gives, in Vietnamese too
+        assert fact in vietnamese.output, vietnamese.output
 
 
 def test_the_corpus_covers_at_least_70_kinds_and_every_row_rule():
-    every = CASES + CASES_VALUES  # the second list runs in tests/test_values_corpus.py
+    every = CASES + CASES_VALUES
     assert len(every) >= 90 and len({c.name for c in every}) == len(every)
     covered = {c.rule for c in every}
     untested = set(default_rules().row_rules) - covered - {"superseded_by_later_file", "implausible_change", "refused_file"}
