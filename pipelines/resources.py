@@ -59,6 +59,7 @@ class WarehouseResource(dg.ConfigurableResource):
     completed or undone and its temporary files removed."""
 
     database: str
+    data_home: str  # where the published copy and the releases are, for recovery after a crash
     lock_timeout_seconds: float | None = None
     _lock: WriterLock | None = PrivateAttr(default=None)
 
@@ -67,11 +68,12 @@ class WarehouseResource(dg.ConfigurableResource):
         if context.instance is not None and run is not None and PID_TAG not in run.tags:
             context.instance.add_run_tags(run.run_id, process_tags())
         log = context.log
-        self._lock = WriterLock(Path(self.database).with_suffix(".writer.lock"), holder=f"run {run.run_id if run else 'outside a run'}",
+        self._lock = WriterLock(Path(self.database).with_suffix(".writer.lock"),
+                                holder=f"run {run.run_id if run else 'outside a run'}",
                                 timeout=self.lock_timeout_seconds or lock_timeout_seconds(),
                                 on_wait=log.warning if log else None)
         self._lock.acquire()
-        recovered = recover_publication(DataHome(Path(self.database).parent.parent))
+        recovered = recover_publication(DataHome(Path(self.data_home)))
         if recovered and log:
             log.warning(recovered)
 
@@ -98,5 +100,5 @@ def build_resources(home: DataHome | None = None) -> dict[str, object]:
     home = home or DataHome.from_env()
     return {
         "data_home": DataHomeResource(root=str(home.root)),
-        "warehouse": WarehouseResource(database=str(home.warehouse)),
+        "warehouse": WarehouseResource(database=str(home.warehouse), data_home=str(home.root)),
     }
