@@ -26,12 +26,10 @@ class _WarningsOnly(logging.Filter):
 
 @dg.logger(description="Warnings for a terminal, one line each, no stack traces (used by `dti run`).")
 def terminal_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.getLogger(f"dti.terminal.{init_context.run_id}")
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_Compact())
-        handler.addFilter(_WarningsOnly())
-        logger.addHandler(handler)
+    # Not registered with logging.getLogger: it lives as long as its run, no longer.
+    logger = logging.Logger("dti.terminal", level=logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Compact())
+    handler.addFilter(_WarningsOnly())
+    logger.addHandler(handler)
     return logger
