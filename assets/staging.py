@@ -5,15 +5,15 @@ not be, with the reason."""
 import dagster as dg
 import polars as pl
 
-from assets.raw import submissions
 from assets.metadata import markdown_table
+from assets.raw import submissions
+from expectations.plausibility import figure_flags as flag_figures
+from expectations.rules import default_rules
 from pipelines.partitions import reporting_years
 from pipelines.resources import DataHomeResource, WarehouseResource
 from sources.inbox import mark_staged
 from sources.provinces import unit_set_for
 from sources.staging import file_rejects, stage
-from expectations.plausibility import figure_flags as flag_figures
-from expectations.rules import default_rules
 from sources.warehouse import query_frame, replace_partition, replace_table
 
 FIGURES_DOC = (

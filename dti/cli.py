@@ -360,7 +360,8 @@ def releases(context: click.Context) -> None:
     """
     if context.invoked_subcommand:
         return
-    from sources.release import latest_release, releases as found_releases, verify
+    from sources.release import latest_release, verify
+    from sources.release import releases as found_releases
 
     home = DataHome.from_env()
     found = found_releases(home.exports)

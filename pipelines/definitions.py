@@ -9,8 +9,8 @@ from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.staging import figure_flags, staged_figures
 from pipelines.alerts import run_failure_alert
-from pipelines.loggers import terminal_logger
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
+from pipelines.loggers import terminal_logger
 from pipelines.recovery import stale_run_sensor
 from pipelines.resources import build_resources
 from pipelines.schedules import yearly_reporting_run

@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import time
-from pathlib import Path
 
 import dagster as dg
 import duckdb
