@@ -187,14 +187,6 @@ def ingest(files: int) -> None:
           figures=int(staged.group(2)), published="published:" in done.stdout)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @main.command("ui-vs-cli")
 @click.option("--home", type=click.Path(path_type=Path), required=True)
 @click.option("--year", default="2024", show_default=True)
@@ -202,10 +194,9 @@ def ui_vs_cli(home: Path, year: str) -> None:
     """One reporting year run both ways on the same data home: `dti run --year` and the `dti_pipeline` job
     launched as the UI launches it (GraphQL on `dti ui`: run queue, daemon, run worker process). Each is timed
     from launch to the end of the run; the UI side is timed once the webserver and daemon are up."""
-    import signal
-    import urllib.request
-
     from dagster_graphql import DagsterGraphQLClient
+
+    from tests.processes import running_ui
 
     _dti(home, "demo")
     _dti(home, "run")  # the data home as `make run` leaves it
@@ -213,33 +204,13 @@ def ui_vs_cli(home: Path, year: str) -> None:
     _dti(home, "run", "--year", year)
     cli_seconds = time.perf_counter() - started
 
-    port = _free_port()
-    env = {**os.environ, "DTI_HOME": str(home)}
-    env.pop("DAGSTER_HOME", None)
-    ui = subprocess.Popen([sys.executable, "-m", "dti.cli", "ui", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or ui.poll() is not None:
-                    raise click.ClickException("dti ui did not start") from None
-                time.sleep(1)
+    with running_ui(home, startup_seconds=300) as port:
         client = DagsterGraphQLClient("127.0.0.1", port_number=port)
         started = time.perf_counter()
         run_id = client.submit_job_execution("dti_pipeline", tags={"dagster/partition": year, "trigger": "benchmark"})
         while (status := client.get_run_status(run_id).value) not in ("SUCCESS", "FAILURE", "CANCELED"):
             time.sleep(0.5)
         ui_seconds = time.perf_counter() - started
-    finally:
-        os.killpg(ui.pid, signal.SIGTERM)
-        try:
-            ui.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(ui.pid, signal.SIGKILL)
     if status != "SUCCESS":
         raise click.ClickException(f"the UI-launched run {run_id} ended {status}")
     _emit(seconds=round(ui_seconds, 2), cli_seconds=round(cli_seconds, 2), ratio=round(ui_seconds / cli_seconds, 2),

@@ -390,7 +390,7 @@ def releases_prune(keep: int) -> None:
     from sources.release import prune
 
     home = DataHome.from_env()
-    with WriterLock(home.warehouse.with_suffix(".writer.lock"), "dti releases prune", lock_timeout_seconds(),
+    with WriterLock(home.writer_lock, "dti releases prune", lock_timeout_seconds(),
                     on_wait=click.echo):
         removed = prune(home.exports, keep)
     click.echo(f"đã xoá {len(removed)} bản phát hành | removed {len(removed)} release(s)"
@@ -415,7 +415,7 @@ def withdraw(reason: str, file: str) -> None:
     from sources.locks import WriterLock, lock_timeout_seconds
 
     home = DataHome.from_env()
-    with WriterLock(home.warehouse.with_suffix(".writer.lock"), "dti withdraw", lock_timeout_seconds(), on_wait=click.echo):
+    with WriterLock(home.writer_lock, "dti withdraw", lock_timeout_seconds(), on_wait=click.echo):
         try:
             done = withdraw_file(home, file, reason)
         except LookupError as exc:

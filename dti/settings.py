@@ -33,6 +33,11 @@ class DataHome:
         return self.root / "warehouse" / "dti.duckdb"
 
     @property
+    def writer_lock(self) -> Path:
+        """The one-writer lock of the warehouse (sources/locks.py): every run and command that writes takes it."""
+        return self.warehouse.with_suffix(".writer.lock")
+
+    @property
     def published(self) -> Path:
         """The read-only copy analysts open, replaced in one rename after each run whose checks pass."""
         return self.root / "published" / "dti.duckdb"

@@ -67,13 +67,13 @@ class WarehouseResource(dg.ConfigurableResource):
         run = context.run
         if context.instance is not None and run is not None and PID_TAG not in run.tags:
             context.instance.add_run_tags(run.run_id, process_tags())
-        log = context.log
-        self._lock = WriterLock(Path(self.database).with_suffix(".writer.lock"),
+        log, home = context.log, DataHome(Path(self.data_home))
+        self._lock = WriterLock(home.writer_lock,
                                 holder=f"run {run.run_id if run else 'outside a run'}",
                                 timeout=self.lock_timeout_seconds or lock_timeout_seconds(),
                                 on_wait=log.warning if log else None)
         self._lock.acquire()
-        recovered = recover_publication(DataHome(Path(self.data_home)))
+        recovered = recover_publication(home)
         if recovered and log:
             log.warning(recovered)
 

@@ -163,18 +163,6 @@ def _archive_stream(path: Path, archive: Path) -> tuple[str, Path, int]:
     return hexdigest, target, size
 
 
-def archive_file(data: bytes, suffix: str, archive: Path) -> Path:
-    """Store `data` at archive/<first two hex>/<sha256><suffix>, once."""
-    digest = sha256(data)
-    target = archive / digest[:2] / f"{digest}{suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    return target
-
-
 # ---------------------------------------------------------------------------------------- the ledger
 
 
@@ -199,13 +187,10 @@ def save_ledger(home: DataHome, ledger: dict) -> None:
     os.replace(temporary, path)
 
 
-def _arrival_time(ledger: dict) -> str:
-    """Now, strictly after every earlier arrival: arrival order and arrival time never disagree."""
+def _next_arrival_time(last: datetime | None) -> datetime:
+    """Now, strictly after the previous arrival: arrival order and arrival time never disagree."""
     now = datetime.now(UTC)
-    last = max((datetime.fromisoformat(e["received_at"]) for e in ledger["files"].values()), default=None)
-    if last is not None and now <= last:
-        now = last + timedelta(microseconds=1)
-    return now.isoformat()
+    return last + timedelta(microseconds=1) if last is not None and now <= last else now
 
 
 @dataclass
@@ -235,6 +220,7 @@ def receive(home: DataHome, interval: float | None = None) -> Intake:
     listing = list_inbox(inbox)
     ready, pending = settled(listing.files, interval)
     ledger = load_ledger(home)
+    last = max((datetime.fromisoformat(e["received_at"]) for e in ledger["files"].values()), default=None)
     arrived = set()
     for path in ready:
         name = str(path.relative_to(inbox))
@@ -245,8 +231,9 @@ def receive(home: DataHome, interval: float | None = None) -> Intake:
             continue
         entry = ledger["files"].get(digest)
         if entry is None:
+            last = _next_arrival_time(last)
             ledger["files"][digest] = {
-                "arrival": ledger["next_arrival"], "received_at": _arrival_time(ledger), "names": [name],
+                "arrival": ledger["next_arrival"], "received_at": last.isoformat(), "names": [name],
                 "archived_path": str(target.relative_to(home.root)), "size": size,
             }
             ledger["next_arrival"] += 1

@@ -152,7 +152,7 @@ def test_leftovers_without_a_journal_are_removed_and_readers_keep_the_old_public
 
 def test_a_waiting_run_says_for_whom_and_gives_up(demo_copy):
     home = demo_copy
-    with WriterLock(home.warehouse.with_suffix(".writer.lock"), "an operator's maintenance"):
+    with WriterLock(home.writer_lock, "an operator's maintenance"):
         started = time.monotonic()
         done = dti_command(home.root, "run", env={"DTI_LOCK_TIMEOUT": "4"})
         took = time.monotonic() - started

@@ -5,7 +5,6 @@ terminal, with SIGINT ignored (as a non-interactive shell starts a background jo
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,11 @@ import pytest
 from dti.settings import PROJECT_ROOT
 from dti.supervise import group_alive
 from tests.conftest import dti_command
+from tests.processes import free_port
 
 STARTUP_S = 120
 STOP_S = 10
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:
@@ -59,7 +54,7 @@ def _running(pid: int) -> bool:
 
 
 def _start_ui(root: Path, log: Path, via_make: bool = False) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DTI_HOME": str(root)}
     env.pop("DAGSTER_HOME", None)
     command = ["make", "--no-print-directory", "dev", f"UI_PORT={port}"] if via_make else \

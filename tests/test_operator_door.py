@@ -2,18 +2,12 @@
 run of its own; a file dropped in the inbox then starts exactly one run, for its year. Checked over the
 UI's GraphQL API, as the UI itself reads it."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
-from dti.settings import PROJECT_ROOT
+from tests.processes import running_ui
 
 pytestmark = pytest.mark.slow
 
@@ -22,33 +16,10 @@ TICKS = """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $se
   ... on Sensor { sensorState { ticks(limit: 20) { status skipReason } } } } }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def ui(demo_copy):
-    port = _free_port()
-    env = {**os.environ, "DTI_HOME": str(demo_copy.root)}
-    env.pop("DAGSTER_HOME", None)
-    process = subprocess.Popen([sys.executable, "-m", "dti.cli", "ui", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, "dti ui did not start"
-            time.sleep(1)
-    yield demo_copy, DagsterGraphQLClient("127.0.0.1", port_number=port)
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    with running_ui(demo_copy.root) as port:
+        yield demo_copy, DagsterGraphQLClient("127.0.0.1", port_number=port)
 
 
 def _runs(client: DagsterGraphQLClient) -> list[dict]:

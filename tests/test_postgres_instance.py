@@ -11,7 +11,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import sqlalchemy as sa
 
 from dti.settings import PROJECT_ROOT, DataHome
 from tests.conftest import dti_command
+from tests.processes import free_port
 
 YEAR = 2024
 DEPLOY_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
@@ -60,11 +60,6 @@ def _unavailable(reason: str):
         pytest.fail(f"Postgres is required in CI: {reason}")
     pytest.skip(f"no Postgres server could be started here: {reason}")
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _install_postgres(root: Path) -> Path:
@@ -113,7 +108,7 @@ def postgres_server():
         if done.returncode != 0:
             _unavailable(f"initdb failed: {done.stderr[-2000:]}")
         for _attempt in range(3):
-            port = _free_port()
+            port = free_port()
             options = (f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off "
                        "-c full_page_writes=off")
             done = pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60",

@@ -4,7 +4,6 @@ import ast
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import dagster as dg
 
 from dti.settings import PROJECT_ROOT
 from pipelines.definitions import defs
+from tests.processes import free_port
 
 
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
@@ -60,14 +60,9 @@ def test_no_print_in_library_code():
             assert not calls, path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DTI_HOME": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "dagster")}
     Path(env["DAGSTER_HOME"]).mkdir()
     dagster = Path(sys.executable).with_name("dagster")
