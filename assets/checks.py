@@ -1,7 +1,7 @@
 """Asset checks: pandera contracts and Great Expectations suites decide what may be published.
 
 Each check hangs on the asset whose table it checks. The severity of each check comes from
-expectations/rules.yaml: ERROR checks are blocking, so nothing downstream is produced in that run (the
+sources/intake/rules.yaml: ERROR checks are blocking, so nothing downstream is produced in that run (the
 checked table itself stays for the operator to inspect); WARN checks report without blocking.
 
 The per-year checks (raw rows, staged figures, the quarantine) are on the partitioned assets and check
@@ -22,9 +22,9 @@ import polars as pl
 from assets.metadata import markdown_table
 from expectations import contracts, frames
 from expectations.gx_suites import SuiteResult, run_suite
-from expectations.rules import Rules, default_rules
-from pipelines.resources import DataHomeResource, WarehouseResource
-from sources.warehouse import query_frame
+from sources.intake.rules import Rules, default_rules
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.warehouse.tables import query_frame
 
 RAW_ROWS = dg.AssetKey(["raw", "submissions"])
 FIGURES = dg.AssetKey(["staging", "figures"])

@@ -8,11 +8,10 @@ import polars as pl
 
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.metadata import markdown_table
-from pipelines.resources import DataHomeResource, WarehouseResource
-from portal.data import table
-from portal.report import render_report
-from sources.inbox import withdrawn_files
-from sources.publish import publish
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.release.report import render_report
+from sources.intake.inbox import withdrawn_files
+from sources.release.publish import publish
 
 PUBLISHED_DOC = ("The read-only copy of the reference, staging and marts schemas that analysts query (`dti sql`, "
                  "any DuckDB client) while the pipeline writes the working file; swapped in whole, never half-written.")
@@ -48,7 +47,7 @@ def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
             "dagster/row_count": done.counts["marts.province_rankings"]} if done.changed else {}),
     })
     latest_year = max(manifest["reporting_years"])
-    top = (table(done.release, "ranking", latest_year)
+    top = (done.release.table("ranking", latest_year)
            .select(pl.col("rank").alias("hạng"), pl.col("province_name").alias("tỉnh/thành phố"),
                    pl.col("score").round(4).alias("điểm"))
            .head(10))

@@ -6,10 +6,10 @@ import dagster as dg
 
 from assets.metadata import markdown_table
 from assets.staging import staged_figures
-from pipelines.resources import DataHomeResource, WarehouseResource
-from sources.columns import TABLE_DOCS
-from sources.index import MART_TABLES, build_marts, build_rank_uncertainty, build_target_gaps
-from sources.warehouse import query_frame, scalar
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.catalog.columns import TABLE_DOCS
+from sources.index.engine import MART_TABLES, build_marts, build_rank_uncertainty, build_target_gaps
+from sources.warehouse.tables import query_frame, scalar
 
 SCORED_FROM = [*staged_figures.keys, dg.AssetKey(["staging", "figure_flags"]), *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
 TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "national_targets", "dti_published", "provinces")]

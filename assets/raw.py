@@ -5,11 +5,11 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import markdown_table
-from pipelines.partitions import reporting_years
-from pipelines.resources import DataHomeResource, WarehouseResource
-from sources.inbox import inventory_frame, receive
-from sources.staging import raw_frame
-from sources.warehouse import query_frame, replace_partition, replace_table
+from assets.partitions import reporting_years
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.intake.inbox import inventory_frame, receive
+from sources.intake.staging import raw_frame
+from sources.warehouse.tables import query_frame, replace_partition, replace_table
 
 SUBMISSION_FILES_DOC = (
     "Every distinct file received in the inbox, archived unchanged under its SHA-256 (the same bytes under "

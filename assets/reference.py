@@ -1,13 +1,13 @@
 """The `reference` layer: provinces, names, crosswalk, population, catalogue, targets and sources.
-One asset per table; the tables and their meaning are defined in sources/reference_tables.py."""
+One asset per table; the tables and their meaning are defined in sources/reference/tables.py."""
 
 
 import dagster as dg
 
 from assets.metadata import markdown_table
-from pipelines.resources import DataHomeResource, WarehouseResource
-from sources.reference_tables import REFERENCE_TABLES
-from sources.warehouse import replace_table
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.reference.tables import REFERENCE_TABLES
+from sources.warehouse.tables import replace_table
 
 
 def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:

@@ -8,13 +8,13 @@ import polars as pl
 from assets.metadata import markdown_table
 from assets.raw import submissions
 from expectations.plausibility import figure_flags as flag_figures
-from expectations.rules import default_rules
-from pipelines.partitions import reporting_years
-from pipelines.resources import DataHomeResource, WarehouseResource
-from sources.inbox import mark_staged
-from sources.provinces import unit_set_for
-from sources.staging import file_rejects, stage
-from sources.warehouse import query_frame, replace_partition, replace_table
+from sources.intake.rules import default_rules
+from assets.partitions import reporting_years
+from assets.resources import DataHomeResource, WarehouseResource
+from sources.intake.inbox import mark_staged
+from sources.reference.provinces import unit_set_for
+from sources.intake.staging import file_rejects, stage
+from sources.warehouse.tables import query_frame, replace_partition, replace_table
 
 FIGURES_DOC = (
     "One value per province, indicator and reporting year: typed (Vietnamese number formats read), the "

@@ -20,7 +20,7 @@ import duckdb
 
 from benchmarks.workloads import (floor_duckdb_sql, monte_carlo_problem, pandas_index, polars_index, prepare_index_db,
                                   synthetic_methodology, write_submissions)
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 
 # DuckDB's memory limit for the engines (it spills past it), so that each case stays under 2 GiB.
 ENGINE_MEMORY = "1200MB"
@@ -105,7 +105,7 @@ def _connect(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
 @REPEAT
 def index_engine(db: Path, indicators: int, engine: str, repeat: int) -> None:
     """The project's index SQL on the prepared tables."""
-    from sources.index import compute_scores, compute_scores_at_scale, load_framework
+    from sources.index.engine import compute_scores, compute_scores_at_scale, load_framework
 
     methodology = synthetic_methodology(indicators)
     con = _connect(db, os.cpu_count() if engine == "at-scale" else 1)
@@ -141,7 +141,7 @@ def index_floor(db: Path, repeat: int) -> None:
 @REPEAT
 def index_dataframe(db: Path, indicators: int, library: str, repeat: int) -> None:
     """The same arithmetic as a user would write it in polars or pandas (reading the table is not timed)."""
-    from sources.warehouse import query_frame
+    from sources.warehouse.tables import query_frame
 
     methodology = synthetic_methodology(indicators)
     con = _connect(db)
@@ -156,8 +156,8 @@ def index_dataframe(db: Path, indicators: int, library: str, repeat: int) -> Non
 @click.option("--units", type=int, default=34, show_default=True)
 @click.option("--indicators", type=int, default=25, show_default=True)
 def monte_carlo(samples: int, units: int, indicators: int) -> None:
-    """Rank uncertainty (sources/uncertainty.py) for units × indicators, with the shifts per choice."""
-    from sources.uncertainty import rank_uncertainty
+    """Rank uncertainty (sources/index/uncertainty.py) for units × indicators, with the shifts per choice."""
+    from sources.index.uncertainty import rank_uncertainty
 
     methodology = synthetic_methodology(indicators)
     problem = monte_carlo_problem(units, indicators)

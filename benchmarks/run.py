@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 
 FULL = {"make_run": True, "index": [(3321, 25, 10, "3,321 communes × 25 indicators × 10 years"),
                                     (100_000, 200, 1, "100,000 units × 200 indicators")],

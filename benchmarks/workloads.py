@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 import yaml
 
-from dti.settings import METHODOLOGY_DIR
-from sources.methodology import Methodology
+from sources.home import METHODOLOGY_DIR
+from sources.index.methodology import Methodology
 
 PILLARS = ("government", "economy", "society")
 
@@ -93,7 +93,7 @@ def pandas_index(values: pl.DataFrame, methodology: Methodology):
 
 
 def monte_carlo_problem(units: int = 34, indicators: int = 25):
-    from sources.uncertainty import Problem
+    from sources.index.uncertainty import Problem
 
     rng = np.random.default_rng(11)
     values = rng.uniform(0, 100, (units, indicators))
@@ -104,9 +104,9 @@ def monte_carlo_problem(units: int = 34, indicators: int = 25):
 
 def write_submissions(inbox: Path, files: int, year: int = 2024) -> None:
     """`files` SYNTHETIC submissions of one year, half CSV and half Excel, spread over the 63 provinces."""
-    from sources.methodology import load_methodology
-    from sources.provinces import ProvinceRegister, unit_set_for
-    from sources.template import write_workbook
+    from sources.index.methodology import load_methodology
+    from sources.reference.provinces import ProvinceRegister, unit_set_for
+    from sources.intake.template import write_workbook
 
     methodology = load_methodology(METHODOLOGY_DIR / "default.yaml")
     register = ProvinceRegister()

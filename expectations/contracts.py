@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from expectations.rules import Rules
-from sources.methodology import Methodology
-from sources.provinces import MERGER_YEAR, ProvinceRegister
+from sources.intake.rules import Rules
+from sources.index.methodology import Methodology
+from sources.reference.provinces import MERGER_YEAR, ProvinceRegister
 
 STATUSES = ["target met", "on track", "acceleration needed", "limited progress", "deterioration", "no data"]
 

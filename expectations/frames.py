@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 
 from expectations.plausibility import changes
-from expectations.rules import Rules
-from sources.methodology import Methodology
-from sources.provinces import ProvinceRegister, unit_set_for
+from sources.intake.rules import Rules
+from sources.index.methodology import Methodology
+from sources.reference.provinces import ProvinceRegister, unit_set_for
 
 
 def _expected(methodology: Methodology, years: list[int]) -> pl.DataFrame:

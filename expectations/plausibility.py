@@ -6,14 +6,14 @@ than `min_change` in the indicator's unit and either
     robust z-score (distance to the median in units of 1.4826 x MAD) exceeds `max_change_z`, or
   * an outlier against the province's own history: more than `max_own_change_ratio` times the largest
     change the province reported before (with at least two earlier changes).
-Flagged values are kept and published with the flag; the severity of the rule (expectations/rules.yaml)
+Flagged values are kept and published with the flag; the severity of the rule (sources/intake/rules.yaml)
 decides whether the check also blocks."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from expectations.rules import Rules
+from sources.intake.rules import Rules
 
 FLAG_SCHEMA = {
     "reporting_year": pl.Int32, "unit_set": pl.String, "province_code": pl.String, "province_name": pl.String,

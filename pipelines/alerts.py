@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dti.settings import DataHome
+from sources.home import DataHome
 from sources.alerts import deliver, format_alert
 
 WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}

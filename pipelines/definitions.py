@@ -12,7 +12,7 @@ from pipelines.alerts import run_failure_alert
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
 from pipelines.loggers import terminal_logger
 from pipelines.recovery import stale_run_sensor
-from pipelines.resources import build_resources
+from assets.resources import build_resources
 from pipelines.schedules import yearly_reporting_run
 from pipelines.sensors import inbox_sensor
 

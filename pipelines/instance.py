@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from dti.settings import DataHome
+from sources.home import DataHome
 
 INSTANCE_YAML = """\
 # Written by `dti` (kept current by it; delete this line to keep your own edits).

@@ -9,7 +9,7 @@ Python start-up, and one run holds the warehouse writer lock from its first step
 
 import dagster as dg
 
-from pipelines.resources import WAREHOUSE_TAG
+from assets.resources import WAREHOUSE_TAG
 
 dti_pipeline = dg.define_asset_job(
     "dti_pipeline",

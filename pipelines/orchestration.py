@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from dti.settings import DataHome
+from sources.home import DataHome
 from pipelines.definitions import defs
 from pipelines.instance import local_instance
-from pipelines.partitions import reporting_years
+from assets.partitions import reporting_years
 from pipelines.recovery import reap_stale_runs
-from pipelines.resources import process_tags
+from assets.resources import process_tags
 
 # The full event log is in the Dagster UI; the terminal shows warnings (rejected files, waits), one line each.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "terminal": {}}}

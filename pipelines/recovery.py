@@ -6,7 +6,7 @@ import socket
 
 import dagster as dg
 
-from pipelines.resources import HOST_TAG, PID_TAG
+from assets.resources import HOST_TAG, PID_TAG
 
 IN_FLIGHT = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 

@@ -7,7 +7,7 @@ import os
 import dagster as dg
 
 from pipelines.jobs import dti_pipeline
-from pipelines.partitions import reporting_years
+from assets.partitions import reporting_years
 
 YEARLY_CRON = os.environ.get("DTI_YEARLY_CRON", "0 6 1 3 *")
 

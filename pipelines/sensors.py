@@ -10,11 +10,11 @@ from collections import defaultdict
 
 import dagster as dg
 
-from dti.settings import DataHome
+from sources.home import DataHome
 from pipelines.jobs import dti_pipeline, inbox_inventory
-from pipelines.partitions import reporting_years
-from sources.inbox import inbox_files, settle_seconds, unstaged_contents
-from sources.submissions import read_submission
+from assets.partitions import reporting_years
+from sources.intake.inbox import inbox_files, settle_seconds, unstaged_contents
+from sources.intake.submissions import read_submission
 
 
 @dg.sensor(jobs=[dti_pipeline, inbox_inventory], minimum_interval_seconds=30,

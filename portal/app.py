@@ -12,9 +12,9 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from portal import data
-from portal.labels import words
+from sources.catalog.labels import words
 from portal.rendering import TEMPLATES
-from sources.release import MANIFEST, Release, latest_release, releases
+from sources.release.releases import MANIFEST, Release, latest_release, releases
 
 
 def create_app(exports: Path) -> Starlette:

@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sources.methodology import Methodology, load_methodology  # noqa: E402
-from sources.provinces import REFERENCE_DIR, ProvinceRegister, fold, name_key, swap_tone_placement  # noqa: E402
-from sources.template import write_workbook  # noqa: E402
+from sources.index.methodology import Methodology, load_methodology  # noqa: E402
+from sources.reference.provinces import REFERENCE_DIR, ProvinceRegister, fold, name_key, swap_tone_placement  # noqa: E402
+from sources.intake.template import write_workbook  # noqa: E402
 
 SEED = 20211231
 YEARS = range(2021, 2026)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dti.settings import PROJECT_ROOT, DataHome
-from sources.methodology import Methodology, load_methodology
-from sources.provinces import ProvinceRegister
+from sources.home import PROJECT_ROOT, DataHome
+from sources.index.methodology import Methodology, load_methodology
+from sources.reference.provinces import ProvinceRegister
 
 ORIGIN = "SYNTHETIC test data"
 HEADER = "province,year,indicator,value,unit,note,data_origin\n"

@@ -7,9 +7,9 @@ from typing import Callable
 
 import openpyxl
 
-from sources.methodology import Methodology
-from sources.provinces import ProvinceRegister
-from sources.template import HEADER_ROW, write_workbook
+from sources.index.methodology import Methodology
+from sources.reference.provinces import ProvinceRegister
+from sources.intake.template import HEADER_ROW, write_workbook
 from tests.hostile import hostile_files
 
 HEADER = "province,year,indicator,value,unit,note,data_origin\n"

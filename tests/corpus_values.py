@@ -8,8 +8,8 @@ READ_AS the value a valid case's figure must be read as."""
 
 from datetime import date
 
-from sources.staging import reporting_range
-from sources.template import HEADER_ROW
+from sources.intake.staging import reporting_range
+from sources.intake.template import HEADER_ROW
 from tests.corpus import Case, _csv, _row, _value_row, _workbook
 
 FIRST, LAST = reporting_range(date.today())

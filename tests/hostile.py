@@ -20,7 +20,7 @@ from typing import Callable
 import openpyxl
 from openpyxl.styles import Font
 
-from expectations.rules import default_rules
+from sources.intake.rules import default_rules
 
 HEADER = "province,year,indicator,value,unit,note,data_origin\n"
 ROW = '"Thừa Thiên Huế",2024,fibre_household_pct,"85,5",%,,SYNTHETIC test\n'
@@ -242,7 +242,7 @@ def _limit(name: str) -> int:
 
 def hostile_files() -> list[Hostile]:
     """Every hostile file, with the rule and the English message `dti validate` gives for it (limits of
-    the rules file in force: expectations/rules.yaml unless DTI_RULES says otherwise)."""
+    the rules file in force: sources/intake/rules.yaml unless DTI_RULES says otherwise)."""
     max_bytes, max_rows = _limit("max_file_bytes"), _limit("max_rows_per_file")
     return [
         Hostile("large_quoted_field", "long_2024.csv", _text(HEADER + ROW.replace(",,SYN", ',"' + "x" * 200_000 + '",SYN')),
@@ -355,7 +355,7 @@ def read_measured(path: Path, memory_limit_mb: int | None = None) -> dict:
     if memory_limit_mb:
         limit = memory_limit_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from sources.submissions import read_submission
+    from sources.intake.submissions import read_submission
 
     started = time.perf_counter()
     result = read_submission(path)

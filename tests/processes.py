@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult
 from assets.reference import reference_assets
 from pipelines.alerts import run_failure_alert
 from pipelines.definitions import defs
-from pipelines.resources import build_resources
+from assets.resources import build_resources
 from sources.alerts import ALERT_FILE, deliver, format_alert
 
 UI = "http://dagster.internal:3000"
@@ -151,7 +151,7 @@ def test_failed_run_alerts_file_email_and_webhook(home, failed_run, smtp_server,
     assert line["tags"]["trigger"] == "test" and line["tags"]["dagster/partition"] == "2024"
     assert line["url"] == f"{UI}/runs/{run_id}"
     assert len(line["failed_steps"]) == 1 and "indicators" in line["failed_steps"][0]
-    assert line["message"].startswith(f"{line['failed_steps'][0]}: sources.methodology.MethodologyError: ")
+    assert line["message"].startswith(f"{line['failed_steps'][0]}: sources.index.methodology.MethodologyError: ")
     assert "broken.yaml: not valid YAML" in line["message"]
     assert datetime.fromisoformat(line["time"]) <= datetime.now(UTC)
 

@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 
 
 def test_the_smoke_benchmark_runs_every_case_and_writes_json_and_markdown(tmp_path):

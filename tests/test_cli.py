@@ -2,8 +2,8 @@ import pytest
 from click.testing import CliRunner
 
 from dti.cli import main
-from dti.settings import DEMO_INBOX
-from sources.submissions import read_submission
+from sources.home import DEMO_INBOX
+from sources.intake.submissions import read_submission
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"], ["sql"], ["schedule"]])

@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from dagster._core.instance.ref import InstanceRef
 
-from dti.settings import DataHome
-from sources.locks import WriterLock
-from sources.publish import JOURNAL, recover_publication
-from sources.release import latest_release, releases
+from sources.home import DataHome
+from sources.warehouse.locks import WriterLock
+from sources.release.publish import JOURNAL, recover_publication
+from sources.release.releases import latest_release, releases
 from tests.conftest import dti_command
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ import sys
 import openpyxl
 import pytest
 
-from dti.settings import DEMO_INBOX, PROJECT_ROOT
-from sources.submissions import read_submission
+from sources.home import DEMO_INBOX, PROJECT_ROOT
+from sources.intake.submissions import read_submission
 
 
 def test_generator_reproduces_the_bundled_files(tmp_path):

@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from expectations.rules import RULES_FILE, load_rules
-from sources import submissions
-from sources.submissions import read_submission
-from sources.text import has_control_characters, safe_text
+from sources.intake.rules import RULES_FILE, load_rules
+from sources.intake import submissions
+from sources.intake.submissions import read_submission
+from sources.intake.text import has_control_characters, safe_text
 from tests.hostile import HEADER, ROW, by_kind, hostile_files, read_in_child
 
 CAP_MB = 1536     # RLIMIT_AS of the reading process: an allocation beyond it fails there, not on the machine
@@ -142,8 +142,8 @@ def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is
     file next to one good submission: no hostile file stops the others."""
     import polars as pl
 
-    from sources.inbox import inbox_files, inventory_frame, receive
-    from sources.staging import file_rejects, raw_frame, stage
+    from sources.intake.inbox import inbox_files, inventory_frame, receive
+    from sources.intake.staging import file_rejects, raw_frame, stage
 
     inbox = home.inbox
     hostile = {h.build(inbox).name: h for h in hostile_files() if h.corpus and h.rule not in (None, "unknown_province")}
@@ -162,7 +162,7 @@ def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is
 
 
 def test_submission_bytes_refuses_a_file_over_the_limit_without_reading_it(built, tmp_path):
-    from sources.submissions import submission_bytes
+    from sources.intake.submissions import submission_bytes
 
     data, problem = submission_bytes(built["csv_300_mb"])
     assert data is None and problem.rule == "file_too_large" and problem.value == f"{300 << 20} > 20000000"

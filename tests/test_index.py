@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dti.settings import PROJECT_ROOT, methodology_path
-from sources.index import score_table, score_values
-from sources.methodology import Methodology, load_methodology
-from sources.provinces import ProvinceRegister
+from sources.home import PROJECT_ROOT, methodology_path
+from sources.index.engine import score_table, score_values
+from sources.index.methodology import Methodology, load_methodology
+from sources.reference.provinces import ProvinceRegister
 
 REGISTER = ProvinceRegister()
 # derandomize: CI explores the same examples on every run, so a pass or a failure can be reproduced.

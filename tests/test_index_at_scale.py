@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from benchmarks.workloads import synthetic_methodology
-from dti.settings import methodology_path
-from sources.index import compute_scores_at_scale, ranked_nodes, score_table, score_values, scores_at_scale
-from sources.methodology import Methodology, load_methodology
-from sources.provinces import ProvinceRegister
-from sources.warehouse import query_frame
+from sources.home import methodology_path
+from sources.index.engine import compute_scores_at_scale, ranked_nodes, score_table, score_values, scores_at_scale
+from sources.index.methodology import Methodology, load_methodology
+from sources.reference.provinces import ProvinceRegister
+from sources.warehouse.tables import query_frame
 
 YEARS = (2023, 2024, 2025)
 

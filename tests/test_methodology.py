@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dti.settings import PROJECT_ROOT
-from sources.methodology import MethodologyError, load_methodology
+from sources.home import PROJECT_ROOT
+from sources.index.methodology import MethodologyError, load_methodology
 
 
 def test_catalogue_covers_the_three_pillars(methodology):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sources.numbers import Domain, number_text, parse_number
+from sources.intake.numbers import Domain, number_text, parse_number
 
 PERCENT = Domain(0, 100, label="fibre_household_pct")
 COUNT = Domain(0, 1_000_000, whole=True, label="digital_enterprises_count")
@@ -150,7 +150,7 @@ def test_dti_922_fractions_with_three_decimals_are_fractions(tmp_path):
 
 
 def test_dti_score_reads_a_percentage_with_a_dot_and_three_decimals_as_written(tmp_path, methodology, register):
-    from sources.index import table_values
+    from sources.index.engine import table_values
 
     leaves = [leaf.code for leaf in methodology.leaves]
     frame = pl.DataFrame({"unit": ["01"], **{code: ["31.632" if code == "fibre_household_pct" else "50"] for code in leaves}})
@@ -173,7 +173,7 @@ def test_dti_score_and_uncertainty_refuse_out_of_domain_and_ambiguous_cells(tmp_
 
 
 def test_a_cell_that_reads_two_ways_is_refused_with_both_readings(methodology, register):
-    from sources.index import ScoreInputError, table_values
+    from sources.index.engine import ScoreInputError, table_values
 
     frame = pl.DataFrame({"unit": ["01"], **{leaf.code: ["150.000" if leaf.code == "fibre_household_pct" else "50"]
                                               for leaf in methodology.leaves}})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 from dti.supervise import group_alive
 from tests.conftest import dti_command
 from tests.processes import free_port

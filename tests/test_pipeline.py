@@ -14,10 +14,10 @@ from assets.marts import index_marts, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
 from assets.staging import figure_flags, staged_figures
-from dti.settings import PROJECT_ROOT
-from pipelines.resources import build_resources
-from sources.index import MART_TABLES, build_marts, build_target_gaps
-from sources.template import HEADER_ROW, write_workbook
+from sources.home import PROJECT_ROOT
+from assets.resources import build_resources
+from sources.index.engine import MART_TABLES, build_marts, build_target_gaps
+from sources.intake.template import HEADER_ROW, write_workbook
 from tests.conftest import HEADER, csv_file
 
 ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps]

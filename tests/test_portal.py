@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from dti.settings import PROJECT_ROOT
-from sources.release import latest_release
+from sources.home import PROJECT_ROOT
+from sources.release.releases import latest_release
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from dti.settings import PROJECT_ROOT, DataHome
+from sources.home import PROJECT_ROOT, DataHome
 from tests.conftest import dti_command
 from tests.processes import free_port
 

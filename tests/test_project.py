@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dti.settings import PROJECT_ROOT
+from sources.home import PROJECT_ROOT
 from pipelines.definitions import defs
 from tests.processes import free_port
 

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 import pytest
 
-from sources.provinces import fold, name_key, swap_tone_placement, unit_set_for
+from sources.reference.provinces import fold, name_key, swap_tone_placement, unit_set_for
 
 
 def test_two_unit_sets(register):

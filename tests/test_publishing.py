@@ -14,10 +14,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dti.settings import PROJECT_ROOT
-from portal.report import render_report
-from sources.columns_vi import COLUMNS_VI
-from sources.release import HEADERS_VI, csv_safe, latest_release, releases, verify, write_release
+from sources.home import PROJECT_ROOT
+from sources.release.report import render_report
+from sources.catalog.columns_vi import COLUMNS_VI
+from sources.release.releases import HEADERS_VI, csv_safe, latest_release, releases, verify, write_release
 from tests.conftest import dti_command
 
 

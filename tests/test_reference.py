@@ -3,8 +3,8 @@ import csv
 import polars as pl
 import pytest
 
-from sources.provinces import REFERENCE_DIR
-from sources.reference_tables import reference_tables
+from sources.reference.provinces import REFERENCE_DIR
+from sources.reference.tables import reference_tables
 
 
 @pytest.fixture(scope="module")

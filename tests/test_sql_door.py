@@ -1,7 +1,7 @@
 """`dti sql` reads the published warehouse and nothing else: no file read or written, no ATTACH, no
 extension, no setting changed, a row cap and a time limit, a one-line message (Vietnamese and English)
 instead of a traceback. Each case runs the real command in its own process on a small published copy
-built here (a read-only DuckDB file at the published path, as sources/publish.py leaves it)."""
+built here (a read-only DuckDB file at the published path, as sources/release/publish.py leaves it)."""
 
 import csv
 import hashlib
@@ -10,7 +10,7 @@ import time
 import duckdb
 import pytest
 
-from dti.settings import PROJECT_ROOT, DataHome
+from sources.home import PROJECT_ROOT, DataHome
 from tests.conftest import dti_command
 
 
@@ -117,7 +117,7 @@ def test_every_query_of_the_analyst_guide_is_one_reading_statement():
     """The door refuses nothing the analyst guide shows (the queries themselves run in test_publishing)."""
     import re
 
-    from sources.sql_door import READING_STATEMENTS
+    from sources.warehouse.sql_door import READING_STATEMENTS
 
     guide = (PROJECT_ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
     queries = [q for block in re.findall(r"```sql\n(.*?)```", guide, re.DOTALL) for q in block.split(";") if q.strip(" \n")

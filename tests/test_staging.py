@@ -4,9 +4,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dti.settings import DataHome
-from sources.inbox import inventory_frame, receive
-from sources.staging import file_rejects, raw_frame, stage
+from sources.home import DataHome
+from sources.intake.inbox import inventory_frame, receive
+from sources.intake.staging import file_rejects, raw_frame, stage
 from tests.conftest import csv_file
 
 
@@ -178,9 +178,9 @@ def test_the_workbooks_declared_province_wins_over_its_file_name_and_rows(tmp_pa
 
 
 def test_a_workbook_names_its_province_in_its_header_cell(tmp_path, methodology, register):
-    from sources.submissions import read_submission
-    from sources.staging import rows_frame
-    from sources.template import write_workbook
+    from sources.intake.submissions import read_submission
+    from sources.intake.staging import rows_frame
+    from sources.intake.template import write_workbook
 
     path = write_workbook(tmp_path / "SYNTHETIC_2024_01_hanoi.xlsx", methodology, register, 2024, province="Khánh Hòa",
                           values={"fibre_household_pct": 85.5}, data_origin="SYNTHETIC")
@@ -193,7 +193,7 @@ def test_a_workbook_names_its_province_in_its_header_cell(tmp_path, methodology,
 def test_reporting_range_is_2021_to_the_last_year_that_has_ended():
     from datetime import date
 
-    from sources.staging import reporting_range
+    from sources.intake.staging import reporting_range
 
     assert reporting_range(date(2026, 12, 1)) == (2021, 2025)
     assert reporting_range(date(2027, 1, 1)) == (2021, 2026)
@@ -259,7 +259,7 @@ def test_a_file_rejected_as_outside_the_reporting_range_names_the_range_in_vietn
     """The inbox may refuse a whole file for its year: its reject carries the range in both languages."""
     from datetime import date
 
-    from sources.staging import reporting_range
+    from sources.intake.staging import reporting_range
 
     first, last = reporting_range(date.today())
     inventory = pl.DataFrame([{

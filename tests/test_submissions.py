@@ -1,7 +1,7 @@
 import xlsxwriter
 
-from sources.submissions import read_submission
-from sources.template import HEADER_ROW, write_workbook
+from sources.intake.submissions import read_submission
+from sources.intake.template import HEADER_ROW, write_workbook
 from tests.conftest import HEADER, csv_file
 
 

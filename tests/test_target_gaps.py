@@ -6,11 +6,11 @@ import polars as pl
 import pytest
 
 from expectations.plausibility import figure_flags
-from expectations.rules import default_rules
-from sources.index import build_marts, build_target_gaps
-from sources.reference_tables import reference_tables
-from sources.staging import FIGURE_SCHEMA, REJECT_SCHEMA
-from sources.warehouse import query_frame, replace_table
+from sources.intake.rules import default_rules
+from sources.index.engine import build_marts, build_target_gaps
+from sources.reference.tables import reference_tables
+from sources.intake.staging import FIGURE_SCHEMA, REJECT_SCHEMA
+from sources.warehouse.tables import query_frame, replace_table
 
 # Thái Nguyên (63: code 19) and Bắc Kạn (63: code 06) became Thái Nguyên (34: code 19) on 01/07/2025.
 FORMER = {"19": "Thái Nguyên", "06": "Bắc Kạn"}

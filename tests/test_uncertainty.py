@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from dti.cli import main
-from dti.settings import PROJECT_ROOT
-from sources.index import score_values
-from sources.methodology import MethodologyError, load_methodology
-from sources.uncertainty import Problem, Simulation, problem_from_long, rank_uncertainty, tie_groups
+from sources.home import PROJECT_ROOT
+from sources.index.engine import score_values
+from sources.index.methodology import MethodologyError, load_methodology
+from sources.index.uncertainty import Problem, Simulation, problem_from_long, rank_uncertainty, tie_groups
 
 DTI_922 = load_methodology(PROJECT_ROOT / "methodology" / "dti-922.yaml")
 

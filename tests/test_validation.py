@@ -17,12 +17,12 @@ from assets.staging import figure_flags, staged_figures
 from expectations import contracts, frames
 from expectations.gx_suites import run_suite, suite_names
 from expectations.plausibility import figure_flags as flag_figures
-from expectations.rules import RULES_FILE, RulesError, default_rules, load_rules
-from dti.settings import methodology_path
-from pipelines.resources import build_resources
-from sources.index import score_values
-from sources.methodology import load_methodology
-from sources.staging import FIGURE_SCHEMA, REJECT_SCHEMA
+from sources.intake.rules import RULES_FILE, RulesError, default_rules, load_rules
+from sources.home import methodology_path
+from assets.resources import build_resources
+from sources.index.engine import score_values
+from sources.index.methodology import load_methodology
+from sources.intake.staging import FIGURE_SCHEMA, REJECT_SCHEMA
 from tests.conftest import csv_file
 
 ASSETS = [*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps]
@@ -189,8 +189,8 @@ def test_warn_is_refused_for_a_rule_whose_row_has_no_value(tmp_path):
 
 
 def test_out_of_domain_as_warn_keeps_the_value_with_a_flag(tmp_path, methodology, register):
-    from sources.staging import rows_frame, stage
-    from sources.submissions import read_submission
+    from sources.intake.staging import rows_frame, stage
+    from sources.intake.submissions import read_submission
     path = csv_file(tmp_path / "f.csv", [("Huế", 2024, "fibre_household_pct", "150", "%")])
     raw = rows_frame(read_submission(path), 2024, "0" * 64, "f.csv", None)
     strict = stage(raw, 2024, methodology, register, default_rules())

@@ -1,12 +1,12 @@
 """`dti validate` on every file of the corpus of bad inputs: the rule, the exact message, the exit status,
-in English and in Vietnamese. Every row rule of expectations/rules.yaml is exercised here."""
+in English and in Vietnamese. Every row rule of sources/intake/rules.yaml is exercised here."""
 
 import pytest
 from click.testing import CliRunner
 
 from dti.cli import main
-from expectations.rules import default_rules
-from sources.text import has_control_characters
+from sources.intake.rules import default_rules
+from sources.intake.text import has_control_characters
 from tests.corpus import CASES
 from tests.corpus_values import CASES_VALUES, VI_FACTS
 

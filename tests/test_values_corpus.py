@@ -3,8 +3,8 @@ each figure was read as. `dti validate` runs every case of it in tests/test_vali
 
 import pytest
 
-from sources.staging import rows_frame, stage
-from sources.submissions import read_submission
+from sources.intake.staging import rows_frame, stage
+from sources.intake.submissions import read_submission
 from tests.corpus_values import CASES_VALUES, READ_AS, VI_FACTS
 
 

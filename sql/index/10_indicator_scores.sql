@@ -1,6 +1,6 @@
 -- marts.indicator_scores: every indicator of every province and year, normalised to 0-1.
 --
--- Inputs (prepared by sources/index.py from the methodology file and the data):
+-- Inputs (prepared by sources/index/engine.py from the methodology file and the data):
 --   units_in    (series, unit_set, reporting_year, province_code, province_name) - who is scored
 --   values_in   (series, reporting_year, province_code, indicator_code, value, value_status,
 --                traced_to, is_synthetic)                                       - what they reported

@@ -1,4 +1,4 @@
--- The start of every contribution path: each scored index, with weight 1. sources/index.py then runs
+-- The start of every contribution path: each scored index, with weight 1. sources/index/engine.py then runs
 -- 41_contribution_paths.sql once per level of the framework, and 45_indicator_contributions.sql sums
 -- the paths. (Step by step rather than a recursive CTE: a recursive CTE is held in memory, and these
 -- tables grow with units × indicators.)

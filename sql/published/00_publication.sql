@@ -1,4 +1,4 @@
--- What this copy holds: one row written when it is published (variables set by sources/publish.py).
+-- What this copy holds: one row written when it is published (variables set by sources/release/publish.py).
 CREATE TABLE marts.publication AS
 SELECT getvariable('published_at')::TIMESTAMPTZ AS published_at,
        getvariable('run_id')::VARCHAR AS run_id,

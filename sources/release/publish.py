@@ -22,12 +22,12 @@ from pathlib import Path
 
 import duckdb
 
-from dti.settings import DataHome
-from sources.release import Release, latest_release, point_latest, releases, write_release
-from sources.warehouse import sql_literal
+from sources.home import PROJECT_ROOT, DataHome
+from sources.release.releases import Release, latest_release, point_latest, releases, write_release
+from sources.warehouse.tables import sql_literal
 
 PUBLISHED_SCHEMAS = ("reference", "staging", "marts")
-PUBLISHED_SQL = Path(__file__).resolve().parent.parent / "sql" / "published"
+PUBLISHED_SQL = PROJECT_ROOT / "sql" / "published"
 JOURNAL = ".publication.json"
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations.rules import Rules, default_rules
-from sources.methodology import Indicator, Methodology
-from sources.numbers import Domain, number_text, parse_number
-from sources.provinces import ProvinceRegister, Unit, fold, name_key, unit_set_for
-from sources.submissions import FIELDS, Problem, ReadResult, is_synthetic_origin, read_submission
+from sources.intake.rules import Rules, default_rules
+from sources.index.methodology import Indicator, Methodology
+from sources.intake.numbers import Domain, number_text, parse_number
+from sources.reference.provinces import ProvinceRegister, Unit, fold, name_key, unit_set_for
+from sources.intake.submissions import FIELDS, Problem, ReadResult, is_synthetic_origin, read_submission
 
 RAW_SCHEMA = {
     "reporting_year": pl.Int32,

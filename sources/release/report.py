@@ -3,11 +3,19 @@ inline SVG, no link to anything outside) that can be sent by e-mail."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import jinja2
 import polars as pl
 
-from portal.labels import words
-from portal.rendering import TEMPLATES
-from sources.charts import bar_chart, line_chart
+from sources.catalog.labels import words
+from sources.release.charts import bar_chart, line_chart
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+)
 
 
 def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict) -> str:

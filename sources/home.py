@@ -34,7 +34,7 @@ class DataHome:
 
     @property
     def writer_lock(self) -> Path:
-        """The one-writer lock of the warehouse (sources/locks.py): every run and command that writes takes it."""
+        """The one-writer lock of the warehouse (sources/warehouse/locks.py): every run and command that writes takes it."""
         return self.warehouse.with_suffix(".writer.lock")
 
     @property

@@ -66,7 +66,7 @@ PER_TABLE = {
         "is_synthetic": "True when the file says its data is synthetic (demo data).",
         "row_count": "Data rows read from the file.",
         "status": "read; rejected when the file as a whole could not be read or was refused; withdrawn by an operator.",
-        "problem_rule": "Why the file was rejected: a file rule of expectations/rules.yaml (encoding, missing_column, "
+        "problem_rule": "Why the file was rejected: a file rule of sources/intake/rules.yaml (encoding, missing_column, "
                         "unsupported_format, file_too_large, sheet_too_large, unsafe_xml, refused_file, year_out_of_range, …).",
         "arrival": "Arrival order: 1 for the first file the pipeline ever received; a later file has a larger number.",
         "withdrawn_reason": "Why an operator withdrew the file (`dti withdraw`); empty when it is in force.",
@@ -87,7 +87,7 @@ PER_TABLE = {
         "read_problem": "JSON: a problem with the row's structure (e.g. wrong number of fields), else NULL.",
     },
     "staging.figures": {
-        "flags": "Warnings on a value that is kept and published (a WARN rule of expectations/rules.yaml), '; '-separated.",
+        "flags": "Warnings on a value that is kept and published (a WARN rule of sources/intake/rules.yaml), '; '-separated.",
         "indicator_code": "Catalogue code of the indicator (reference.indicators.code).",
         "value": "The value as a number, in the indicator's unit (percent as 0–100).",
         "unit": "The indicator's unit in the catalogue.",
@@ -102,7 +102,7 @@ PER_TABLE = {
         "change_z": "Robust z-score of the change among all provinces' changes of the indicator that year.",
         "own_largest_change": "Largest change the province reported before for this indicator.",
         "rule": "implausible_change, out_of_domain (kept because the rule is WARN) or superseded_by_later_file.",
-        "severity": "Severity of the rule in expectations/rules.yaml.", "message": "What was flagged, in English.",
+        "severity": "Severity of the rule in sources/intake/rules.yaml.", "message": "What was flagged, in English.",
         "message_vi": "What was flagged, in Vietnamese.", "row_number": "Row of the file the value came from.",
     },
     "staging.rejected_rows": {

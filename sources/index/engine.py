@@ -11,13 +11,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources.methodology import Methodology
-from sources.numbers import Domain, number_text, parse_number
-from sources.provinces import ProvinceRegister
-from sources.uncertainty import problem_from_long, rank_uncertainty
-from sources.warehouse import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
+from sources.home import PROJECT_ROOT
+from sources.index.methodology import Methodology
+from sources.intake.numbers import Domain, number_text, parse_number
+from sources.reference.provinces import ProvinceRegister
+from sources.index.uncertainty import problem_from_long, rank_uncertainty
+from sources.warehouse.tables import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = PROJECT_ROOT / "sql"
 INDEX_SQL = SQL_DIR / "index"
 INDEX_AT_SCALE_SQL = SQL_DIR / "index_at_scale"
 WAREHOUSE_SQL = SQL_DIR / "warehouse"
@@ -296,7 +297,7 @@ def ranked_nodes(full: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
-    """marts.rank_uncertainty: the Monte Carlo of sources/uncertainty.py for every year of the
+    """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
     as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
     values = query_frame(con, """
         SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value

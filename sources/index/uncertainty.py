@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from sources.methodology import Methodology
+from sources.index.methodology import Methodology
 
 CHUNK = 2_000
 CHOICES = ("weights", "normalisation", "aggregation", "imputation")
@@ -305,6 +305,6 @@ def problem_from_long(values: pl.DataFrame, units: list[str], indicators: list[s
 
 def table_uncertainty(values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None,
                       samples: int | None = None) -> pl.DataFrame:
-    """`dti uncertainty`: the analysis on a table read by sources.index.table_values."""
+    """`dti uncertainty`: the analysis on a table read by sources.index.engine.table_values."""
     indicators = [leaf.code for leaf in methodology.leaves if year is None or leaf.valid_in(year)]
     return rank_uncertainty(methodology, problem_from_long(values, units, indicators), samples=samples)

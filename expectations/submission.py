@@ -10,12 +10,12 @@ from pathlib import Path
 import polars as pl
 
 from expectations import contracts
-from expectations.rules import Rules
-from sources.methodology import Methodology
-from sources.provinces import ProvinceRegister
-from sources.staging import rows_frame, rule_facts, stage
-from sources.submissions import read_submission, size_problem
-from sources.text import safe_text
+from sources.intake.rules import Rules
+from sources.index.methodology import Methodology
+from sources.reference.provinces import ProvinceRegister
+from sources.intake.staging import rows_frame, rule_facts, stage
+from sources.intake.submissions import read_submission, size_problem
+from sources.intake.text import safe_text
 
 
 @dataclass

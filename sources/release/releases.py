@@ -13,15 +13,17 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import xlsxwriter
 
-from sources.warehouse import query_frame
+from sources.home import PROJECT_ROOT
+from sources.warehouse.tables import query_frame
 
-EXPORT_SQL = Path(__file__).resolve().parent.parent / "sql" / "exports"
+EXPORT_SQL = PROJECT_ROOT / "sql" / "exports"
 LATEST = "latest"
 MANIFEST = "manifest.json"
 SYNTHETIC_BANNER_VI = "DỮ LIỆU MÔ PHỎNG (SYNTHETIC) — không phải số liệu chính thức"
@@ -70,6 +72,19 @@ class Release:
     @property
     def synthetic(self) -> bool:
         return bool(self.manifest["synthetic"])
+
+    def table(self, name: str, year: int | None = None) -> pl.DataFrame:
+        """A table of the release (ranking, target_gaps, indicator_values, pillar_history) from its Parquet file."""
+        entry = next(e for e in self.manifest["files"]
+                     if e["table"] == name and e["year"] == year and e["format"] == "parquet")
+        path = self.folder / entry["name"]
+        return _read_parquet(path, path.stat().st_mtime)
+
+
+@lru_cache(maxsize=64)
+def _read_parquet(path: Path, _mtime: float) -> pl.DataFrame:
+    """A release's files never change; the modification time in the key is a guard all the same."""
+    return pl.read_parquet(path)
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
@@ -173,7 +188,7 @@ def _write_table(folder: Path, stem: str, frame: pl.DataFrame) -> list[Path]:
 
 @dataclass(frozen=True)
 class PartialRelease:
-    """A complete release still under its hidden name: sources/publish.py renames it when it commits."""
+    """A complete release still under its hidden name: sources/release/publish.py renames it when it commits."""
 
     release_id: str
     folder: Path

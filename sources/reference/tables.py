@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from sources.inbox import sha256
-from sources.methodology import Methodology
-from sources.provinces import MERGER_YEAR, REFERENCE_DIR, ProvinceRegister
+from sources.intake.inbox import sha256
+from sources.index.methodology import Methodology
+from sources.reference.provinces import MERGER_YEAR, REFERENCE_DIR, ProvinceRegister
 
 COMPARATORS = {">=": "≥", "<=": "≤", "~": "≈", ">": ">", "<": "<", "=": "=", "≥": "≥", "≤": "≤", "≈": "≈"}
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from sources.methodology import Methodology
-from sources.provinces import ProvinceRegister, unit_set_for
-from sources.submissions import SUBMISSION_SHEET
+from sources.index.methodology import Methodology
+from sources.reference.provinces import ProvinceRegister, unit_set_for
+from sources.intake.submissions import SUBMISSION_SHEET
 
 HEADER_ROW = 7  # 1-based, as Excel shows it
 HEADERS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Trụ cột", "Đơn vị", "Giá trị", "Ghi chú")

@@ -1,5 +1,5 @@
 """What every warehouse table and column means, in Vietnamese: the first half of each bilingual comment
-(the English half is sources/columns.py) and the headers ministry staff read in the exports."""
+(the English half is sources/catalog/columns.py) and the headers ministry staff read in the exports."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ from xml.parsers import expat
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from expectations.rules import Limits, Rules, default_rules
-from sources.provinces import fold
+from sources.intake.rules import Limits, Rules, default_rules
+from sources.reference.provinces import fold
 
 FIELDS = ("province", "year", "indicator", "value", "unit", "note", "data_origin")
 REQUIRED_CSV = ("province", "year", "indicator", "value")
@@ -255,7 +255,7 @@ def submission_bytes(path: Path, rules: Rules | None = None) -> tuple[bytes | No
 
 def read_submission(path: Path, data: bytes | None = None, rules: Rules | None = None, name: str | None = None) -> ReadResult:
     """Read one submission file. Never raises: any problem, of the content or of any reader, comes back in
-    the result, located where the reader knows where. Limits (expectations/rules.yaml `limits`) are
+    the result, located where the reader knows where. Limits (sources/intake/rules.yaml `limits`) are
     checked before reading where possible: the byte size before the bytes are read (when `data` is not
     given), a workbook's zip directory and each sheet's declared size before the workbook is opened.
     `name` is the name the file was received under (the archive keeps it under its hash): a year in it is

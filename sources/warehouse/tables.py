@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import duckdb
 import polars as pl
 
-from sources.columns import TABLE_DOCS, column_doc
-from sources.columns_vi import COLUMNS_VI, TABLES_VI, bilingual
+from sources.catalog.columns import TABLE_DOCS, column_doc
+from sources.catalog.columns_vi import COLUMNS_VI, TABLES_VI, bilingual
 
 # DuckDB has no schema comments: these descriptions are for the docs and `dti info`.
 SCHEMAS = {
@@ -33,7 +33,7 @@ def sql_literal(text: str) -> str:
 
 def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None = None) -> None:
     """Describe the table (`comment`, else its entry in sources/columns.TABLE_DOCS) and each of its
-    columns, in Vietnamese (sources/columns_vi.py) and English (sources/columns.py)."""
+    columns, in Vietnamese (sources/catalog/columns_vi.py) and English (sources/catalog/columns.py)."""
     comment = bilingual(TABLES_VI.get(qualified), comment or TABLE_DOCS.get(qualified))
     if comment:
         con.execute(f"COMMENT ON TABLE {qualified} IS {sql_literal(comment)}")

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dti.settings import DataHome
-from sources.submissions import ReadResult, read_submission
+from sources.home import DataHome
+from sources.intake.submissions import ReadResult, read_submission
 
 # Office lock files (~$…), hidden files, partial uploads and completion markers are not submissions.
 NOT_SUBMISSIONS_PREFIX = ("~$", ".")

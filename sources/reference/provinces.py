@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parent
 MERGER_YEAR = 2025
 CENTRAL_CITIES_63 = {"01", "31", "48", "79", "92"}
 

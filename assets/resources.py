@@ -11,11 +11,11 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from dti.settings import DataHome, methodology_path
-from sources.locks import WriterLock, lock_timeout_seconds
-from sources.methodology import Methodology, load_methodology
-from sources.provinces import ProvinceRegister
-from sources.publish import recover_publication
+from sources.home import DataHome, methodology_path
+from sources.warehouse.locks import WriterLock, lock_timeout_seconds
+from sources.index.methodology import Methodology, load_methodology
+from sources.reference.provinces import ProvinceRegister
+from sources.release.publish import recover_publication
 
 # Runs that write the warehouse carry this tag; the run queue (deploy/dagster.yaml, the local instance's
 # dagster.yaml) lets one of them run at a time. Inside a run, WarehouseResource holds the writer lock.
@@ -53,7 +53,7 @@ class WarehouseError(RuntimeError):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse, written by one run at a time. The run takes the writer lock (sources/locks.py)
+    """The DuckDB warehouse, written by one run at a time. The run takes the writer lock (sources/warehouse/locks.py)
     when it starts and keeps it to its end; a run that waits says for whom and gives up after
     `lock_timeout_seconds`. Before the first write, an unfinished publication of a run that died is
     completed or undone and its temporary files removed."""

@@ -1,5 +1,5 @@
 """The validation rules: severity (ERROR or WARN) and Vietnamese message of every rule, read from
-`expectations/rules.yaml` (or the file named by DTI_RULES), so which rule blocks is configuration."""
+`sources/intake/rules.yaml` (or the file named by DTI_RULES), so which rule blocks is configuration."""
 
 from __future__ import annotations
 

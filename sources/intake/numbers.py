@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sources.methodology import Indicator
+    from sources.index.methodology import Indicator
 
 _MULTIPLIERS = {
     "nghìn": 1e3, "nghin": 1e3, "ngàn": 1e3, "ngan": 1e3,
