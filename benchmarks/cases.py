@@ -99,28 +99,35 @@ def _connect(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
 @main.command("index-engine")
 @click.option("--db", type=click.Path(path_type=Path), required=True)
 @click.option("--indicators", type=int, required=True)
-@click.option("--engine", type=click.Choice(["at-scale", "warehouse"]), required=True,
-              help="at-scale: sql/index_at_scale (scores and ranks, every thread, exact sums), as `dti score` runs it; "
-                   "warehouse: sql/index with all its provenance, on one thread, as the pipeline fills the marts.")
+@click.option("--engine", type=click.Choice(["engine", "warehouse"]), required=True,
+              help="engine: sql/index/engine (scores and ranks), as `dti score` runs it; warehouse: the engine and "
+                   "sql/index/provenance (every mart), as the pipeline fills them. Both on every thread.")
 @REPEAT
 def index_engine(db: Path, indicators: int, engine: str, repeat: int) -> None:
     """The project's index SQL on the prepared tables."""
-    from sources.index.engine import compute_scores, compute_scores_at_scale, load_framework
+    from sources.index.engine import add_provenance, compute_index, load_framework
 
     methodology = synthetic_methodology(indicators)
-    con = _connect(db, os.cpu_count() if engine == "at-scale" else 1)
+    con = _connect(db, os.cpu_count())
+
+    steps: dict[str, float] = {}
 
     def work() -> int:
+        steps.clear()
         load_framework(con, methodology)
-        if engine == "at-scale":
-            compute_scores_at_scale(con, methodology)
-            return con.execute("SELECT count(rank) FROM scores_at_scale WHERE ranking = 'index'").fetchall()[0][0]
-        compute_scores(con, methodology)
+        if engine == "engine":
+            compute_index(con, methodology, timings=steps)
+            started = time.perf_counter()
+            ranked = con.execute("SELECT count(rank) FROM engine_scores WHERE ranking = 'index'").fetchall()[0][0]
+            steps["engine_scores (the view read)"] = time.perf_counter() - started
+            return ranked
+        compute_index(con, methodology, keep_leaf_scores=True, timings=steps)
+        add_provenance(con, methodology, timings=steps)
         return con.execute("SELECT count(rank) FROM marts.province_rankings WHERE ranking = 'index'").fetchall()[0][0]
 
     figures = _timed(work, repeat)
     con.close()
-    _emit(peak_mb=_peak_mb(), ranked=figures.pop("result"), **figures)
+    _emit(peak_mb=_peak_mb(), ranked=figures.pop("result"), steps={k: round(v, 3) for k, v in steps.items()}, **figures)
 
 
 @main.command("index-floor")

@@ -1,11 +1,16 @@
-"""The index engine: the methodology file loaded into DuckDB tables, then the SQL files of `sql/` run
-against them. Two SQL paths read the same methodology tables: `sql/index` scores the warehouse with its
-provenance (`build_marts`, `score_values`), and `sql/index_at_scale` computes only scores and ranks, on
-every thread with exact sums (`compute_scores_at_scale`, behind `dti score`). tests/test_index_at_scale.py
-holds them to the same scores, so an analyst's trial and the published ranking cannot drift apart."""
+"""The one index engine. The methodology file is loaded into DuckDB tables, then the SQL of
+sql/index/engine computes, for every unit, the normalised score of each value, every node level by level
+(min-share rule, arithmetic or geometric mean, every imputation) and competition ranks, on integer ids, with
+exact sums, on every thread (`compute_index`). `dti score` (`score_table`, `score`), the warehouse
+(`build_marts`) and every analysis call it; there is no second copy of the arithmetic.
+
+The warehouse adds its provenance on top of the engine's output (sql/index/provenance: `add_provenance`):
+the grid of every indicator expected with its value status and source, edge shares, the contributions of
+every indicator along every path, names and the rank change. `score_values` gives the same marts in memory."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -13,18 +18,18 @@ import polars as pl
 
 from sources.home import PROJECT_ROOT
 from sources.index.methodology import Methodology
+from sources.index.uncertainty import problem_from_long, rank_uncertainty
 from sources.intake.numbers import Domain, number_text, parse_number
 from sources.reference.provinces import ProvinceRegister
-from sources.index.uncertainty import problem_from_long, rank_uncertainty
 from sources.warehouse.tables import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
 
-SQL_DIR = PROJECT_ROOT / "sql"
-INDEX_SQL = SQL_DIR / "index"
-INDEX_AT_SCALE_SQL = SQL_DIR / "index_at_scale"
-WAREHOUSE_SQL = SQL_DIR / "warehouse"
+ENGINE_SQL = PROJECT_ROOT / "sql" / "index" / "engine"
+PROVENANCE_SQL = PROJECT_ROOT / "sql" / "index" / "provenance"
+WAREHOUSE_SQL = PROJECT_ROOT / "sql" / "warehouse"
 
 MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
                "indicator_contributions", "framework_weights")
+IN_MEMORY_MARTS = ("indicator_scores", "pillar_scores", "index_scores", "province_rankings", "indicator_contributions")
 SERIES_INPUT = "input"
 MAX_PROBLEMS_SHOWN = 25  # of a table given to `dti score`: the first ones, then how many more
 
@@ -33,13 +38,43 @@ class ScoreInputError(ValueError):
     """A table given to `dti score` that cannot be scored, with every problem found in it."""
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(path.read_text(encoding="utf-8"))
+def _run(con: duckdb.DuckDBPyConnection, folder: Path, name: str, timings: dict[str, float] | None = None) -> None:
+    """One SQL file; with `timings`, its wall time is added under `folder/name` (`make bench` reports them)."""
+    started = time.perf_counter()
+    con.execute((folder / name).read_text(encoding="utf-8"))
+    if timings is not None:
+        key = f"{folder.name}/{name}"
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - started
+
+
+def _paths_from_index(methodology: Methodology) -> dict[str, int]:
+    """How many paths lead from the index down to each node and indicator (more than one where a component
+    has several parents)."""
+    parents: dict[str, list[str]] = {}
+    for node in methodology.nodes:
+        for child in node.children:
+            parents.setdefault(child, []).append(node.code)
+
+    def paths(code: str) -> int:
+        return 1 if code == methodology.index.code else sum(paths(parent) for parent in parents.get(code, []))
+
+    return {code: paths(code) for code in parents}
+
+
+def _descendants(methodology: Methodology) -> list[dict]:
+    """(node, indicator) for every indicator beneath every node, at any depth."""
+    children = {n.code: list(n.children) for n in methodology.nodes}
+
+    def leaves_under(code: str) -> set[str]:
+        return set().union(*(leaves_under(c) if c in children else {c} for c in children[code]))
+
+    return [{"node": node, "indicator_code": leaf} for node in children for leaf in sorted(leaves_under(node))]
 
 
 def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
     """The methodology as temporary tables the SQL joins against: m_settings, m_nodes, m_edges,
-    m_leaves (scored indicators) and m_indicators (the whole catalogue); and the macros of sql/formulas.sql."""
+    m_leaves (scored indicators), m_indicators (the whole catalogue) and m_descendants (the indicators
+    beneath each node); and the engine's macros (sql/index/engine/00_formulas.sql)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     settings = pl.DataFrame([{
         "version": methodology.version, "name": methodology.name, "imputation": methodology.imputation,
@@ -57,84 +92,71 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
         "parent": n.code, "child": child, "weight": weight, "weight_normalised": n.normalised_weights()[child],
         "parent_level": methodology.levels[n.code], "child_is_indicator": child in methodology.by_code,
     } for n in methodology.nodes for child, weight in n.children.items()])
+    paths = _paths_from_index(methodology)
     indicators = pl.DataFrame([{
         "indicator_code": i.code, "kind": i.kind, "direction": i.direction, "unit": i.unit,
         "normalisation": methodology.normalisation_of(i), "worst": i.goalposts[0], "best": i.goalposts[1],
         "valid_from": i.valid_from, "valid_to": i.valid_to, "restatement": methodology.restatement[i.kind],
         "derived_numerator": i.derived_from.numerator if i.derived_from else None,
         "derived_per": i.derived_from.per if i.derived_from else None,
-        "is_leaf": i in methodology.leaves,
+        "is_leaf": i in methodology.leaves, "paths": paths.get(i.code, 0),
     } for i in methodology.indicators], schema_overrides={"valid_to": pl.Int32, "valid_from": pl.Int32,
                                                           "derived_numerator": pl.Utf8, "derived_per": pl.Float64})
-    for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators)):
+    descendants = pl.DataFrame(_descendants(methodology), schema={"node": pl.Utf8, "indicator_code": pl.Utf8})
+    for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators),
+                        ("m_descendants", descendants)):
         temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
-    run_sql(con, SQL_DIR / "formulas.sql")
+    _run(con, ENGINE_SQL, "00_formulas.sql")
 
 
-def compute_scores(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
-    """From `units_in` and `values_in` to the scores, rankings and contributions in `marts`."""
-    run_sql(con, INDEX_SQL / "10_indicator_scores.sql")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE node_scores (
-            series VARCHAR, unit_set VARCHAR, reporting_year INTEGER, province_code VARCHAR, province_name VARCHAR,
-            node VARCHAR, children_expected BIGINT, children_reported BIGINT, children_imputed BIGINT,
-            coverage DOUBLE, scored BOOLEAN, score DOUBLE, not_scored_reason VARCHAR, aggregation VARCHAR,
-            is_synthetic BOOLEAN);
-        CREATE OR REPLACE TEMP TABLE edge_shares (
-            series VARCHAR, reporting_year INTEGER, province_code VARCHAR, parent VARCHAR, child VARCHAR,
-            parent_aggregation VARCHAR, share DOUBLE);
-    """)
+def compute_index(con: duckdb.DuckDBPyConnection, methodology: Methodology, keep_leaf_scores: bool = False,
+                  timings: dict[str, float] | None = None) -> None:
+    """The engine: from `units_in` and `values_in` (and the tables of `load_framework`) to the temporary
+    tables leaf_scores, node_scores and node_ranks and the view engine_scores (see sql/index/engine).
+    `keep_leaf_scores` stores the leaf scores for a later reader (the provenance) instead of a view read
+    once. `timings` collects the seconds of each SQL file (a view's work counts where it is read)."""
+    for name in ("10_ids.sql", "20_leaf_values.sql"):
+        _run(con, ENGINE_SQL, name, timings)
+    if methodology.imputation == "carry_forward":
+        _run(con, ENGINE_SQL, "21_carry_forward.sql", timings)
+    _run(con, ENGINE_SQL, "30_leaf_scores.sql", timings)
+    kind = "TABLE" if keep_leaf_scores else "VIEW"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} leaf_scores AS SELECT * FROM leaf_score_rows")
+    _run(con, ENGINE_SQL, "40_leaf_sums.sql", timings)
+    if methodology.imputation == "pillar_mean":
+        _run(con, ENGINE_SQL, "41_pillar_mean.sql", timings)
     for level in sorted(set(methodology.levels.values())):
         con.execute(f"SET VARIABLE level = {level}")
-        run_sql(con, INDEX_SQL / "20_node_scores.sql")
-    run_sql(con, INDEX_SQL / "30_pillar_and_index_scores.sql")
-    run_sql(con, INDEX_SQL / "40_contribution_roots.sql")
+        _run(con, ENGINE_SQL, "50_node_scores.sql", timings)
+    _run(con, ENGINE_SQL, "60_ranks.sql", timings)
+
+
+def add_provenance(con: duckdb.DuckDBPyConnection, methodology: Methodology,
+                   timings: dict[str, float] | None = None) -> None:
+    """The warehouse's layer on the engine's output (sql/index/provenance): marts.indicator_scores,
+    pillar_scores, index_scores, indicator_contributions, province_rankings and framework_weights."""
+    for name in ("10_indicator_scores.sql", "20_pillar_and_index_scores.sql", "30_contributions.sql"):
+        _run(con, PROVENANCE_SQL, name, timings)
+    if methodology.imputation == "pillar_mean":
+        _run(con, PROVENANCE_SQL, "35_pillar_mean_shares.sql", timings)
     for depth in range(max(methodology.levels.values())):
         con.execute(f"SET VARIABLE depth = {depth}")
-        run_sql(con, INDEX_SQL / "41_contribution_paths.sql")
-    for name in ("45_indicator_contributions.sql", "50_province_rankings.sql"):
-        run_sql(con, INDEX_SQL / name)
-    con.execute("""
-        CREATE OR REPLACE TABLE marts.framework_weights AS
-        SELECT e.parent, e.child, e.weight, e.weight_normalised, e.child_is_indicator, n.aggregation, n.min_share,
-               l.normalisation, l.direction, l.worst AS goalpost_worst, l.best AS goalpost_best,
-               s.version AS methodology_version
-        FROM m_edges AS e JOIN m_nodes AS n ON n.node = e.parent
-        LEFT JOIN m_leaves AS l ON l.indicator_code = e.child
-        CROSS JOIN m_settings AS s
-        ORDER BY n.level DESC, e.parent, e.child
-    """)
-
-
-def compute_scores_at_scale(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
-    """From `units_in` and `values_in` to the temporary table `scores_at_scale`: the index and every node
-    of every unit with its coverage, score and rank, without provenance (see sql/index_at_scale). Exact
-    sums make it give the very same scores on any number of threads. Methodologies that impute values
-    need the full engine (`compute_scores`)."""
-    if methodology.imputation != "none":
-        raise ValueError(f"the index at scale does not impute ({methodology.name} imputes "
-                         f"{methodology.imputation!r}): use compute_scores")
-    run_sql(con, INDEX_AT_SCALE_SQL / "10_leaf_scores.sql")
-    run_sql(con, INDEX_AT_SCALE_SQL / "15_leaf_sums.sql")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE node_scores_at_scale (
-            unit_id INTEGER, cohort_id INTEGER, node_id SMALLINT, children_reported BIGINT, children_expected BIGINT,
-            coverage DOUBLE, scored BOOLEAN, score DOUBLE)""")
-    for level in sorted(set(methodology.levels.values())):
-        con.execute(f"SET VARIABLE level = {level}")
-        run_sql(con, INDEX_AT_SCALE_SQL / "20_node_scores.sql")
-    run_sql(con, INDEX_AT_SCALE_SQL / "30_scores_and_ranks.sql")
+        _run(con, PROVENANCE_SQL, "31_node_paths.sql", timings)
+    for name in ("40_indicator_contributions.sql", "50_province_rankings.sql"):
+        _run(con, PROVENANCE_SQL, name, timings)
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dict[str, int]:
     """Recompute every index mart from `staging.figures` and `reference`, in one transaction.
     Returns the row count of each table."""
-    with single_threaded(con), transaction(con):
+    with transaction(con):
         load_framework(con, methodology)
-        run_sql(con, WAREHOUSE_SQL / "10_indicator_values.sql")
-        run_sql(con, WAREHOUSE_SQL / "20_index_inputs.sql")
-        compute_scores(con, methodology)
+        with single_threaded(con):  # the restated series averages former units' values: float sums
+            _run(con, WAREHOUSE_SQL, "10_indicator_values.sql")
+            _run(con, WAREHOUSE_SQL, "20_index_inputs.sql")
+        compute_index(con, methodology, keep_leaf_scores=True)
+        add_provenance(con, methodology)
         for table in MART_TABLES:
             comment_table(con, f"marts.{table}")
     return {t: scalar(con, f"SELECT count(*) FROM marts.{t}") for t in MART_TABLES}
@@ -144,15 +166,16 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     """Recompute marts.target_gaps from the registry, the national targets and the index marts."""
     with single_threaded(con), transaction(con):
         load_framework(con, methodology)
-        run_sql(con, WAREHOUSE_SQL / "30_target_gaps.sql")
+        _run(con, WAREHOUSE_SQL, "30_target_gaps.sql")
         comment_table(con, "marts.target_gaps")
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
 def table_values(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
                  merge_to_34: bool = False) -> tuple[pl.DataFrame, list[str]]:
-    """A wide table (`unit` + one column per leaf indicator) as long values (`unit`, `indicator_code`,
-    `value`) and its units in order. Every value is read against its indicator's domain ("31.632" is a
+    """A wide table (`unit`, optionally `year`, and one column per leaf indicator) as long values (`unit`,
+    `reporting_year`, `indicator_code`, `value`) and its units in order. With a `year` column each row is a
+    unit in a year (imputation 'carry_forward' reads the earlier years). Every value is read against its indicator's domain ("31.632" is a
     percentage of 31.632, "0.632" a 0-1 score of 0.632); a value outside the domain or that reads two ways
     is refused with its row and column (ScoreInputError). With `merge_to_34`, former units are first merged into the 34
     current ones by the ministry's rule: the unweighted mean of the constituents' values."""
@@ -165,12 +188,21 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
         problems.append(f"no column for indicator(s) {', '.join(missing)} of methodology {methodology.name}")
     if problems:
         raise ScoreInputError("; ".join(problems))
-    long_rows = []
+    by_year = "year" in frame.columns
+    long_rows, keys = [], []
     for row_number, row in enumerate(frame.iter_rows(named=True), start=2):
         unit = str(row["unit"]).strip() if row["unit"] is not None else ""
         if not unit:
             problems.append(f"row {row_number}, column unit: empty")
             continue
+        year = None
+        if by_year:
+            text = str(row["year"]).strip() if row["year"] is not None else ""
+            year = int(text) if text.isdigit() and 1900 <= int(text) <= 2100 else None
+            if year is None:
+                problems.append(f"row {row_number}, column year: '{text}' is not a reporting year (expected e.g. 2024)")
+                continue
+        keys.append((unit, year))
         for code in leaves:
             text = row[code]
             if text is None or str(text).strip() == "":
@@ -187,11 +219,11 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
                                 f"value from {number_text(domain.low)} to {number_text(domain.high)} "
                                 f"{methodology.units[methodology.by_code[code].unit].symbol}")
                 continue
-            long_rows.append({"unit": unit, "indicator_code": code, "value": parsed.value})
-    units = [str(u).strip() for u in frame["unit"].to_list() if u is not None and str(u).strip()]
-    duplicated = sorted({u for u in units if units.count(u) > 1})
+            long_rows.append({"unit": unit, "reporting_year": year, "indicator_code": code, "value": parsed.value})
+    units = list(dict.fromkeys(unit for unit, _ in keys))
+    duplicated = sorted({f"{u} {y}" if by_year else u for u, y in keys if keys.count((u, y)) > 1})
     if duplicated:
-        problems.append(f"unit(s) listed more than once: {', '.join(duplicated)}")
+        problems.append(f"unit(s) listed more than once{' in a year' if by_year else ''}: {', '.join(duplicated)}")
     former = {u: register.resolve(u, 2024).unit for u in units} if merge_to_34 else {}
     not_former = [u for u, unit in former.items() if unit is None]
     if not_former:
@@ -201,35 +233,39 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
         more = f"; and {len(problems) - len(shown)} more problem(s)" if len(problems) > len(shown) else ""
         raise ScoreInputError("; ".join(shown) + more)
 
-    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64})
+    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "reporting_year": pl.Int32, "indicator_code": pl.Utf8,
+                                             "value": pl.Float64})
     if merge_to_34:
         by_codes = all(u.isdigit() for u in units)
         successors = {u: register.successor(unit.code) for u, unit in former.items()}
         label = {u: unit.code if by_codes else unit.name for u, unit in successors.items()}
         values = (values.with_columns(pl.col("unit").replace_strict(label))
-                  .group_by("unit", "indicator_code", maintain_order=True).agg(pl.col("value").mean()))
+                  .group_by("unit", "reporting_year", "indicator_code", maintain_order=True).agg(pl.col("value").mean()))
         units = list(dict.fromkeys(label.values()))
     return values, units
 
 
 def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
                 merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
-    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit.
-    Runs the index at scale, or the full engine when the methodology imputes values."""
+    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit (and
+    per year, when the table has a `year` column; `year` then must not be given)."""
+    by_year = "year" in frame.columns
+    if by_year and year is not None:
+        raise ScoreInputError("the table has a 'year' column: leave out --year")
     values, units = table_values(frame, methodology, register, merge_to_34)
-    values = values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year"))
-    if methodology.imputation == "none":
-        scores = scores_at_scale(values, methodology, units)
-    else:
-        scores = ranked_nodes(score_values(values, methodology, units=units))
-    decimals = methodology.score_decimals
-    wide = scores.pivot(on="ranking", index="province_code", values="score")
-    ranks = scores.filter(pl.col("ranking") == "index").select("province_code", "rank")
-    return (wide.select("province_code", pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
-            .join(ranks, on="province_code", how="left")
-            .with_columns(pl.exclude("province_code", "rank").round(decimals), pl.col("rank").cast(pl.Int64))
-            .rename({"province_code": "unit"})
-            .sort(pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict({u: i for i, u in enumerate(units)}, default=None)))
+    if not by_year:
+        values = values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year"))
+    scores = score(values, methodology, units)
+    keys = ["province_code", "reporting_year"]
+    wide = scores.pivot(on="ranking", index=keys, values="score_rounded")  # rounded as ranked: by DuckDB
+    ranks = scores.filter(pl.col("ranking") == "index").select(*keys, "rank")
+    order = {u: i for i, u in enumerate(units)}
+    table = (wide.select(*keys, pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
+             .join(ranks, on=keys, how="left", nulls_equal=True)
+             .with_columns(pl.col("rank").cast(pl.Int64))
+             .rename({"province_code": "unit", "reporting_year": "year"})
+             .sort("year", pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict(order, default=None)))
+    return table if by_year else table.drop("year")
 
 
 def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -238,7 +274,7 @@ def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.Dat
     if "reporting_year" not in values.columns:
         values = values.with_columns(pl.lit(None, dtype=pl.Int32).alias("reporting_year"))
     values = values.with_columns(pl.col("reporting_year").cast(pl.Int32))
-    years = values["reporting_year"].unique().to_list() or [None]
+    years = values["reporting_year"].unique().sort().to_list() or [None]
     names = list(dict.fromkeys([*(units or []), *values["unit"].to_list()]))
     units_in = pl.DataFrame([{"series": SERIES_INPUT, "unit_set": None, "reporting_year": y,
                               "province_code": u, "province_name": u} for y in years for u in names],
@@ -251,49 +287,41 @@ def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.Dat
     return units_in, values_in
 
 
-def scores_at_scale(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None,
-                    threads: int | None = None) -> pl.DataFrame:
-    """Run the index at scale in memory on long values (see `_input_tables`) and return `scores_at_scale`:
-    per unit, year and ranking ('index' or a node code) the score, coverage and rank. Every thread unless
-    `threads` says otherwise (the scores are the same)."""
+def _in_memory(values: pl.DataFrame, methodology: Methodology, units: list[str] | None,
+               threads: int | None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB in memory holding the methodology tables and the inputs of long values."""
     units_in, values_in = _input_tables(values, units)
     con = duckdb.connect(config={"threads": threads} if threads else {})
+    load_framework(con, methodology)
+    temp_table(con, "units_in", units_in)
+    temp_table(con, "values_in", values_in)
+    return con
+
+
+def score(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None,
+          threads: int | None = None) -> pl.DataFrame:
+    """The engine in memory on long values (`unit`, `indicator_code`, `value`, optionally `reporting_year`):
+    per unit, year and ranking ('index' or a node code) the score, scored flag, coverage and rank. Every
+    thread unless `threads` says otherwise (the scores are the same). `units` lists units that reported
+    nothing too."""
+    con = _in_memory(values, methodology, units, threads)
     try:
-        load_framework(con, methodology)
-        temp_table(con, "units_in", units_in)
-        temp_table(con, "values_in", values_in)
-        compute_scores_at_scale(con, methodology)
-        return query_frame(con, "SELECT * FROM scores_at_scale")
+        compute_index(con, methodology)
+        return query_frame(con, "SELECT * FROM engine_scores")
     finally:
         con.close()
 
 
 def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> dict[str, pl.DataFrame]:
-    """Run the index SQL in memory on long values (`unit`, `indicator_code`, `value`, optionally
-    `reporting_year`) and return its tables: indicator_scores, pillar_scores, index_scores,
-    province_rankings, indicator_contributions. `units` lists units that reported nothing too."""
-    units_in, values_in = _input_tables(values, units)
-    con = duckdb.connect(config={"threads": 1})  # same scores on every run: see warehouse.single_threaded
+    """The engine and the warehouse's provenance in memory on long values (see `score`): the marts
+    indicator_scores, pillar_scores, index_scores, province_rankings and indicator_contributions."""
+    con = _in_memory(values, methodology, units, None)
     try:
-        load_framework(con, methodology)
-        temp_table(con, "units_in", units_in)
-        temp_table(con, "values_in", values_in)
-        compute_scores(con, methodology)
-        return {table: query_frame(con, f"SELECT * FROM marts.{table}")
-                for table in ("indicator_scores", "pillar_scores", "index_scores", "province_rankings",
-                              "indicator_contributions")}
+        compute_index(con, methodology, keep_leaf_scores=True)
+        add_provenance(con, methodology)
+        return {table: query_frame(con, f"SELECT * FROM marts.{table}") for table in IN_MEMORY_MARTS}
     finally:
         con.close()
-
-
-def ranked_nodes(full: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The index and node scores of `score_values` with their ranks, shaped like `scores_at_scale`:
-    province_code, reporting_year, ranking ('index' or a node code), score, scored, rank."""
-    keys = ["province_code", "reporting_year", "ranking"]
-    scores = pl.concat([
-        full["index_scores"].select("province_code", "reporting_year", pl.lit("index").alias("ranking"), "score", "scored"),
-        full["pillar_scores"].select("province_code", "reporting_year", pl.col("pillar").alias("ranking"), "score", "scored")])
-    return scores.join(full["province_rankings"].select(*keys, "rank"), on=keys, how="left")
 
 
 def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:

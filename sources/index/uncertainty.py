@@ -176,6 +176,11 @@ class Simulation:
             index[rows] = _aggregate(self.framework, self.scores[n, i], self.observed, factors[rows], geometric[rows])
         return competition_ranks(index, self.methodology.score_decimals)
 
+    def nominal_scores(self) -> np.ndarray:
+        """Index scores under the methodology's own choices (tests hold them to the engine's)."""
+        return _aggregate(self.framework, self.scores[0, 0], self.observed, np.ones((1, self.framework.edges)),
+                          self.nominal_geometric[None, :])[0]
+
     def nominal(self) -> np.ndarray:
         """Ranks under the methodology's own choices: the published ranking."""
         return self.ranks(np.array([0]), np.array([0]), self.nominal_geometric[None, :],
