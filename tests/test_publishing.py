@@ -231,7 +231,7 @@ def test_analysts_read_the_published_copy_while_a_second_run_writes(demo_copy):
 def test_a_blocked_run_leaves_the_published_copy_latest_and_releases_as_they_were(demo_copy, tmp_path):
     published_home = demo_copy
     strict = tmp_path / "rules.yaml"
-    strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
+    strict.write_text((PROJECT_ROOT / "sources" / "intake" / "rules.yaml").read_text(encoding="utf-8")
                       .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
     before = _fingerprint(published_home)
     done = dti_command(published_home.root, "run", rules=strict)
