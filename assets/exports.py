@@ -7,24 +7,18 @@ import dagster as dg
 import polars as pl
 
 from assets.marts import index_marts, rank_uncertainty, target_gaps
-from assets.metadata import markdown_table
+from assets.metadata import description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
-from sources.release.report import render_report
 from sources.intake.inbox import withdrawn_files
 from sources.release.publish import publish
-
-PUBLISHED_DOC = ("The read-only copy of the reference, staging and marts schemas that analysts query (`dti sql`, "
-                 "any DuckDB client) while the pipeline writes the working file; swapped in whole, never half-written.")
-RELEASE_DOC = ("An immutable release folder for ministry staff: per reporting year the ranking with pillar scores, "
-               "the target gaps and the indicator values as Parquet, CSV (UTF-8 BOM) and one Excel workbook, a static "
-               "HTML report and a manifest with checksums and release notes; `latest` moves to it with the copy.")
+from sources.release.report import render_report
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["exports", "published_warehouse"], group_name="exports", description=PUBLISHED_DOC, kinds={"duckdb"},
+        dg.AssetSpec(["exports", "published_warehouse"], group_name="exports", description=description("exports.published_warehouse"), kinds={"duckdb"},
                      deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
-        dg.AssetSpec(["exports", "release"], group_name="exports", description=RELEASE_DOC,
+        dg.AssetSpec(["exports", "release"], group_name="exports", description=description("exports.release"),
                      kinds={"parquet", "csv", "excel", "html"}, deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
     ],
 )
@@ -36,7 +30,7 @@ def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
     if withdrawn := withdrawn_files(home):
         notes["withdrawn"] = withdrawn
     with warehouse.get_connection() as con:
-        done = publish(con, home, context.run.run_id, data_home.methodology.version, render_report, notes)
+        done = publish(con, home, context.run.run_id, data_home.methodology, render_report, notes)
     manifest = done.release.manifest
     common = {"changed": done.changed, "release_id": done.release.id, "fingerprint": done.fingerprint}
     if not done.changed:

@@ -4,19 +4,23 @@ and every province's gap to its targets."""
 
 import dagster as dg
 
-from assets.metadata import markdown_table
-from assets.staging import staged_figures
+from assets.metadata import column_schema, description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
-from sources.catalog.columns import TABLE_DOCS
-from sources.index.engine import MART_TABLES, build_marts, build_rank_uncertainty, build_target_gaps
+from assets.staging import staged_figures
+from sources.index.engine import (
+    MART_TABLES,
+    build_marts,
+    build_rank_uncertainty,
+    build_target_gaps,
+)
 from sources.warehouse.tables import query_frame, scalar
 
 SCORED_FROM = [*staged_figures.keys, dg.AssetKey(["staging", "figure_flags"]), *(dg.AssetKey(["reference", t]) for t in ("provinces", "population", "province_crosswalk"))]
-TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "national_targets", "dti_published", "provinces")]
+TARGETS_FROM = [dg.AssetKey(["reference", t]) for t in ("target_registry", "national_targets", "dti_published", "provinces", "vocabularies")]
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["marts", table], group_name="marts", description=TABLE_DOCS[f"marts.{table}"],
+    specs=[dg.AssetSpec(["marts", table], group_name="marts", description=description(f"marts.{table}"),
                         deps=SCORED_FROM, kinds={"duckdb", "sql"}) for table in MART_TABLES],
 )
 def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):
@@ -40,10 +44,12 @@ def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
             UNION ALL
             SELECT reporting_year, province_name, pillar, not_scored_reason FROM marts.pillar_scores
             WHERE NOT scored AND series = 'as_reported' ORDER BY 1, 2""")
+        columns = {table: column_schema(con, f"marts.{table}") for table in MART_TABLES}
     if not_scored.height:
         context.log.warning(f"{not_scored.height} province-year score(s) not computed; see marts.index_scores / pillar_scores")
     for table in MART_TABLES:
-        metadata = {"dagster/row_count": counts[table], "methodology_version": methodology.version}
+        metadata = {"dagster/row_count": counts[table], "dagster/column_schema": columns[table],
+                    "methodology_version": methodology.version}
         if table == "province_rankings":
             metadata |= {"units_ranked_by_year": ranked, f"top_10_{latest}": markdown_table(top)}
         if table in ("index_scores", "pillar_scores"):
@@ -51,7 +57,7 @@ def index_marts(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
         yield dg.MaterializeResult(asset_key=["marts", table], metadata=metadata)
 
 
-@dg.asset(key=["marts", "target_gaps"], group_name="marts", description=TABLE_DOCS["marts.target_gaps"],
+@dg.asset(key=["marts", "target_gaps"], group_name="marts", description=description("marts.target_gaps"),
           deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "province_rankings", "index_scores")] + TARGETS_FROM,
           kinds={"duckdb", "sql"})
 def target_gaps(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -61,11 +67,12 @@ def target_gaps(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg
         rows = build_target_gaps(con, data_home.methodology)
         by_status = dict(con.execute("SELECT status, count(*) FROM marts.target_gaps GROUP BY 1 ORDER BY 1").fetchall())
         holders = scalar(con, "SELECT count(DISTINCT (unit_set, province_code)) FROM marts.target_gaps")
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "by_status": by_status, "provinces": holders,
+        columns = column_schema(con, "marts.target_gaps")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "dagster/column_schema": columns, "by_status": by_status, "provinces": holders,
                                           "methodology_version": data_home.methodology.version})
 
 
-@dg.asset(key=["marts", "rank_uncertainty"], group_name="marts", description=TABLE_DOCS["marts.rank_uncertainty"],
+@dg.asset(key=["marts", "rank_uncertainty"], group_name="marts", description=description("marts.rank_uncertainty"),
           deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings")],
           kinds={"duckdb", "numpy"})
 def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -82,7 +89,8 @@ def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) 
             FROM marts.rank_uncertainty WHERE reporting_year = ? ORDER BY rank NULLS LAST, province_name""", [latest])
         median_width = dict(con.execute("""
             SELECT reporting_year::VARCHAR, median(interval_width) FROM marts.rank_uncertainty GROUP BY 1 ORDER BY 1""").fetchall())
+        columns = column_schema(con, "marts.rank_uncertainty")
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": rows, "samples": methodology.uncertainty.samples, "seed": methodology.uncertainty.seed,
+        "dagster/row_count": rows, "dagster/column_schema": columns, "samples": methodology.uncertainty.samples, "seed": methodology.uncertainty.seed,
         "median_interval_width_by_year": median_width, f"intervals_{latest}": markdown_table(widest),
         "methodology_version": methodology.version})

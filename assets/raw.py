@@ -4,26 +4,15 @@
 import dagster as dg
 import polars as pl
 
-from assets.metadata import markdown_table
+from assets.metadata import column_schema, description, markdown_table
 from assets.partitions import reporting_years
 from assets.resources import DataHomeResource, WarehouseResource
 from sources.intake.inbox import inventory_frame, receive
 from sources.intake.staging import raw_frame
 from sources.warehouse.tables import query_frame, replace_partition, replace_table
 
-SUBMISSION_FILES_DOC = (
-    "Every distinct file received in the inbox, archived unchanged under its SHA-256 (the same bytes under "
-    "two names are one file), in arrival order. Records its reporting year, whether it could be read and, if "
-    "not, why, with the row and column; links and special files are listed as refused, never opened; a "
-    "withdrawn file stays listed with the reason. A file stays in force after it leaves the inbox."
-)
-SUBMISSIONS_DOC = (
-    "The rows of each readable submission file of a reporting year, as received: text as written (or the "
-    "cell's own number in Excel), with file, sheet, row number and the column each field came from."
-)
 
-
-@dg.asset(key=["raw", "submission_files"], group_name="raw", description=SUBMISSION_FILES_DOC, kinds={"duckdb", "polars"})
+@dg.asset(key=["raw", "submission_files"], group_name="raw", description=description("raw.submission_files"), kinds={"duckdb", "polars"})
 def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResource,
                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     home = data_home.home
@@ -34,7 +23,8 @@ def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResou
     for name in intake.pending:
         context.log.warning(f"{name}: tệp đang được ghi, sẽ đọc ở lượt sau | still being written; read by a later run")
     with warehouse.get_connection() as con:
-        replace_table(con, "raw", "submission_files", inventory, SUBMISSION_FILES_DOC)
+        replace_table(con, "raw", "submission_files", inventory)
+        columns = column_schema(con, "raw.submission_files")
     rejected = inventory.filter(pl.col("status") == "rejected")
     arrived = {f.sha256 for f in intake.files if f.new}
     # Each problem is said once, when its file arrives (or on every run for refused links and special files).
@@ -44,6 +34,7 @@ def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResou
     by_year = inventory.group_by("reporting_year").len().sort("reporting_year")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": inventory.height,
+        "dagster/column_schema": columns,
         "files_rejected": rejected.height,
         "files_new": len(arrived),
         "files_withdrawn": inventory.filter(pl.col("status") == "withdrawn").height,
@@ -54,7 +45,7 @@ def submission_files(context: dg.AssetExecutionContext, data_home: DataHomeResou
     })
 
 
-@dg.asset(key=["raw", "submissions"], group_name="raw", description=SUBMISSIONS_DOC, partitions_def=reporting_years,
+@dg.asset(key=["raw", "submissions"], group_name="raw", description=description("raw.submissions"), partitions_def=reporting_years,
           deps=[submission_files], kinds={"duckdb", "polars"})
 def submissions(context: dg.AssetExecutionContext, data_home: DataHomeResource,
                 warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -64,10 +55,12 @@ def submissions(context: dg.AssetExecutionContext, data_home: DataHomeResource,
         inventory = query_frame(con, "SELECT * FROM raw.submission_files")
         for key in context.partition_keys:
             frame = raw_frame(inventory, int(key), home.root)
-            replace_partition(con, "raw", "submissions", frame, int(key), SUBMISSIONS_DOC)
+            replace_partition(con, "raw", "submissions", frame, int(key))
             rows[key], files[key] = frame.height, frame["file_sha256"].n_unique()
+        columns = column_schema(con, "raw.submissions")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": sum(rows.values()),
+        "dagster/column_schema": columns,
         "rows_by_year": rows,
         "files_by_year": files,
     })

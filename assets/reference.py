@@ -4,23 +4,25 @@ One asset per table; the tables and their meaning are defined in sources/referen
 
 import dagster as dg
 
-from assets.metadata import markdown_table
+from assets.metadata import column_schema, description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
 from sources.reference.tables import REFERENCE_TABLES
 from sources.warehouse.tables import replace_table
 
 
-def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
-    build = REFERENCE_TABLES[table][0]
+def _reference_asset(table: str) -> dg.AssetsDefinition:
+    build = REFERENCE_TABLES[table]
 
-    @dg.asset(key=["reference", table], group_name="reference", description=description,
+    @dg.asset(key=["reference", table], group_name="reference", description=description(f"reference.{table}"),
               kinds={"duckdb", "polars"})
     def _asset(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         frame = build(data_home.register, data_home.methodology)
         with warehouse.get_connection() as con:
-            replace_table(con, "reference", table, frame, description)
+            replace_table(con, "reference", table, frame)
+            columns = column_schema(con, f"reference.{table}")
         return dg.MaterializeResult(metadata={
             "dagster/row_count": frame.height,
+            "dagster/column_schema": columns,
             "methodology_version": data_home.methodology.version,
             "preview": markdown_table(frame, limit=5),
         })
@@ -28,4 +30,4 @@ def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
     return _asset
 
 
-reference_assets = [_reference_asset(table, description) for table, (_, description) in REFERENCE_TABLES.items()]
+reference_assets = [_reference_asset(table) for table in REFERENCE_TABLES]

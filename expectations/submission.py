@@ -10,12 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from expectations import contracts
-from sources.intake.rules import Rules
+from sources.catalog.catalog import catalog
 from sources.index.methodology import Methodology
-from sources.reference.provinces import ProvinceRegister
+from sources.intake.rules import Rules
 from sources.intake.staging import rows_frame, rule_facts, stage
 from sources.intake.submissions import read_submission, size_problem
 from sources.intake.text import safe_text
+from sources.reference.provinces import ProvinceRegister
 
 
 @dataclass
@@ -81,23 +82,13 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
     return report
 
 
-LABELS = {
-    "vi": {"file": "Tệp", "year": "Năm báo cáo", "province": "Tỉnh/thành phố", "ok": "Hợp lệ: {n} số liệu sẵn sàng để gửi.",
-           "summary": "{errors} lỗi, {warnings} cảnh báo; {n} số liệu hợp lệ.", "row": "dòng", "column": "cột",
-           "value": "giá trị", "expected": "yêu cầu", "ERROR": "LỖI", "WARN": "CẢNH BÁO"},
-    "en": {"file": "File", "year": "Reporting year", "province": "Province", "ok": "Valid: {n} figures ready to send.",
-           "summary": "{errors} error(s), {warnings} warning(s); {n} valid figure(s).", "row": "row", "column": "column",
-           "value": "value", "expected": "expected", "ERROR": "ERROR", "WARN": "WARNING"},
-}
-
-
 def render(report: Report, lang: str = "vi") -> str:
     """The report as text; whatever came from the file is shown with its control characters escaped."""
     return "\n".join(safe_text(line) for line in _lines(report, lang))
 
 
 def _lines(report: Report, lang: str) -> list[str]:
-    t = LABELS[lang]
+    t = catalog().words_in(lang)
     lines = [f"{t['file']}: {report.file.name}", f"{t['year']}: {report.year or '—'}"]
     if report.province:
         lines.append(f"{t['province']}: {report.province}")

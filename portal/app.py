@@ -12,8 +12,8 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from portal import data
-from sources.catalog.labels import words
 from portal.rendering import TEMPLATES
+from sources.catalog.catalog import catalog, pillar_labels
 from sources.release.releases import MANIFEST, Release, latest_release, releases
 
 
@@ -24,9 +24,12 @@ def create_app(exports: Path) -> Starlette:
                 return release
         raise HTTPException(404, f"no release {release_id}")
 
+    def language(request: Request) -> str:
+        return "en" if request.query_params.get("lang") == "en" else "vi"
+
     def page(request: Request, template: str, synthetic: bool, **context) -> HTMLResponse:
-        lang = "en" if request.query_params.get("lang") == "en" else "vi"
-        html = TEMPLATES.get_template(template).render(lang=lang, t=words(lang), synthetic=synthetic, **context)
+        lang = language(request)
+        html = TEMPLATES.get_template(template).render(lang=lang, t=catalog().words_in(lang), synthetic=synthetic, **context)
         return HTMLResponse(html)
 
     def year_of(release: Release, text: str) -> int:
@@ -52,12 +55,12 @@ def create_app(exports: Path) -> Starlette:
         found = release_or_404(request.path_params["release"])
         year = year_of(found, request.path_params["year"])
         rows = data.ranking_rows(found, year)
-        lang = "en" if request.query_params.get("lang") == "en" else "vi"
+        lang = language(request)
         files = [f for f in found.manifest["files"] if f["year"] == year and f["table"] in ("ranking", "workbook")]
         return page(request, "ranking.html", found.synthetic, release=found, year=year, rows=rows, files=files,
-                    banded=bool(rows) and "rank_p05" in rows[0],
+                    banded=bool(rows) and "rank_p05" in rows[0], pillars=pillar_labels(found.manifest["pillars"], lang),
                     link=lambda r: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}",
-                    chart=data.scores_chart(rows, words(lang)["chart_scores"].format(year=year)))
+                    chart=data.scores_chart(rows, catalog().words_in(lang)["chart_scores"].format(year=year)))
 
     async def province(request: Request) -> HTMLResponse:
         found = release_or_404(request.path_params["release"])
@@ -65,9 +68,11 @@ def create_app(exports: Path) -> Starlette:
         unit = data.province(found, year, request.path_params["code"])
         if unit is None:
             raise HTTPException(404, "no such province in this year's ranking")
-        t = words("en" if request.query_params.get("lang") == "en" else "vi")
+        lang = language(request)
+        t = catalog().words_in(lang)
+        lines = {"score": t["score"], **pillar_labels(found.manifest["pillars"], lang)}
         return page(request, "province.html", found.synthetic, release=found, year=year, p=unit,
-                    chart=data.history_chart(unit["history"], t, f"{t['history']}: {unit['row']['province_name']}"))
+                    chart=data.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"))
 
     async def download(request: Request) -> FileResponse:
         found = release_or_404(request.path_params["release"])

@@ -7,8 +7,6 @@ import polars as pl
 from sources.release.charts import bar_chart, line_chart
 from sources.release.releases import Release
 
-PILLARS = ("government", "economy", "society")
-
 
 def ranking_rows(release: Release, year: int) -> list[dict]:
     return release.table("ranking", year).to_dicts()
@@ -34,6 +32,6 @@ def province(release: Release, year: int, code: str) -> dict | None:
     return {"row": row, "unit_set": unit_set, "history": mine.to_dicts(), "gaps": gaps.to_dicts(), "series": series}
 
 
-def history_chart(history: list[dict], names: dict[str, str], title: str) -> str:
-    columns = {"score": names["score"], **{f"{p}_score": names[p] for p in PILLARS}}
+def history_chart(history: list[dict], columns: dict[str, str], title: str) -> str:
+    """The index and pillar scores over the years; `columns`: score column -> its label."""
     return line_chart({label: [(h["reporting_year"], h[column]) for h in history] for column, label in columns.items()}, title)

@@ -20,7 +20,7 @@ from tests.processes import free_port
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
     graph = defs.resolve_asset_graph()
     keys = list(graph.get_all_asset_keys())
-    assert len(keys) == 26
+    assert len(keys) == 27
     for key in keys:
         node = graph.get(key)
         schema, table = key.path
@@ -84,7 +84,7 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
                 continue
         assert nodes, "dagster dev did not serve the assets within 120 s"
         paths = {tuple(n["assetKey"]["path"]) for n in nodes}
-        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 26
+        assert ("staging", "figures") in paths and ("reference", "target_registry") in paths and len(paths) == 27
         assert all(n["description"] for n in nodes)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -14,10 +14,16 @@ import openpyxl
 import polars as pl
 import pytest
 
+from sources.catalog.catalog import catalog
 from sources.home import PROJECT_ROOT
+from sources.release.releases import (
+    csv_safe,
+    latest_release,
+    releases,
+    verify,
+    write_release,
+)
 from sources.release.report import render_report
-from sources.catalog.columns_vi import COLUMNS_VI
-from sources.release.releases import HEADERS_VI, csv_safe, latest_release, releases, verify, write_release
 from tests.conftest import dti_command
 
 
@@ -48,20 +54,19 @@ def test_published_copy_is_read_only_and_holds_the_three_schemas(published_home)
         working.close()
 
 
-def test_every_table_view_and_column_is_described_in_vietnamese_and_english(published_home):
+def test_every_table_view_and_column_is_described_in_vietnamese_and_english(published_home, methodology):
     relations = _published(published_home, """
         SELECT table_name, comment FROM duckdb_tables()
         UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal""")
     assert len(relations) >= 25
     columns = _published(published_home, """
-        SELECT table_name, column_name, comment FROM duckdb_columns()
+        SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns()
         WHERE schema_name IN ('reference', 'staging', 'marts')""")
     for name, comment in relations + [(f"{t}.{c}", comment) for t, c, comment in columns]:
         assert comment and re.fullmatch(r".+ \| EN: .+", comment, re.S), f"{name}: {comment!r}"
-    tables = {t for (t, _) in _published(published_home, "SELECT table_name, 1 FROM duckdb_tables()")}
-    for table, column, comment in columns:
-        if table in tables and table != "publication":
-            assert comment.startswith(COLUMNS_VI[column]), (table, column)
+    for table, column, comment in columns:  # the comments are the catalog's, pillar columns the methodology's
+        assert comment.startswith(catalog().column(table, column, methodology).vi + " | EN: "), (table, column)
+    assert "Điểm trụ cột kinh tế số (0–1) | EN: Digital economy pillar score (0-1)." in {c for *_, c in columns}
 
 
 def test_latest_ranking_view_is_the_latest_year_with_its_pillars(published_home):
@@ -152,12 +157,13 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     assert "749/QĐ-TTg" in method["Mục tiêu / Targets"] and method["Nguồn / Sources"]
 
 
-def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path):
+def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path, methodology):
     hostile = pl.DataFrame({"province_name": ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-1+2", "@SUM(A1)", "Hà Nội"],
                             "rank": [1, 2, 3, 4, -5]})
-    assert csv_safe(hostile)["Tỉnh/thành phố"].to_list() == [
+    headers = catalog().headers("vi", methodology)
+    assert csv_safe(hostile, headers)["Tỉnh/thành phố"].to_list() == [
         "'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1+2", "'@SUM(A1)", "Hà Nội"]
-    assert csv_safe(hostile)[HEADERS_VI["rank"]].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
+    assert csv_safe(hostile, headers)["Hạng"].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
 
     # a release written from a copy whose province name is a formula
     copy = tmp_path / "published.duckdb"
@@ -165,7 +171,7 @@ def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path):
         con.execute(f"ATTACH '{published_home.published}' AS src (READ_ONLY)")
         con.execute("COPY FROM DATABASE src TO " + con.execute("SELECT current_database()").fetchall()[0][0])
         con.execute("UPDATE marts.province_rankings SET province_name = '=1+1' WHERE province_name = 'Bắc Ninh'")
-    written = write_release(copy, tmp_path / "exports", "formula-test-run", render_report)
+    written = write_release(copy, tmp_path / "exports", "formula-test-run", methodology, render_report)
     text = (written.folder / "dti_2025_xep-hang_SYNTHETIC.csv").read_text(encoding="utf-8-sig")
     assert "'=1+1" in text and ",=1+1" not in text
     sheet = openpyxl.load_workbook(written.folder / "dti_2025_SYNTHETIC.xlsx")["Xếp hạng"]
@@ -225,7 +231,7 @@ def test_analysts_read_the_published_copy_while_a_second_run_writes(demo_copy):
 def test_a_blocked_run_leaves_the_published_copy_latest_and_releases_as_they_were(demo_copy, tmp_path):
     published_home = demo_copy
     strict = tmp_path / "rules.yaml"
-    strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
+    strict.write_text((PROJECT_ROOT / "sources" / "intake" / "rules.yaml").read_text(encoding="utf-8")
                       .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
     before = _fingerprint(published_home)
     done = dti_command(published_home.root, "run", rules=strict)

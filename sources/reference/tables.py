@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from sources.intake.inbox import sha256
+from sources.catalog.catalog import catalog
 from sources.index.methodology import Methodology
+from sources.intake.inbox import sha256
 from sources.reference.provinces import MERGER_YEAR, REFERENCE_DIR, ProvinceRegister
 
 COMPARATORS = {">=": "≥", "<=": "≤", "~": "≈", ">": ">", "<": "<", "=": "=", "≥": "≥", "≤": "≤", "≈": "≈"}
@@ -190,39 +191,30 @@ def digital_economy_share(register: ProvinceRegister) -> pl.DataFrame:
         .with_columns(pl.col("source").forward_fill())
 
 
-REFERENCE_TABLES: dict[str, tuple[Callable[[ProvinceRegister, Methodology], pl.DataFrame], str]] = {
-    "provinces": (lambda r, m: provinces(r),
-                  "The 63 provincial units in force until 30/06/2025 (unit_set 63) and the 34 in force from "
-                  "01/07/2025 (unit_set 34), with GSO codes, kind, validity and area. A code means something only "
-                  "together with its unit set: 24 is Bắc Giang in 63 and Bắc Ninh in 34."),
-    "province_names": (lambda r, m: province_names(r),
-                       "Every way a province's name is written (official, with and without prefix, both tone-mark "
-                       "placements, without diacritics, curated aliases), with the key submissions are matched on."),
-    "province_crosswalk": (lambda r, m: crosswalk(r),
-                           "The 2025 merger: each of the 63 former units and the one of the 34 it became part of, with "
-                           "its share of the new unit's population (GSO 2022 basis)."),
-    "population": (lambda r, m: population(r),
-                   "Population per unit on two bases that must never be mixed in one weight: GSO average 2022 for "
-                   "the 63 former units, the merger's 31/12/2024 basis for the 34 current ones."),
-    "indicators": (lambda r, m: indicators(m),
-                   "The indicator catalogue of the methodology file: code, Vietnamese and English names, pillar, "
-                   "unit, direction, valid years, value domain, goalposts and national 2025/2030 targets."),
-    "national_targets": (lambda r, m: national_targets(),
-                         "National targets for 2025 and 2030 from 749/QĐ-TTg and 411/QĐ-TTg, with sources."),
-    "target_registry": (target_registry,
-                        "Every quantified provincial target: the five source documents (with the Vietnamese quote) "
-                        "and other provinces' resolutions. Typed absolute, rank (≤, lower is better), relative (vs the "
-                        "national mean), tier, or period average; kept with the former unit that set it."),
-    "documents": (lambda r, m: documents(),
-                  "The source articles the target registry quotes, with their resolution, date and content hash."),
-    "dti_published": (lambda r, m: published_scores(r),
-                      "Officially published DTI results (partial, 2020–2024) and the full 2022 rank list, as published."),
-    "digital_economy_share": (lambda r, m: digital_economy_share(r),
-                              "Digital economy as % of GRDP as published, with its series (ministry report or GSO): "
-                              "the two differ widely and are never mixed."),
+def vocabularies() -> pl.DataFrame:
+    """The values people read (value status, series, target status...) and what each means, from the
+    catalog (sources/catalog/catalog.yaml): the warehouse words a status in Vietnamese from here."""
+    rows = [{"vocabulary": vocabulary, "value": value, "vi": text.vi, "en": text.en}
+            for vocabulary, values in catalog().vocabularies.items() for value, text in values.items()]
+    return pl.DataFrame(rows, schema={"vocabulary": pl.Utf8, "value": pl.Utf8, "vi": pl.Utf8, "en": pl.Utf8})
+
+
+# Table name -> how it is built. What each table and column means: sources/catalog/catalog.yaml.
+REFERENCE_TABLES: dict[str, Callable[[ProvinceRegister, Methodology], pl.DataFrame]] = {
+    "provinces": lambda r, m: provinces(r),
+    "province_names": lambda r, m: province_names(r),
+    "province_crosswalk": lambda r, m: crosswalk(r),
+    "population": lambda r, m: population(r),
+    "indicators": lambda r, m: indicators(m),
+    "national_targets": lambda r, m: national_targets(),
+    "target_registry": target_registry,
+    "documents": lambda r, m: documents(),
+    "dti_published": lambda r, m: published_scores(r),
+    "digital_economy_share": lambda r, m: digital_economy_share(r),
+    "vocabularies": lambda r, m: vocabularies(),
 }
 
 
 def reference_tables(register: ProvinceRegister, methodology: Methodology) -> dict[str, pl.DataFrame]:
     """Every table of the reference schema, by table name."""
-    return {name: build(register, methodology) for name, (build, _) in REFERENCE_TABLES.items()}
+    return {name: build(register, methodology) for name, build in REFERENCE_TABLES.items()}

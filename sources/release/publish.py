@@ -22,9 +22,17 @@ from pathlib import Path
 
 import duckdb
 
+from sources.catalog.catalog import pillar_columns
 from sources.home import PROJECT_ROOT, DataHome
-from sources.release.releases import Release, latest_release, point_latest, releases, write_release
-from sources.warehouse.tables import sql_literal
+from sources.index.methodology import Methodology
+from sources.release.releases import (
+    Release,
+    latest_release,
+    point_latest,
+    releases,
+    write_release,
+)
+from sources.warehouse.tables import comment_table, sql_literal
 
 PUBLISHED_SCHEMAS = ("reference", "staging", "marts")
 PUBLISHED_SQL = PROJECT_ROOT / "sql" / "published"
@@ -39,9 +47,9 @@ class Publication:
     fingerprint: str
 
 
-def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute("""
-        SELECT schema_name, table_name, comment FROM duckdb_tables()
+        SELECT schema_name, table_name FROM duckdb_tables()
         WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY schema_name, table_name""", [list(PUBLISHED_SCHEMAS)]).fetchall()
 
@@ -50,7 +58,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str
     """What a publication holds, as one hash: every row of every published table (order-free) and the
     methodology version. Equal fingerprints: nothing a reader could see has changed."""
     parts = [f"methodology={methodology_version}"]
-    for schema, table, _ in _published_tables(con):
+    for schema, table in _published_tables(con):
         count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0)::HUGEINT FROM {schema}.{table} AS t").fetchone()
         columns = ",".join(name for (name,) in con.execute(
             "SELECT column_name || ':' || data_type FROM duckdb_columns() WHERE database_name = current_database() "
@@ -59,20 +67,25 @@ def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, methodology_version: str,
+def published_sql(path: Path, methodology: Methodology) -> str:
+    """A file of sql/published with the methodology's pillars written in: each pillar's score and rank
+    taken from marts.province_rankings, in the methodology's order."""
+    pivot = "".join(f'max({suffix}) FILTER (ranking = {sql_literal(code)}) AS "{column}", '
+                    for column, code, suffix in pillar_columns(methodology))
+    return path.read_text(encoding="utf-8").replace("$pillar_columns", pivot)
+
+
+def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, methodology: Methodology,
                content_fingerprint: str) -> tuple[Path, dict[str, int]]:
-    """Copy the published schemas of the warehouse open on `con` (tables, rows and their bilingual comments)
-    into a new temporary file in `folder`, add `marts.publication` and the views of sql/published, and make it
-    read-only. Returns the file and the row count of every table and view."""
+    """Copy the published schemas of the warehouse open on `con` (tables and rows) into a new temporary
+    file in `folder`, add `marts.publication` and the views of sql/published, describe every table, view
+    and column from the catalog, and make it read-only. Returns the file and the row count of every table
+    and view."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".dti.{uuid.uuid4().hex}.tmp"
     working = con.execute("SELECT current_database()").fetchall()[0][0]
     tables = _published_tables(con)
-    columns = con.execute("""
-        SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()
-        WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[]))
-          AND comment IS NOT NULL""", [list(PUBLISHED_SCHEMAS)]).fetchall()
-    for name, value in (("run_id", run_id), ("methodology_version", methodology_version),
+    for name, value in (("run_id", run_id), ("methodology_version", methodology.version),
                         ("published_at", datetime.now(UTC).isoformat()), ("fingerprint", content_fingerprint)):
         con.execute(f"SET VARIABLE {name} = ?", [value])
     con.execute("SET VARIABLE latest_file_received_at = (SELECT max(received_at) FROM raw.submission_files)")
@@ -81,19 +94,17 @@ def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, method
         con.execute("USE published")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA {schema}")
-        for schema, table, comment in tables:
+        for schema, table in tables:
             con.execute(f'CREATE TABLE {schema}.{table} AS SELECT * FROM "{working}".{schema}.{table}')
-            if comment:
-                con.execute(f"COMMENT ON TABLE {schema}.{table} IS {sql_literal(comment)}")
-        for schema, table, column, comment in columns:
-            con.execute(f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {sql_literal(comment)}')
         for path in sorted(PUBLISHED_SQL.glob("*.sql")):
-            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(published_sql(path, methodology))
         relations = con.execute("""
             SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = 'published'
             UNION ALL
             SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE database_name = 'published' AND NOT internal
             ORDER BY 1""").fetchall()
+        for (name,) in relations:
+            comment_table(con, name, methodology)
         counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for (name,) in relations}
         con.execute(f'USE "{working}"')
         con.execute("CHECKPOINT published")
@@ -107,11 +118,11 @@ def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, method
     return temporary, counts
 
 
-def publish(con: duckdb.DuckDBPyConnection, home: DataHome, run_id: str, methodology_version: str,
+def publish(con: duckdb.DuckDBPyConnection, home: DataHome, run_id: str, methodology: Methodology,
             report: Callable, notes: dict | None = None) -> Publication:
     """Publish the warehouse open on `con`: the analysts' copy and a release, together, unless nothing
     changed since the latest release."""
-    content = fingerprint(con, methodology_version)
+    content = fingerprint(con, methodology.version)
     latest = latest_release(home.exports)
     current = next((r for r in releases(home.exports) if r.id == latest), None)
     if current is not None and current.manifest.get("fingerprint") == content and home.published.exists():
@@ -119,9 +130,9 @@ def publish(con: duckdb.DuckDBPyConnection, home: DataHome, run_id: str, methodo
     notes = dict(notes or {})
     if current is not None and notes.get("withdrawn"):  # the notes say what changed since the latest release
         notes["withdrawn"] = [w for w in notes["withdrawn"] if w["at"] > current.manifest["created_at"]]
-    temporary, counts = build_copy(con, home.published.parent, run_id, methodology_version, content)
+    temporary, counts = build_copy(con, home.published.parent, run_id, methodology, content)
     try:
-        partial = write_release(temporary, home.exports, run_id, report, content, notes)
+        partial = write_release(temporary, home.exports, run_id, methodology, report, content, notes)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

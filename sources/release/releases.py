@@ -20,7 +20,9 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
+from sources.catalog.catalog import catalog, pillar_columns, pillars
 from sources.home import PROJECT_ROOT
+from sources.index.methodology import Methodology
 from sources.warehouse.tables import query_frame
 
 EXPORT_SQL = PROJECT_ROOT / "sql" / "exports"
@@ -34,26 +36,6 @@ YEAR_TABLES = {
     "ranking": ("xep-hang", "Xếp hạng"),
     "target_gaps": ("khoang-cach-muc-tieu", "Khoảng cách mục tiêu"),
     "indicator_values": ("gia-tri-chi-tieu", "Giá trị chỉ tiêu"),
-}
-
-HEADERS_VI = {
-    "reporting_year": "Năm báo cáo", "rank": "Hạng", "province_code": "Mã tỉnh", "province_name": "Tỉnh/thành phố",
-    "score": "Điểm chỉ số", "rank_change": "Thay đổi hạng", "units_ranked": "Số đơn vị xếp hạng",
-    "government_score": "Điểm chính quyền số", "government_rank": "Hạng chính quyền số",
-    "economy_score": "Điểm kinh tế số", "economy_rank": "Hạng kinh tế số",
-    "society_score": "Điểm xã hội số", "society_rank": "Hạng xã hội số",
-    "median_rank": "Hạng trung vị (mô phỏng)", "rank_p05": "Hạng tốt nhất (P5)", "rank_p95": "Hạng kém nhất (P95)",
-    "is_synthetic": "Dữ liệu mô phỏng", "methodology_version": "Phiên bản phương pháp",
-    "unit_set": "Bộ đơn vị", "target_id": "Mã mục tiêu", "target_source": "Nguồn mục tiêu", "subject": "Đối tượng",
-    "target_type": "Loại mục tiêu", "horizon_year": "Năm phải đạt", "comparator": "So sánh",
-    "target_value": "Giá trị mục tiêu", "target_value_text": "Mục tiêu (chữ)", "unit": "Đơn vị đo",
-    "actual_value": "Giá trị thực tế", "actual_basis": "Cơ sở giá trị thực tế", "actual_province_name": "Đơn vị có số liệu",
-    "gap": "Khoảng cách", "share_covered": "Phần đã đạt được", "observed_pace": "Tốc độ đã đạt/năm",
-    "required_pace": "Tốc độ cần thiết/năm", "status_vi": "Trạng thái", "status": "Trạng thái (tiếng Anh)",
-    "status_reason": "Lý do", "document": "Văn bản", "quote_vi": "Nguyên văn", "source": "Nguồn",
-    "indicator_code": "Mã chỉ tiêu", "indicator_name_vi": "Tên chỉ tiêu", "indicator_name_en": "Tên chỉ tiêu (tiếng Anh)",
-    "pillar": "Trụ cột", "value": "Giá trị", "value_status": "Tình trạng giá trị", "flags": "Cảnh báo",
-    "traced_to": "Truy nguồn", "series": "Chuỗi số liệu",
 }
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -95,10 +77,9 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
         for name, dtype in frame.schema.items() if dtype == pl.Utf8)
 
 
-def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` as written to CSV: formula-like text neutralised, Vietnamese headers."""
-    safe = neutralise(frame)
-    return safe.rename({name: HEADERS_VI.get(name, name) for name in safe.columns})
+def csv_safe(frame: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame:
+    """`frame` as written to CSV: formula-like text neutralised, the catalog's `headers` (Vietnamese)."""
+    return neutralise(frame).rename(headers, strict=False)
 
 
 def _sha256(path: Path) -> str:
@@ -109,13 +90,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _year_frames(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pl.DataFrame]:
-    return {table: query_frame(con, (EXPORT_SQL / f"{table}.sql").read_text(encoding="utf-8").replace("$year", str(int(year))))
-            for table in YEAR_TABLES}
+def export_sql(name: str, methodology: Methodology, year: int | None = None) -> str:
+    """A file of sql/exports with the year and the methodology's pillar columns written in."""
+    text = (EXPORT_SQL / f"{name}.sql").read_text(encoding="utf-8")
+    text = text.replace("$pillar_columns", ", ".join(f'"{column}"' for column, _, _ in pillar_columns(methodology)))
+    text = text.replace("$pillar_scores", ", ".join(f'"{column}"' for column, _, _ in pillar_columns(methodology, ("score",))))
+    return text.replace("$year", str(int(year))) if year is not None else text
 
 
-def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tuple[str, str]], synthetic: bool) -> None:
-    """One sheet per table with Vietnamese headers, and a sheet on the method, sources and the data's status.
+def _year_frames(con: duckdb.DuckDBPyConnection, year: int, methodology: Methodology) -> dict[str, pl.DataFrame]:
+    return {table: query_frame(con, export_sql(table, methodology, year)) for table in YEAR_TABLES}
+
+
+def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tuple[str, str]], synthetic: bool,
+                    headers: dict[str, str]) -> None:
+    """One sheet per table with the catalog's Vietnamese `headers`, and a sheet on the method, sources and the data's status.
     Text is written as text: a cell starting with '=' stays a string, never a formula."""
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
@@ -128,8 +117,8 @@ def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tup
             sheet.write_string(0, 0, f"{SYNTHETIC_BANNER_VI} / {SYNTHETIC_BANNER_EN}", warning)
             start = 1
         for col, name in enumerate(frame.columns):
-            sheet.write_string(start, col, HEADERS_VI.get(name, name), bold)
-            sheet.set_column(col, col, max(12, min(40, len(HEADERS_VI.get(name, name)) + 2)))
+            sheet.write_string(start, col, headers.get(name, name), bold)
+            sheet.set_column(col, col, max(12, min(40, len(headers.get(name, name)) + 2)))
         for row, values in enumerate(frame.iter_rows(), start=start + 1):
             for col, value in enumerate(values):
                 if value is None:
@@ -151,7 +140,7 @@ def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tup
     workbook.close()
 
 
-def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str) -> list[tuple[str, str]]:
+def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str, methodology: Methodology) -> list[tuple[str, str]]:
     weights = con.execute("""
         SELECT parent, string_agg(child || ' ' || round(weight_normalised, 3), ', ' ORDER BY child)
         FROM marts.framework_weights WHERE NOT child_is_indicator GROUP BY parent ORDER BY parent""").fetchall()
@@ -165,8 +154,11 @@ def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str) -
         ("Bản phát hành / Release", release_id),
         ("Lượt chạy / Run", publication["run_id"]),
         ("Phương pháp / Methodology", publication["methodology_version"]),
-        ("Chỉ số / Index", "Chỉ số chuyển đổi số cấp tỉnh: ba trụ cột chính quyền số, kinh tế số, xã hội số. "
-                           "Điểm 0–1; hạng cạnh tranh chuẩn trên điểm làm tròn 4 chữ số thập phân."),
+        ("Chỉ số / Index", (f"{methodology.title_vi}: {len(methodology.pillars)} trụ cột "
+                           f"{', '.join(node.name_vi for node in methodology.pillars)}. Điểm 0–1; hạng cạnh tranh chuẩn "
+                           f"trên điểm làm tròn {methodology.score_decimals} chữ số thập phân. / {methodology.title_en}: "
+                           f"pillars {', '.join(node.name_en for node in methodology.pillars)}; scores 0-1, standard "
+                           f"competition ranks on scores rounded to {methodology.score_decimals} decimals.")),
         ("Trọng số / Weights", "; ".join(f"{parent}: {children}" for parent, children in weights)),
         ("Chuẩn hóa / Normalisation", normalisation or ""),
         ("Tổng hợp / Aggregation", aggregation or ""),
@@ -179,10 +171,10 @@ def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str) -
     ]
 
 
-def _write_table(folder: Path, stem: str, frame: pl.DataFrame) -> list[Path]:
+def _write_table(folder: Path, stem: str, frame: pl.DataFrame, headers: dict[str, str]) -> list[Path]:
     parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     frame.write_parquet(parquet)
-    csv_safe(frame).write_csv(csv, include_bom=True)
+    csv_safe(frame, headers).write_csv(csv, include_bom=True)
     return [parquet, csv]
 
 
@@ -195,18 +187,20 @@ class PartialRelease:
     manifest: dict
 
 
-def write_release(published: Path, exports: Path, run_id: str,
+def write_release(published: Path, exports: Path, run_id: str, methodology: Methodology,
                   report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict], str],
                   fingerprint: str | None = None, notes: dict | None = None,
                   now: datetime | None = None) -> PartialRelease:
     """Write a complete release from a published copy into a hidden `.partial` folder (renamed and pointed
-    to by `latest` only when the publication commits)."""
+    to by `latest` only when the publication commits). Headers and pillar columns come from the catalog and
+    `methodology`, whose pillars the manifest records for the portal."""
     now = now or datetime.now(UTC)
     release_id = f"{now:%Y%m%dT%H%M%SZ}-{run_id[:8]}"
     final, partial = exports / release_id, exports / f".{release_id}.partial"
     if final.exists():
         raise ReleaseExists(f"release {release_id} already exists in {exports}; releases are never overwritten")
     partial.mkdir(parents=True)
+    headers = catalog().headers("vi", methodology)
     con = duckdb.connect(str(published), read_only=True)
     try:
         publication = query_frame(con, "SELECT * FROM marts.publication").row(0, named=True)
@@ -214,20 +208,20 @@ def write_release(published: Path, exports: Path, run_id: str,
         tag = "_SYNTHETIC" if synthetic else ""
         years = [row[0] for row in con.execute("""
             SELECT DISTINCT reporting_year FROM marts.province_rankings WHERE series = 'as_reported' ORDER BY 1""").fetchall()]
-        about = _about(con, publication, release_id)
+        about = _about(con, publication, release_id, methodology)
         by_year, files = {}, []
         for year in years:
-            frames = _year_frames(con, year)
+            frames = _year_frames(con, year, methodology)
             by_year[year] = frames
             for table, frame in frames.items():
-                for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame):
+                for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame, headers):
                     files.append({"name": path.name, "year": year, "table": table, "format": path.suffix[1:], "rows": frame.height})
             workbook = partial / f"dti_{year}{tag}.xlsx"
-            _write_workbook(workbook, frames, about, synthetic)
+            _write_workbook(workbook, frames, about, synthetic, headers)
             files.append({"name": workbook.name, "year": year, "table": "workbook", "format": "xlsx",
                           "rows": sum(f.height for f in frames.values())})
-        history = query_frame(con, (EXPORT_SQL / "pillar_history.sql").read_text(encoding="utf-8"))
-        for path in _write_table(partial, f"dti_lich-su-diem{tag}", history):
+        history = query_frame(con, export_sql("pillar_history", methodology))
+        for path in _write_table(partial, f"dti_lich-su-diem{tag}", history, headers):
             files.append({"name": path.name, "year": None, "table": "pillar_history", "format": path.suffix[1:], "rows": history.height})
     finally:
         con.close()
@@ -236,6 +230,7 @@ def write_release(published: Path, exports: Path, run_id: str,
         "methodology_version": publication["methodology_version"], "synthetic": synthetic,
         "banner": {"vi": SYNTHETIC_BANNER_VI, "en": SYNTHETIC_BANNER_EN} if synthetic else None,
         "reporting_years": years,
+        "pillars": pillars(methodology),
         "data_vintage": {"reporting_years": years, "latest_file_received_at": publication["latest_file_received_at"],
                          "files_used": publication["files_used"], "published_at": publication["published_at"]},
         "fingerprint": fingerprint,

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
-from sources.catalog.labels import words
+from sources.catalog.catalog import catalog, pillar_labels
 from sources.release.charts import bar_chart, line_chart
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -19,16 +19,18 @@ TEMPLATES = jinja2.Environment(
 
 
 def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict) -> str:
-    t = words("vi")
+    """The report in Vietnamese, with the pillars the manifest lists (those of the release's methodology)."""
+    t = catalog().words_in("vi")
+    pillars = pillar_labels(manifest["pillars"], "vi")
     years = [(year, frames["ranking"].to_dicts()) for year, frames in sorted(by_year.items(), reverse=True)]
     charts = {year: bar_chart([(r["province_name"], r["score"]) for r in rows], t["chart_scores"].format(year=year))
               for year, rows in years}
     bands = {year: "rank_p05" in frames["ranking"].columns for year, frames in by_year.items()}
+    lines = {"score": t["score"], **pillars}
     means = (history.filter(pl.col("series") == "restated_34").group_by("reporting_year")
-             .agg(pl.col("score", "government_score", "economy_score", "society_score").mean()).sort("reporting_year"))
-    trend = line_chart({t[name]: list(zip(means["reporting_year"], means[column]))
-                        for name, column in (("score", "score"), ("government", "government_score"),
-                                             ("economy", "economy_score"), ("society", "society_score"))},
+             .agg(pl.col(*lines).mean()).sort("reporting_year"))
+    trend = line_chart({label: list(zip(means["reporting_year"], means[column])) for column, label in lines.items()},
                        f"{t['history']} (34)") if means.height else ""
     return TEMPLATES.get_template("report.html").render(
-        t=t, en=words("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend, lang="vi")
+        t=t, en=catalog().words_in("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend,
+        pillars=pillars, lang="vi")

@@ -10,20 +10,13 @@ from contextlib import contextmanager
 import duckdb
 import polars as pl
 
-from sources.catalog.columns import TABLE_DOCS, column_doc
-from sources.catalog.columns_vi import COLUMNS_VI, TABLES_VI, bilingual
-
-# DuckDB has no schema comments: these descriptions are for the docs and `dti info`.
-SCHEMAS = {
-    "reference": "Reference data: provinces (63 former, 34 current), names, crosswalk, population, indicator catalogue, targets, sources.",
-    "raw": "Submissions as received: one row per file and per row of each file, archived by content hash.",
-    "staging": "Typed figures mapped to province and indicator codes, and the rows that could not be, with the reason.",
-    "marts": "The index: indicator values and scores, pillar and index scores, rankings, contributions, gaps to targets.",
-}
+from sources.catalog.catalog import bilingual, catalog
+from sources.index.methodology import Methodology
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    for schema in SCHEMAS:
+    """The schemas of the catalog (sources/catalog/catalog.yaml says what each holds)."""
+    for schema in catalog().schemas:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
@@ -31,18 +24,20 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, comment: str | None = None) -> None:
-    """Describe the table (`comment`, else its entry in sources/columns.TABLE_DOCS) and each of its
-    columns, in Vietnamese (sources/catalog/columns_vi.py) and English (sources/catalog/columns.py)."""
-    comment = bilingual(TABLES_VI.get(qualified), comment or TABLE_DOCS.get(qualified))
-    if comment:
-        con.execute(f"COMMENT ON TABLE {qualified} IS {sql_literal(comment)}")
+def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, methodology: Methodology | None = None) -> None:
+    """Describe the table or view `qualified` ("schema.table") of the current database and each of its
+    columns, in Vietnamese and English, from the catalog. Pillar columns (`<pillar>_score`...) need the
+    `methodology` whose pillars they are."""
     schema, table = qualified.split(".")
-    columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+    where = "database_name = current_database() AND schema_name = ? AND {name} = ?"
+    is_view = con.execute(f"SELECT count(*) FROM duckdb_views() WHERE {where.format(name='view_name')}",
+                          [schema, table]).fetchall()[0][0] > 0
+    if described := catalog().table(qualified):
+        con.execute(f"COMMENT ON {'VIEW' if is_view else 'TABLE'} {qualified} IS {sql_literal(bilingual(described))}")
+    columns = con.execute(f"SELECT column_name FROM duckdb_columns() WHERE {where.format(name='table_name')}",
                           [schema, table]).fetchall()
     for (column,) in columns:
-        doc = bilingual(COLUMNS_VI.get(column), column_doc(qualified, column))
-        if doc:
+        if doc := bilingual(catalog().column(qualified, column, methodology)):
             con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {sql_literal(doc)}')
 
 
@@ -79,8 +74,7 @@ def temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -
         con.unregister("_frame")
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame,
-                  comment: str | None = None) -> int:
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
     """Replace a whole table with `frame`."""
     ensure_schemas(con)
     qualified = f"{schema}.{table}"
@@ -89,12 +83,12 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
         con.execute(f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
-    comment_table(con, qualified, comment)
+    comment_table(con, qualified)
     return frame.height
 
 
 def replace_partition(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame,
-                      year: int, comment: str | None = None, with_unassigned: bool = False) -> int:
+                      year: int, with_unassigned: bool = False) -> int:
     """Replace the rows of one reporting year, atomically. `with_unassigned` also replaces the rows
     whose year is unknown (files whose reporting year could not be read), so they are never lost
     and never duplicated by re-runs."""
@@ -109,7 +103,7 @@ def replace_partition(con: duckdb.DuckDBPyConnection, schema: str, table: str, f
             con.execute(f"INSERT INTO {qualified} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
-    comment_table(con, qualified, comment)
+    comment_table(con, qualified)
     return frame.height
 
 

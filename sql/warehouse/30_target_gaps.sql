@@ -203,9 +203,7 @@ SELECT unit_set, province_code, province_name, target_id, target_source, documen
             THEN (actual_tracked - baseline_tracked) / (aim - baseline_tracked) END AS share_covered,
        observed_pace, required_pace, pace_ratio,
        status,
-       CASE status WHEN 'target met' THEN 'đã đạt' WHEN 'on track' THEN 'đúng lộ trình'
-                   WHEN 'acceleration needed' THEN 'cần tăng tốc' WHEN 'limited progress' THEN 'tiến triển hạn chế'
-                   WHEN 'deterioration' THEN 'suy giảm' ELSE 'không có dữ liệu' END AS status_vi,
+       (SELECT v.vi FROM reference.vocabularies AS v WHERE v.vocabulary = 'status' AND v.value = statused.status) AS status_vi,
        status_reason, note, is_synthetic, methodology_version
 FROM statused
 ORDER BY unit_set DESC, province_code, horizon_year, target_source DESC, target_id;
