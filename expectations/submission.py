@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 
 from expectations import contracts
-from sources.intake.rules import Rules
-from sources.index.methodology import Methodology
+from sources.home import methodology_path
+from sources.index.methodology import Methodology, load_methodology
+from sources.intake.rules import Rules, default_rules
 from sources.reference.provinces import ProvinceRegister
 from sources.intake.staging import rows_frame, rule_facts, stage
 from sources.intake.submissions import read_submission, size_problem
@@ -89,6 +90,12 @@ LABELS = {
            "summary": "{errors} error(s), {warnings} warning(s); {n} valid figure(s).", "row": "row", "column": "column",
            "value": "value", "expected": "expected", "ERROR": "ERROR", "WARN": "WARNING"},
 }
+
+
+def check_submission(path: Path) -> Report:
+    """`dti validate`: the file at `path` checked with what the pipeline itself runs on (the methodology of
+    DTI_METHODOLOGY or the default, the province register, the rules of DTI_RULES or the bundled ones)."""
+    return validate_file(path, load_methodology(methodology_path()), ProvinceRegister(), default_rules())
 
 
 def render(report: Report, lang: str = "vi") -> str:
