@@ -11,14 +11,20 @@ import click
 from dti.commands import CONTEXT, fail
 from sources.home import DataHome, methodology_names, methodology_path
 
-METHODOLOGY_HELP = ("Một phương pháp trong methodology/ (default, dti-922) hoặc đường dẫn tệp YAML / A methodology of "
-                    "methodology/ (default, dti-922) or the path of a YAML file.")
-MERGE_HELP = ("Trước hết gộp 63 đơn vị cũ thành 34 đơn vị hiện nay (trung bình không trọng số của các đơn vị thành "
-              "phần, quy tắc của Bộ cho xếp hạng 2024 của 34 đơn vị) / First merge the 63 former units into the 34 "
-              "current ones (unweighted mean of the constituents' values, the ministry's rule for its 2024 ranking "
-              "of the 34 units).")
-YEAR_HELP = ("Năm báo cáo, cho các chỉ tiêu chỉ có hiệu lực trong một số năm (mặc định: mọi chỉ tiêu có hiệu lực) / "
-             "Reporting year, for indicators valid only in some years (default: all valid).")
+METHODOLOGY_HELP = (
+    "Một phương pháp trong methodology/ (default, dti-922) hoặc đường dẫn tệp YAML / A methodology of "
+    "methodology/ (default, dti-922) or the path of a YAML file."
+)
+MERGE_HELP = (
+    "Trước hết gộp 63 đơn vị cũ thành 34 đơn vị hiện nay (trung bình không trọng số của các đơn vị thành "
+    "phần, quy tắc của Bộ cho xếp hạng 2024 của 34 đơn vị) / First merge the 63 former units into the 34 "
+    "current ones (unweighted mean of the constituents' values, the ministry's rule for its 2024 ranking "
+    "of the 34 units)."
+)
+YEAR_HELP = (
+    "Năm báo cáo, cho các chỉ tiêu chỉ có hiệu lực trong một số năm (mặc định: mọi chỉ tiêu có hiệu lực) / "
+    "Reporting year, for indicators valid only in some years (default: all valid)."
+)
 OUTPUT_HELP = "Ghi kết quả thành CSV vào đây (mặc định: in ra) / Write the result as CSV here (default: print it)."
 INPUT = click.argument("input_csv", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -74,19 +80,37 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--methodology", "methodology_name", default="default", show_default=True,
-              help=METHODOLOGY_HELP + " Mục `uncertainty` của nó cho biết những gì được rút mẫu / Its `uncertainty` "
-                                      "section says what is drawn.")
-@click.option("--samples", type=click.IntRange(100, 1_000_000),
-              help="Số mẫu Monte Carlo (mặc định: của phương pháp, 10.000) / Monte Carlo samples (default: the "
-                   "methodology's, 10,000).")
-@click.option("--merge-to-34", is_flag=True, help="Trước hết gộp 63 đơn vị cũ thành 34 (như `dti score`) / First merge "
-                                                  "the 63 former units into the 34 current ones (as `dti score`).")
+@click.option(
+    "--methodology",
+    "methodology_name",
+    default="default",
+    show_default=True,
+    help=METHODOLOGY_HELP + " Mục `uncertainty` của nó cho biết những gì được rút mẫu / Its `uncertainty` "
+    "section says what is drawn.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(100, 1_000_000),
+    help="Số mẫu Monte Carlo (mặc định: của phương pháp, 10.000) / Monte Carlo samples (default: the "
+    "methodology's, 10,000).",
+)
+@click.option(
+    "--merge-to-34",
+    is_flag=True,
+    help="Trước hết gộp 63 đơn vị cũ thành 34 (như `dti score`) / First merge "
+    "the 63 former units into the 34 current ones (as `dti score`).",
+)
 @click.option("--year", type=int, help=YEAR_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP)
 @INPUT
-def uncertainty(methodology_name: str, samples: int | None, merge_to_34: bool, year: int | None, output: Path | None,
-                input_csv: Path) -> None:
+def uncertainty(
+    methodology_name: str,
+    samples: int | None,
+    merge_to_34: bool,
+    year: int | None,
+    output: Path | None,
+    input_csv: Path,
+) -> None:
     """Độ chắc chắn của hạng / How sure each rank is (Monte Carlo)
 
     Một mô phỏng Monte Carlo trên các lựa chọn của phương pháp. INPUT.csv có định dạng như của `dti score`.
@@ -112,8 +136,9 @@ def uncertainty(methodology_name: str, samples: int | None, merge_to_34: bool, y
 
     methodology = _methodology(methodology_name)
     try:
-        result, summary = uncertainty_of_table(read_table(input_csv), methodology, ProvinceRegister(),
-                                               merge_to_34=merge_to_34, year=year, samples=samples)
+        result, summary = uncertainty_of_table(
+            read_table(input_csv), methodology, ProvinceRegister(), merge_to_34=merge_to_34, year=year, samples=samples
+        )
     except ScoreInputError as exc:
         fail(f"{input_csv}: {exc}")
     if output:
@@ -125,16 +150,32 @@ def uncertainty(methodology_name: str, samples: int | None, merge_to_34: bool, y
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="table để đọc, csv hoặc json cho chương trình khác / table for reading, csv or "
-                                      "json for other programs.")
-@click.option("--limit", type=int, default=100, show_default=True,
-              help="Số dòng hiện ở dạng table / Rows shown in table format.")
-@click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
-              help="Đọc nhiều nhất bấy nhiêu dòng; kết quả dài hơn bị cắt, có thông báo / At most this many rows are "
-                   "read; a longer result is cut, with a notice.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Dừng truy vấn sau bấy nhiêu giây / Stop the query after this many seconds.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table để đọc, csv hoặc json cho chương trình khác / table for reading, csv or json for other programs.",
+)
+@click.option(
+    "--limit", type=int, default=100, show_default=True, help="Số dòng hiện ở dạng table / Rows shown in table format."
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Đọc nhiều nhất bấy nhiêu dòng; kết quả dài hơn bị cắt, có thông báo / At most this many rows are "
+    "read; a longer result is cut, with a notice.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Dừng truy vấn sau bấy nhiêu giây / Stop the query after this many seconds.",
+)
 @click.argument("query")
 def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: str) -> None:
     """Truy vấn dữ liệu đã công bố / Query the published warehouse

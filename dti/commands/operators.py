@@ -25,17 +25,27 @@ def info() -> None:
     from sources.intake.rules import rules_path
 
     home = DataHome.from_env()
-    for label, path in (("data home (DTI_HOME)", home.root), ("inbox (DTI_INBOX)", home.inbox),
-                        ("archive", home.archive), ("warehouse", home.warehouse),
-                        ("Dagster instance", home.dagster_home), ("GX Data Docs", home.validation),
-                        ("methodology", methodology_path()), ("rules (DTI_RULES)", rules_path())):
+    for label, path in (
+        ("data home (DTI_HOME)", home.root),
+        ("inbox (DTI_INBOX)", home.inbox),
+        ("archive", home.archive),
+        ("warehouse", home.warehouse),
+        ("Dagster instance", home.dagster_home),
+        ("GX Data Docs", home.validation),
+        ("methodology", methodology_path()),
+        ("rules (DTI_RULES)", rules_path()),
+    ):
         click.echo(f"{label:22} {path}")
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_INBOX,
-              show_default=True, help="Thư mục chứa các tệp báo cáo cần chép vào hộp thư đến / "
-                                      "Folder of submission files to copy into the inbox.")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEMO_INBOX,
+    show_default=True,
+    help="Thư mục chứa các tệp báo cáo cần chép vào hộp thư đến / Folder of submission files to copy into the inbox.",
+)
 def demo(source: Path) -> None:
     """Chép dữ liệu mẫu MÔ PHỎNG / Copy the SYNTHETIC demo data in
 
@@ -48,17 +58,27 @@ def demo(source: Path) -> None:
 
     home = DataHome.from_env().ensure()
     copied = copy_into(source, home.inbox)
-    click.echo(f"{len(copied)} file(s) copied into {home.inbox} "
-               f"({len(inbox_files(home.inbox))} in the inbox; SYNTHETIC demo data)")
+    click.echo(
+        f"{len(copied)} file(s) copied into {home.inbox} "
+        f"({len(inbox_files(home.inbox))} in the inbox; SYNTHETIC demo data)"
+    )
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--year", "years", type=int, multiple=True,
-              help="Năm báo cáo cần xử lý (lặp lại được; mọi năm từ năm đầu đến năm cuối đã cho được xử lý trong "
-                   "một lượt). Mặc định: mọi năm có trong hộp thư đến. / Reporting year to process (repeatable; the "
-                   "years from the first to the last given are staged in one run). Default: every year in the inbox.")
-@click.option("--note", help="Lý do của lượt chạy (ghi vào ghi chú bản phát hành) / Why this run (recorded in the "
-                             "release notes, e.g. 'Hà Nam sent a correction').")
+@click.option(
+    "--year",
+    "years",
+    type=int,
+    multiple=True,
+    help="Năm báo cáo cần xử lý (lặp lại được; mọi năm từ năm đầu đến năm cuối đã cho được xử lý trong "
+    "một lượt). Mặc định: mọi năm có trong hộp thư đến. / Reporting year to process (repeatable; the "
+    "years from the first to the last given are staged in one run). Default: every year in the inbox.",
+)
+@click.option(
+    "--note",
+    help="Lý do của lượt chạy (ghi vào ghi chú bản phát hành) / Why this run (recorded in the "
+    "release notes, e.g. 'Hà Nam sent a correction').",
+)
 def run(years: tuple[int, ...], note: str | None) -> None:
     """Chạy pipeline trên hộp thư / Run the pipeline on the inbox
 
@@ -77,8 +97,12 @@ def run(years: tuple[int, ...], note: str | None) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--reason", required=True, help="Lý do rút tệp (ghi vào ghi chú bản phát hành sau) / Why the file is "
-                                              "withdrawn (recorded in the next release's notes).")
+@click.option(
+    "--reason",
+    required=True,
+    help="Lý do rút tệp (ghi vào ghi chú bản phát hành sau) / Why the file is "
+    "withdrawn (recorded in the next release's notes).",
+)
 @click.argument("file")
 def withdraw(reason: str, file: str) -> None:
     """Rút một tệp đã nhận / Withdraw a received file
@@ -129,8 +153,12 @@ def releases(context: click.Context) -> None:
 
 
 @releases.command("prune", context_settings=CONTEXT)
-@click.option("--keep", type=click.IntRange(1), required=True,
-              help="Số bản phát hành mới nhất được giữ / How many of the newest releases to keep.")
+@click.option(
+    "--keep",
+    type=click.IntRange(1),
+    required=True,
+    help="Số bản phát hành mới nhất được giữ / How many of the newest releases to keep.",
+)
 def releases_prune(keep: int) -> None:
     """Xoá bản phát hành cũ / Remove old releases
 
@@ -161,8 +189,12 @@ def schedule(action: str) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Địa chỉ lắng nghe: 127.0.0.1 chỉ máy này / Address to listen on: 127.0.0.1 is this machine only.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Địa chỉ lắng nghe: 127.0.0.1 chỉ máy này / Address to listen on: 127.0.0.1 is this machine only.",
+)
 @click.option("--port", default=3000, show_default=True, type=int, help="Cổng / Port.")
 def ui(host: str, port: int) -> None:
     """Giao diện Dagster / The Dagster UI over this data home
@@ -182,9 +214,13 @@ def ui(host: str, port: int) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Địa chỉ lắng nghe: 127.0.0.1 chỉ máy này, 0.0.0.0 mọi giao diện mạng / Address to listen on; "
-                   "127.0.0.1 is this machine only, 0.0.0.0 every interface.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Địa chỉ lắng nghe: 127.0.0.1 chỉ máy này, 0.0.0.0 mọi giao diện mạng / Address to listen on; "
+    "127.0.0.1 is this machine only, 0.0.0.0 every interface.",
+)
 @click.option("--port", default=8080, show_default=True, type=int, help="Cổng / Port.")
 def serve(host: str, port: int) -> None:
     """Cổng tải dữ liệu / The download portal for ministry staff

@@ -13,12 +13,20 @@ from sources.home import DataHome
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--year", type=int, required=True,
-              help="Năm báo cáo: quyết định các chỉ tiêu và danh sách tỉnh (63 đơn vị đến 2024, 34 từ 2025) / "
-                   "Reporting year: decides the indicators and the province list (63 units up to 2024, 34 from 2025).")
+@click.option(
+    "--year",
+    type=int,
+    required=True,
+    help="Năm báo cáo: quyết định các chỉ tiêu và danh sách tỉnh (63 đơn vị đến 2024, 34 từ 2025) / "
+    "Reporting year: decides the indicators and the province list (63 units up to 2024, 34 from 2025).",
+)
 @click.option("--province", help="Điền sẵn tỉnh (tên hoặc mã) / Fill in the province (name or code).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Nơi ghi tệp (mặc định: mau_bao_cao_<năm>.xlsx) / Where to write (default: mau_bao_cao_<year>.xlsx).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Nơi ghi tệp (mặc định: mau_bao_cao_<năm>.xlsx) / Where to write (default: mau_bao_cao_<year>.xlsx).",
+)
 def template(year: int, province: str | None, output: Path | None) -> None:
     """Mẫu báo cáo Excel / The Excel workbook provinces fill in
 
@@ -34,9 +42,13 @@ def template(year: int, province: str | None, output: Path | None) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Ngôn ngữ của báo cáo kiểm tra: tiếng Việt hoặc tiếng Anh / Language of the report: Vietnamese or "
-                   "English.")
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Ngôn ngữ của báo cáo kiểm tra: tiếng Việt hoặc tiếng Anh / Language of the report: Vietnamese or English.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(lang: str, file: Path) -> None:
     """Kiểm tra tệp trước khi gửi / Check a file before sending it
@@ -63,10 +75,14 @@ def validate(lang: str, file: Path) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--year", type=int, help="Chỉ năm báo cáo này / Only this reporting year.")
-@click.option("--province", help="Chỉ các dòng của tỉnh này (tên hoặc mã như đã ghi hoặc đã đối chiếu) / Only rows "
-                                 "of this province (name or code as written, or as mapped).")
-@click.option("--limit", type=int, default=50, show_default=True,
-              help="Nhiều nhất bấy nhiêu dòng / At most this many rows.")
+@click.option(
+    "--province",
+    help="Chỉ các dòng của tỉnh này (tên hoặc mã như đã ghi hoặc đã đối chiếu) / Only rows "
+    "of this province (name or code as written, or as mapped).",
+)
+@click.option(
+    "--limit", type=int, default=50, show_default=True, help="Nhiều nhất bấy nhiêu dòng / At most this many rows."
+)
 def rejects(year: int | None, province: str | None, limit: int) -> None:
     """Các dòng bị loại và lý do / What could not be used, and why
 

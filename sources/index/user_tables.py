@@ -14,8 +14,16 @@ from sources.index.methodology import Methodology
 from sources.index.uncertainty import table_uncertainty
 from sources.reference.provinces import ProvinceRegister
 
-UNCERTAINTY_COLUMNS = ("unit", "rank", "median_rank", "rank_p05", "rank_p95", "tie_group", "tied_with",
-                       "most_influential_choice")
+UNCERTAINTY_COLUMNS = (
+    "unit",
+    "rank",
+    "median_rank",
+    "rank_p05",
+    "rank_p95",
+    "tie_group",
+    "tied_with",
+    "most_influential_choice",
+)
 
 
 def read_table(path: Path) -> pl.DataFrame:
@@ -28,9 +36,14 @@ def read_table(path: Path) -> pl.DataFrame:
     return frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
 
 
-def uncertainty_of_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
-                         merge_to_34: bool = False, year: int | None = None,
-                         samples: int | None = None) -> tuple[pl.DataFrame, str]:
+def uncertainty_of_table(
+    frame: pl.DataFrame,
+    methodology: Methodology,
+    register: ProvinceRegister,
+    merge_to_34: bool = False,
+    year: int | None = None,
+    samples: int | None = None,
+) -> tuple[pl.DataFrame, str]:
     """How sure each unit's rank is in a table of one's own (sources.index.uncertainty on the values of
     `table_values`): one row per unit with its rank, median rank, 5th-95th percentile interval, tie group
     and the choice that moves it most; and one line saying units, samples, seed, methodology and time taken.
@@ -39,6 +52,8 @@ def uncertainty_of_table(frame: pl.DataFrame, methodology: Methodology, register
     started = time.monotonic()
     result = table_uncertainty(values, units, methodology, year, samples=samples).select(UNCERTAINTY_COLUMNS)
     took = time.monotonic() - started
-    summary = (f"{result.height} unit(s), {samples or methodology.uncertainty.samples} samples, seed "
-               f"{methodology.uncertainty.seed}, methodology {methodology.version} ({took:.2f}s)")
+    summary = (
+        f"{result.height} unit(s), {samples or methodology.uncertainty.samples} samples, seed "
+        f"{methodology.uncertainty.seed}, methodology {methodology.version} ({took:.2f}s)"
+    )
     return result, summary

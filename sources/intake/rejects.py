@@ -21,8 +21,10 @@ def _read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.IOException as exc:
-        raise WarehouseUnavailable(f"the warehouse {warehouse} is being written by a run and cannot be opened now; "
-                                   f"try again when the run has finished ({exc})") from exc
+        raise WarehouseUnavailable(
+            f"the warehouse {warehouse} is being written by a run and cannot be opened now; "
+            f"try again when the run has finished ({exc})"
+        ) from exc
 
 
 def rejects_report(warehouse: Path, year: int | None = None, province: str | None = None, limit: int = 50) -> str:
@@ -36,21 +38,31 @@ def rejects_report(warehouse: Path, year: int | None = None, province: str | Non
     if province:
         where.append("(province_raw ILIKE ? OR file_name ILIKE ?)")
         params += [f"%{province}%", f"%{province}%"]
-    query = (f"SELECT reporting_year, file_name, sheet, row_number, column_name, value, rule, message, expected, "
-             f"severity, message_vi "
-             f"FROM staging.rejected_rows WHERE {' AND '.join(where)} "
-             f"ORDER BY reporting_year NULLS FIRST, file_name, row_number")
+    query = (
+        f"SELECT reporting_year, file_name, sheet, row_number, column_name, value, rule, message, expected, "
+        f"severity, message_vi "
+        f"FROM staging.rejected_rows WHERE {' AND '.join(where)} "
+        f"ORDER BY reporting_year NULLS FIRST, file_name, row_number"
+    )
     with _read_only(warehouse) as con:
         rows = con.execute(query, params).fetchall()
     if not rows:
         return "no rejected rows"
     lines = []
-    for year_, file_name, sheet, row_number, column, value, rule, message, expected, severity, message_vi in rows[:limit]:
-        place = file_name + (f" [{sheet}]" if sheet else "") + (f", row {row_number}" if row_number is not None else "") \
+    for row in rows[:limit]:
+        reported, file_name, sheet, row_number, column, value, rule, message, expected, severity, message_vi = row
+        place = (
+            file_name
+            + (f" [{sheet}]" if sheet else "")
+            + (f", row {row_number}" if row_number is not None else "")
             + (f", column {column}" if column else "")
-        lines.append(safe_text(f"{year_ or '????'}  {place}"))
-        lines.append(safe_text(f"      {severity} {rule}: {message_vi}"
-                               + (f" (giá trị / value: {value})" if value is not None else "")))
+        )
+        lines.append(safe_text(f"{reported or '????'}  {place}"))
+        lines.append(
+            safe_text(
+                f"      {severity} {rule}: {message_vi}" + (f" (giá trị / value: {value})" if value is not None else "")
+            )
+        )
         lines.append(safe_text(f"      en: {message}; expected: {expected}"))
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more (use --limit)")
