@@ -142,7 +142,8 @@ def query_published(path: Path, query: str, max_rows: int = DEFAULT_MAX_ROWS,
     with tempfile.TemporaryDirectory(prefix="dti-sql-") as spill:
         con = _open(Path(path), Path(spill))
         timed_out = threading.Event()
-        timer = threading.Timer(timeout_s, lambda: (timed_out.set(), con.interrupt()))
+        # The timer is cancelled and joined before `con` is deleted below: the lambda never sees it undefined.
+        timer = threading.Timer(timeout_s, lambda: (timed_out.set(), con.interrupt()))  # noqa: F821
         timer.daemon = True
         try:
             _check_statement(con, query)
