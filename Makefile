@@ -23,8 +23,11 @@ run: $(STAMP)
 	$(VENV)/bin/dti demo
 	$(VENV)/bin/dti run
 
-## test: the whole test suite (installs Debian's chromium for the portal's browser tests if missing)
+## test: lint and format check, then the whole test suite in random order, the seed printed (installs Debian's
+## chromium for the portal's browser tests if missing). Without the pipeline runs: .venv/bin/python -m pytest -m "not slow"
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	scripts/ensure-chromium.sh
 	$(VENV)/bin/python -m pytest
 

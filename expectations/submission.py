@@ -11,8 +11,10 @@ import polars as pl
 
 from expectations import contracts
 from sources.catalog.catalog import catalog
-from sources.index.methodology import Methodology
-from sources.intake.rules import Rules
+from sources.home import methodology_path
+from sources.index.methodology import Methodology, load_methodology
+from sources.intake.rules import Rules, default_rules
+from sources.reference.provinces import ProvinceRegister
 from sources.intake.staging import rows_frame, rule_facts, stage
 from sources.intake.submissions import read_submission, size_problem
 from sources.intake.text import safe_text
@@ -80,6 +82,12 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
                                        "kept with a flag"))
     report.figures = result.figures.height
     return report
+
+
+def check_submission(path: Path) -> Report:
+    """`dti validate`: the file at `path` checked with what the pipeline itself runs on (the methodology of
+    DTI_METHODOLOGY or the default, the province register, the rules of DTI_RULES or the bundled ones)."""
+    return validate_file(path, load_methodology(methodology_path()), ProvinceRegister(), default_rules())
 
 
 def render(report: Report, lang: str = "vi") -> str:

@@ -1,10 +1,14 @@
 """The local Dagster instance, kept under the data home so runs started by `dti run` show in the UI."""
 
 import os
+import sys
+from pathlib import Path
 
 import dagster as dg
 
-from sources.home import DataHome
+from sources.home import PROJECT_ROOT, DataHome
+
+WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 
 INSTANCE_YAML = """\
 # Written by `dti` (kept current by it; delete this line to keep your own edits).
@@ -37,3 +41,11 @@ def local_instance(home: DataHome) -> dg.DagsterInstance:
         config.write_text(INSTANCE_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     return dg.DagsterInstance.get()
+
+
+def dagster_command(home: DataHome, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The `dagster` command line (`dagster dev`, `dagster schedule ...`) over this data home's instance and
+    the project's workspace (code location `dti`), and the environment it runs in."""
+    local_instance(home)
+    env = {**os.environ, "DTI_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
+    return [str(Path(sys.executable).with_name("dagster")), *args, "-w", str(WORKSPACE)], env

@@ -30,6 +30,19 @@ class Outcome:
     error: str | None = None
     published: bool = False
 
+    def summary(self, home: DataHome) -> str:
+        """What a finished `dti run` says last: how long it took and where to look at what it made."""
+        return "\n".join([
+            "",
+            f"done in {self.seconds:.1f}s",
+            f"  warehouse   {home.warehouse}   (working file, written by runs)",
+            f"  published   {home.published}   (read-only copy: dti sql \"SELECT * FROM marts.latest_ranking\")",
+            f"  releases    {home.exports}   (dti serve: the download portal)",
+            f"  archive     {home.archive}",
+            "  rejects     dti rejects   (table staging.rejected_rows)",
+            f"  Dagster UI  dti ui        (instance {home.dagster_home})",
+        ])
+
 
 def _materialized(result: dg.ExecuteInProcessResult) -> dict[tuple[str, ...], dict]:
     return {tuple(event.asset_key.path): event.step_materialization_data.materialization.metadata
@@ -50,7 +63,11 @@ def _execute(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str], 
 
 def run_pipeline(home: DataHome, years: list[int], note: str | None = None,
                  echo: Callable[[str], None] = lambda _: None) -> Outcome:
+    """`dti run`: the inbox inventory, then one run of `dti_pipeline` over the range of years wanted (or found
+    in the inbox), on the local instance; says what each step did through `echo`. The outcome carries the
+    error that stopped it, if any, in words for the operator."""
     started = time.monotonic()
+    echo(f"data home {home.root}; inbox {home.inbox}")
     instance = local_instance(home)
     for run_id in reap_stale_runs(instance):
         echo(f"lượt chạy {run_id} đã dừng đột ngột, đánh dấu thất bại | run {run_id} had died: marked failed")

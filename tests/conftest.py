@@ -14,6 +14,14 @@ ORIGIN = "SYNTHETIC test data"
 HEADER = "province,year,indicator,value,unit,note,data_origin\n"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the session's demo run needs the whole pipeline: it is `slow`, as the tests that run
+    the pipeline themselves are marked in their module (`pytest -m "not slow"` leaves all of them out)."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def methodology() -> Methodology:
     return load_methodology(PROJECT_ROOT / "methodology" / "default.yaml")

@@ -1,10 +1,8 @@
 """Real materializations of the whole graph into a temporary DuckDB, read back."""
 
 import hashlib
-import os
+import json
 import shutil
-import subprocess
-import sys
 
 import dagster as dg
 import duckdb
@@ -13,12 +11,14 @@ import pytest
 from assets.marts import index_marts, target_gaps
 from assets.raw import submission_files, submissions
 from assets.reference import reference_assets
-from assets.staging import figure_flags, staged_figures
-from sources.home import PROJECT_ROOT
 from assets.resources import build_resources
+from assets.staging import figure_flags, staged_figures
+from sources.home import PROJECT_ROOT, DataHome
 from sources.index.engine import MART_TABLES, build_marts, build_target_gaps
+from sources.intake.rules import RULES_FILE
 from sources.intake.template import HEADER_ROW, write_workbook
-from tests.conftest import HEADER, csv_file
+from sources.release.releases import latest_release
+from tests.conftest import HEADER, csv_file, dti_command
 
 ALL_ASSETS = [*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps]
 
@@ -35,26 +35,45 @@ def _query(home, sql, params=None):
         return con.execute(sql, params or []).fetchall()
 
 
-@pytest.fixture
-def inbox(home, methodology, register):
-    csv_file(home.inbox / "hue_2024.csv", [
+def _fill_inbox(inbox, methodology, register):
+    csv_file(inbox / "hue_2024.csv", [
         ("Thừa Thiên - Huế", 2024, "fibre_household_pct", "85,5", "%"),
         ("Thừa Thiên - Huế", 2024, "digital_enterprises_count", "1.250", ""),
         ("Thừa Thiên - Huế", 2024, "smartphone_adult_pct", "khoảng 80", "%"),
     ])
-    csv_file(home.inbox / "hoabinh_2024.csv", [("Hoà Bình", 2024, "fibre_household_pct", "70", "%"),
-                                               ("Tỉnh Bắc Trung Bộ", 2024, "fibre_household_pct", "70", "%")])
-    write_workbook(home.inbox / "hue_2025.xlsx", methodology, register, 2025, province="TP. Huế",
+    csv_file(inbox / "hoabinh_2024.csv", [("Hoà Bình", 2024, "fibre_household_pct", "70", "%"),
+                                          ("Tỉnh Bắc Trung Bộ", 2024, "fibre_household_pct", "70", "%")])
+    write_workbook(inbox / "hue_2025.xlsx", methodology, register, 2025, province="TP. Huế",
                    values={"fibre_household_pct": 91.5, "ehealth_record_pct": "88,2%"}, data_origin="SYNTHETIC")
     legacy = (HEADER + "Hà Nam,2024,fibre_household_pct,80,%,,\n").encode().replace("à".encode(), b"a\xcc")
-    (home.inbox / "hanam_2024.csv").write_bytes(legacy)
-    return home.inbox
+    (inbox / "hanam_2024.csv").write_bytes(legacy)
+    return inbox
 
 
-def test_graph_materializes_and_reads_back(home, inbox, methodology):
+@pytest.fixture
+def inbox(home, methodology, register):
+    return _fill_inbox(home.inbox, methodology, register)
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, methodology, register):
+    """One materialization of the graph for 2024, then for 2025, over a small inbox of good and broken files;
+    read by the tests below, changed by none (a test that runs again has its own data home)."""
+    home = DataHome(tmp_path_factory.mktemp("small") / "data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DTI_HOME", str(home.root))
+        patch.delenv("DTI_INBOX", raising=False)
+        patch.setenv("DTI_SETTLE_SECONDS", "0")
+        home.ensure()
+        inbox = _fill_inbox(home.inbox, methodology, register)
+        first = _materialize(home, 2024)
+        _materialize(home, 2025)
+    return home, inbox, first
+
+
+def test_graph_materializes_and_reads_back(small_run, methodology):
+    home, _, _ = small_run
     excel_row = {i.code: HEADER_ROW + 1 + n for n, i in enumerate(methodology.reported_in(2025))}
-    _materialize(home, 2024)
-    _materialize(home, 2025)
 
     figures = _query(home, "SELECT reporting_year, unit_set, province_code, province_name, indicator_code, value, file_name, row_number "
                            "FROM staging.figures ORDER BY ALL")
@@ -77,8 +96,8 @@ def test_graph_materializes_and_reads_back(home, inbox, methodology):
     assert raw == 5  # every row of the readable 2024 files, good or bad
 
 
-def test_every_file_is_archived_unchanged_even_when_broken(home, inbox):
-    _materialize(home, 2024)
+def test_every_file_is_archived_unchanged_even_when_broken(small_run):
+    home, inbox, _ = small_run
     files = _query(home, "SELECT file_name, file_sha256, archived_path, status FROM raw.submission_files ORDER BY file_name")
     assert [(name, status) for name, _, _, status in files] == [
         ("hanam_2024.csv", "rejected"), ("hoabinh_2024.csv", "read"), ("hue_2024.csv", "read"), ("hue_2025.xlsx", "read")]
@@ -105,8 +124,8 @@ def test_rerunning_the_same_input_changes_nothing(home, inbox):
     assert again == [("hue_2024.csv", "hue_2024_sent_again.csv")]
 
 
-def test_reference_schema_is_loaded_and_documented(home, inbox):
-    _materialize(home, 2024)
+def test_reference_schema_is_loaded_and_documented(small_run):
+    home, _, _ = small_run
     counts = dict(_query(home, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'reference'"))
     assert counts["provinces"] == 97 and counts["province_crosswalk"] == 63 and counts["target_registry"] == 89
     assert _query(home, "SELECT table_name FROM duckdb_tables() WHERE comment IS NULL") == []
@@ -117,8 +136,8 @@ def test_reference_schema_is_loaded_and_documented(home, inbox):
     assert quoted >= 2
 
 
-def test_materialization_metadata_explains_the_result(home, inbox):
-    result = _materialize(home, 2024)
+def test_materialization_metadata_explains_the_result(small_run):
+    _, _, result = small_run  # the run for 2024
     events = {tuple(e.asset_key.path): e.step_materialization_data.materialization.metadata
               for e in result.get_asset_materialization_events()}
     assert events[("staging", "figures")]["provinces_by_year"].value == {"2024": 2}
@@ -241,9 +260,7 @@ def test_a_year_failing_its_own_check_blocks_the_marts_and_publication(demo_copy
               hashlib.sha256(published.read_bytes()).hexdigest(), sorted(p.name for p in (root / "exports").iterdir()))
     instance = dg.DagsterInstance.from_config(str(root / "dagster"))
     marts_by = instance.get_latest_materialization_event(dg.AssetKey(["marts", "province_rankings"])).run_id
-    env = {**os.environ, "DTI_HOME": str(root), "DTI_METHODOLOGY": str(strict)}
-    env.pop("DAGSTER_HOME", None)
-    done = subprocess.run([sys.executable, "-m", "dti.cli", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    done = dti_command(root, "run", env={"DTI_METHODOLOGY": str(strict)})
     assert done.returncode == 1, done.stdout[-3000:]
     # In one run over every year the failing check stops what depends on it; in a later run (the sensor's,
     # for another year) the gate staged_years_passed_their_checks would.
@@ -259,24 +276,36 @@ def test_a_year_failing_its_own_check_blocks_the_marts_and_publication(demo_copy
     assert failed  # the check that failed is on staging/figures, where the UI shows it
 
 
-def test_an_injected_error_blocks_publication_and_keeps_staging(demo_copy, tmp_path):
-    """On a copy of the demo data home: the same data with plausibility made an ERROR."""
-    root = demo_copy.root
+def test_an_injected_error_blocks_publication_keeps_staging_and_leaves_every_release(demo_copy, tmp_path):
+    """On a copy of the demo data home: the same data with plausibility made an ERROR. The checked table is
+    rewritten (staging keeps the new data for inspection); the marts are not recomputed; the published copy,
+    `latest` and every release's files stay as they were, byte for byte."""
+    home = demo_copy
     strict = tmp_path / "rules.yaml"
-    strict.write_text((PROJECT_ROOT / "expectations" / "rules.yaml").read_text(encoding="utf-8")
+    strict.write_text(RULES_FILE.read_text(encoding="utf-8")
                       .replace("values_change_plausibly: WARN", "values_change_plausibly: ERROR"), encoding="utf-8")
-    before = _demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL")
-    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
+    before = _demo_query(home.root, "SELECT * FROM marts.province_rankings ORDER BY ALL")
+    published = _release_fingerprint(home)
+    instance = dg.DagsterInstance.from_config(str(home.dagster_home))
     latest = lambda key: instance.get_latest_materialization_event(dg.AssetKey(key)).run_id  # noqa: E731
     published_by = latest(["marts", "province_rankings"])
     staged_by = latest(["staging", "figure_flags"])
-    env = {**os.environ, "DTI_HOME": str(root), "DTI_RULES": str(strict)}
-    env.pop("DAGSTER_HOME", None)
-    done = subprocess.run([sys.executable, "-m", "dti.cli", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    done = dti_command(home.root, "run", rules=strict)
     assert done.returncode == 1
     assert "ERROR staging/figure_flags values_change_plausibly: 10 failing row(s)" in done.stdout
     assert "publication blocked" in done.stderr
-    assert _demo_query(root, "SELECT * FROM marts.province_rankings ORDER BY ALL") == before
+    assert "published copy, the releases and `latest` are unchanged" in done.stderr
+    assert _demo_query(home.root, "SELECT * FROM marts.province_rankings ORDER BY ALL") == before
     assert latest(["marts", "province_rankings"]) == published_by  # not recomputed
     assert latest(["staging", "figure_flags"]) != staged_by         # the checked table was rewritten
-    assert _demo_query(root, "SELECT count(*) FROM staging.figures") == [(6508,)]
+    assert _demo_query(home.root, "SELECT count(*) FROM staging.figures") == [(6508,)]
+    assert _release_fingerprint(home) == published
+    manifest = json.loads((home.exports / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["release_id"] == published[1]
+
+
+def _release_fingerprint(home):
+    """Everything a blocked run must leave alone: the published file, `latest` and every release's files."""
+    files = {path.relative_to(home.exports).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+             for path in sorted(home.exports.rglob("*")) if path.is_file() and not path.is_symlink()}
+    return hashlib.sha256(home.published.read_bytes()).hexdigest(), latest_release(home.exports), files

@@ -19,6 +19,7 @@ import os
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ import polars as pl
 
 from sources.home import DataHome
 from sources.intake.submissions import ReadResult, read_submission
+from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 
 # Office lock files (~$…), hidden files, partial uploads and completion markers are not submissions.
 NOT_SUBMISSIONS_PREFIX = ("~$", ".")
@@ -269,6 +271,17 @@ def withdraw(home: DataHome, name_or_sha: str, reason: str) -> dict:
     entry["withdrawn"] = {"reason": reason, "at": datetime.now(UTC).isoformat(timespec="seconds")}
     save_ledger(home, ledger)
     return {"sha256": digest, "names": entry["names"], **entry["withdrawn"]}
+
+
+def withdraw_received(home: DataHome, name_or_sha: str, reason: str,
+                      on_wait: Callable[[str], None] | None = None) -> str:
+    """`dti withdraw`: under the warehouse's writer lock (no run reads the ledger meanwhile), withdraw the
+    received file and say so, with what to do next, in Vietnamese and English. LookupError when no file
+    or several match."""
+    with WriterLock(home.writer_lock, "dti withdraw", lock_timeout_seconds(), on_wait=on_wait):
+        done = withdraw(home, name_or_sha, reason)
+    return (f"đã rút tệp | withdrawn: {', '.join(done['names'])} (sha256 {done['sha256'][:12]}…): {reason}\n"
+            f"chạy `dti run` để áp dụng | run `dti run` to apply it")
 
 
 def withdrawn_files(home: DataHome) -> list[dict]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from sources.index.methodology import Methodology
+from sources.home import methodology_path
+from sources.index.methodology import Methodology, load_methodology
 from sources.reference.provinces import ProvinceRegister, unit_set_for
 from sources.intake.submissions import SUBMISSION_SHEET
 
@@ -111,3 +112,19 @@ def write_workbook(
         lists.write_row(row, 0, (unit.code, unit.name))
     workbook.close()
     return path
+
+
+def write_template(path: Path, year: int, province: str | None = None) -> str:
+    """`dti template`: the workbook for `year` with the methodology in force (DTI_METHODOLOGY or the default),
+    the province filled in when one is given (a name or code as `ProvinceRegister.resolve` reads it); says
+    what was written. ValueError for a province not in force in `year` (for example one merged in 2025)."""
+    register = ProvinceRegister()
+    name = None
+    if province:
+        resolved = register.resolve(province, year)
+        if resolved.unit is None:
+            raise ValueError(resolved.error)
+        name = resolved.unit.name
+    methodology = load_methodology(methodology_path())
+    write_workbook(path, methodology, register, year, province=name)
+    return f"wrote {path} ({len(methodology.reported_in(year))} indicators, {year})"

@@ -21,8 +21,9 @@ import polars as pl
 import xlsxwriter
 
 from sources.catalog.catalog import catalog, pillar_columns, pillars
-from sources.home import PROJECT_ROOT
+from sources.home import PROJECT_ROOT, DataHome
 from sources.index.methodology import Methodology
+from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 from sources.warehouse.tables import query_frame
 
 EXPORT_SQL = PROJECT_ROOT / "sql" / "exports"
@@ -300,3 +301,36 @@ def verify(release: Release) -> list[str]:
         if path.name not in listed and path.name != MANIFEST:
             problems.append(f"{path.name}: not in the manifest")
     return problems
+
+
+def describe_releases(exports: Path) -> str:
+    """The releases as ministry staff list them (`dti releases`), newest first: id, `latest`, methodology,
+    years, SYNTHETIC, number of files and whether the folder still matches its manifest; then the run's
+    note and every withdrawn file with its reason, in Vietnamese and English."""
+    found = releases(exports)
+    if not found:
+        return f"no release yet in {exports}; run `dti run` first"
+    latest = latest_release(exports)
+    lines = []
+    for release in found:
+        problems = verify(release)
+        manifest = release.manifest
+        lines.append(f"{release.id}{'  (latest)' if release.id == latest else ''}  {manifest['methodology_version']}  "
+                     f"years {', '.join(map(str, manifest['reporting_years']))}"
+                     f"{'  SYNTHETIC' if release.synthetic else ''}  {len(manifest['files'])} files  "
+                     + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems)))
+        notes = manifest.get("notes") or {}
+        if notes.get("note"):
+            lines.append(f"    ghi chú | note: {notes['note']}")
+        for withdrawn in notes.get("withdrawn", []):
+            lines.append(f"    đã rút | withdrawn: {', '.join(withdrawn['names'])} ({withdrawn['at']}): {withdrawn['reason']}")
+    return "\n".join(lines)
+
+
+def prune_releases(home: DataHome, keep: int, on_wait: Callable[[str], None] | None = None) -> str:
+    """`dti releases prune`: under the warehouse's writer lock (no run publishes meanwhile), remove all but
+    the `keep` newest releases (never `latest`); says which were removed, in Vietnamese and English."""
+    with WriterLock(home.writer_lock, "dti releases prune", lock_timeout_seconds(), on_wait=on_wait):
+        removed = prune(home.exports, keep)
+    return (f"đã xoá {len(removed)} bản phát hành | removed {len(removed)} release(s)"
+            + "".join(f"\n  {release_id}" for release_id in removed))

@@ -58,6 +58,25 @@ class SqlResult:
     truncated: bool  # more rows than max_rows: `frame` holds the first max_rows
     max_rows: int
 
+    def render(self, output_format: str = "table", limit: int = 100) -> str:
+        """The result as `dti sql` prints it: `csv` or `json` for other programs, or `table` for reading (the
+        first `limit` rows, then how many there are)."""
+        if output_format == "csv":
+            return self.frame.write_csv()
+        if output_format == "json":
+            return self.frame.write_json() + "\n"
+        with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            shown = str(self.frame.head(limit))
+        return (f"{shown}\n{self.frame.height} row(s)"
+                + (f", {limit} shown (--limit)" if self.frame.height > limit else "") + "\n")
+
+    def notice(self) -> str | None:
+        """A word, in Vietnamese and English, when the result was cut at the row cap."""
+        if not self.truncated:
+            return None
+        return (f"kết quả bị cắt: chỉ {self.max_rows} dòng đầu (--max-rows) / result cut: first {self.max_rows} rows "
+                f"only (--max-rows)")
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -123,7 +142,8 @@ def query_published(path: Path, query: str, max_rows: int = DEFAULT_MAX_ROWS,
     with tempfile.TemporaryDirectory(prefix="dti-sql-") as spill:
         con = _open(Path(path), Path(spill))
         timed_out = threading.Event()
-        timer = threading.Timer(timeout_s, lambda: (timed_out.set(), con.interrupt()))
+        # The timer is cancelled and joined before `con` is deleted below: the lambda never sees it undefined.
+        timer = threading.Timer(timeout_s, lambda: (timed_out.set(), con.interrupt()))  # noqa: F821
         timer.daemon = True
         try:
             _check_statement(con, query)

@@ -1,0 +1,214 @@
+"""Commands for analysts: a reading query on the published warehouse, and the index or its rank
+uncertainty computed on a table of one's own, without the warehouse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dti.commands import CONTEXT, fail
+from sources.home import DataHome, methodology_names, methodology_path
+
+METHODOLOGY_HELP = (
+    "Một phương pháp trong methodology/ (default, dti-922) hoặc đường dẫn tệp YAML / A methodology of "
+    "methodology/ (default, dti-922) or the path of a YAML file."
+)
+MERGE_HELP = (
+    "Trước hết gộp 63 đơn vị cũ thành 34 đơn vị hiện nay (trung bình không trọng số của các đơn vị thành "
+    "phần, quy tắc của Bộ cho xếp hạng 2024 của 34 đơn vị) / First merge the 63 former units into the 34 "
+    "current ones (unweighted mean of the constituents' values, the ministry's rule for its 2024 ranking "
+    "of the 34 units)."
+)
+YEAR_HELP = (
+    "Năm báo cáo, cho các chỉ tiêu chỉ có hiệu lực trong một số năm (mặc định: mọi chỉ tiêu có hiệu lực) / "
+    "Reporting year, for indicators valid only in some years (default: all valid)."
+)
+OUTPUT_HELP = "Ghi kết quả thành CSV vào đây (mặc định: in ra) / Write the result as CSV here (default: print it)."
+INPUT = click.argument("input_csv", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def _methodology(name: str):
+    from sources.index.methodology import MethodologyError, load_methodology
+
+    try:
+        return load_methodology(methodology_path(name))
+    except MethodologyError as exc:
+        fail(f"{exc}\n(methodologies shipped: {', '.join(methodology_names())})")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--methodology", "methodology_name", default="default", show_default=True, help=METHODOLOGY_HELP)
+@click.option("--merge-to-34", is_flag=True, help=MERGE_HELP)
+@click.option("--year", type=int, help=YEAR_HELP)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP)
+@INPUT
+def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Path | None, input_csv: Path) -> None:
+    """Tính điểm một bảng / Score a table, without the warehouse
+
+    INPUT.csv có cột `unit` (mã hoặc tên tỉnh, hoặc nhãn bất kỳ) và mỗi chỉ tiêu của phương pháp một cột
+    (với dti-922 là các chỉ số chính NT, TC, HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS, thang 0-1). Ô trống là
+    thiếu số liệu (không bao giờ là 0); số thập phân kiểu Việt Nam (0,5) được đọc. Kết quả có unit, score,
+    mỗi trụ cột một cột và rank; điểm làm tròn 4 chữ số thập phân, xếp hạng như Bộ xếp (điểm bằng nhau cùng
+    hạng, hạng kế tiếp bị bỏ qua).
+
+    INPUT.csv has a `unit` column (province code or name, or any label) and one column per indicator
+    of the methodology (for dti-922 the main indices NT, TC, HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS,
+    scored 0-1). Empty cells are missing values (never zeros); Vietnamese decimals (0,5) are read.
+    The output has unit, score, one column per pillar and rank, scores rounded to 4 decimals and
+    ranked as the ministry ranks (equal scores share a rank, the next is skipped).
+
+    \b
+    Ví dụ / Example:
+      dti score --methodology dti-922 main_indices_2023.csv -o dti_2023.csv
+    """
+    from sources.index.engine import ScoreInputError, score_table
+    from sources.index.user_tables import read_table
+    from sources.reference.provinces import ProvinceRegister
+
+    methodology = _methodology(methodology_name)
+    try:
+        result = score_table(read_table(input_csv), methodology, ProvinceRegister(), merge_to_34=merge_to_34, year=year)
+    except ScoreInputError as exc:
+        fail(f"{input_csv}: {exc}")
+    if output:
+        result.write_csv(output)
+        click.echo(f"wrote {output}: {result.height} unit(s), methodology {methodology.version}", err=True)
+    else:
+        click.echo(result.write_csv(), nl=False)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--methodology",
+    "methodology_name",
+    default="default",
+    show_default=True,
+    help=METHODOLOGY_HELP + " Mục `uncertainty` của nó cho biết những gì được rút mẫu / Its `uncertainty` "
+    "section says what is drawn.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(100, 1_000_000),
+    help="Số mẫu Monte Carlo (mặc định: của phương pháp, 10.000) / Monte Carlo samples (default: the "
+    "methodology's, 10,000).",
+)
+@click.option(
+    "--merge-to-34",
+    is_flag=True,
+    help="Trước hết gộp 63 đơn vị cũ thành 34 (như `dti score`) / First merge "
+    "the 63 former units into the 34 current ones (as `dti score`).",
+)
+@click.option("--year", type=int, help=YEAR_HELP)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP)
+@INPUT
+def uncertainty(
+    methodology_name: str,
+    samples: int | None,
+    merge_to_34: bool,
+    year: int | None,
+    output: Path | None,
+    input_csv: Path,
+) -> None:
+    """Độ chắc chắn của hạng / How sure each rank is (Monte Carlo)
+
+    Một mô phỏng Monte Carlo trên các lựa chọn của phương pháp. INPUT.csv có định dạng như của `dti score`.
+    Mỗi mẫu xê dịch mọi trọng số trong nút cha của nó (mặc định ±25%) và rút phép chuẩn hoá, phép tổng hợp
+    và cách bù số liệu thiếu từ các phương án phương pháp liệt kê; hạt giống cố định nên chạy lại cho cùng
+    kết quả. Kết quả có unit, rank (của chính phương pháp), median_rank, rank_p05, rank_p95 (khoảng phân vị
+    5-95), tie_group (khoảng chồng nhau: ngang nhau về thống kê) và lựa chọn làm hạng thay đổi nhiều nhất.
+
+    A Monte Carlo over the methodology's choices. INPUT.csv has the format of `dti score`. Each sample
+    perturbs every weight within its parent (±25% by default) and draws the normalisation, the aggregation
+    and the imputation from the alternatives the methodology lists; the seed is fixed, so a re-run gives
+    the same result. The output has unit, rank (the methodology's own), median_rank, rank_p05, rank_p95
+    (the 5th-95th percentile interval), tie_group (overlapping intervals: statistically tied) and the
+    choice that moves the rank most.
+
+    \b
+    Ví dụ / Example:
+      dti uncertainty --methodology dti-922 main_indices_2023.csv --samples 10000 -o intervals.csv
+    """
+    from sources.index.engine import ScoreInputError
+    from sources.index.user_tables import read_table, uncertainty_of_table
+    from sources.reference.provinces import ProvinceRegister
+
+    methodology = _methodology(methodology_name)
+    try:
+        result, summary = uncertainty_of_table(
+            read_table(input_csv), methodology, ProvinceRegister(), merge_to_34=merge_to_34, year=year, samples=samples
+        )
+    except ScoreInputError as exc:
+        fail(f"{input_csv}: {exc}")
+    if output:
+        result.write_csv(output)
+        click.echo(f"wrote {output}: {summary}", err=True)
+    else:
+        click.echo(result.write_csv(), nl=False)
+        click.echo(summary, err=True)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table để đọc, csv hoặc json cho chương trình khác / table for reading, csv or json for other programs.",
+)
+@click.option(
+    "--limit", type=int, default=100, show_default=True, help="Số dòng hiện ở dạng table / Rows shown in table format."
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Đọc nhiều nhất bấy nhiêu dòng; kết quả dài hơn bị cắt, có thông báo / At most this many rows are "
+    "read; a longer result is cut, with a notice.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Dừng truy vấn sau bấy nhiêu giây / Stop the query after this many seconds.",
+)
+@click.argument("query")
+def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: str) -> None:
+    """Truy vấn dữ liệu đã công bố / Query the published warehouse
+
+    Chạy QUERY trên bản sao đã công bố (dùng được cả khi một lượt chạy đang ghi): một câu lệnh đọc (SELECT,
+    FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, CALL, PRAGMA) và không gì khác: không đọc hay ghi tệp nào,
+    không ATTACH, không extension, không đổi thiết lập; kết quả có giới hạn (--max-rows) và truy vấn bị dừng
+    sau --timeout giây.
+
+    Runs QUERY on the published copy (it can be used while a run writes): one reading statement (SELECT,
+    FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, CALL, PRAGMA) and nothing else: no file read or written, no
+    ATTACH, no extension, no setting changed; the result is capped (--max-rows) and the query stopped after
+    --timeout seconds.
+
+    \b
+    Ví dụ / Examples:
+      dti sql "SELECT rank, province_name, score FROM marts.latest_ranking"
+      dti sql "SELECT table_name, comment FROM duckdb_tables()"
+      dti sql --format csv "SELECT * FROM marts.latest_target_gaps" > gaps.csv
+    """
+    from sources.warehouse.sql_door import SqlDoorError, query_published
+
+    failure = None
+    try:
+        result = query_published(DataHome.from_env().published, query, max_rows=max_rows, timeout_s=timeout)
+    except SqlDoorError as exc:
+        failure = exc.line()
+    if failure:  # said outside the handler: no traceback keeps the query's frames (and connection) alive to exit
+        click.secho(f"lỗi / error: {failure}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(result.render(output_format, limit), nl=False)
+    if notice := result.notice():
+        click.secho(notice, fg="yellow", err=True)
+
+
+COMMANDS = (sql, score, uncertainty)
