@@ -688,3 +688,72 @@ def build_audit(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dic
                     column_vi, column_en = COLUMN_DOCS[column]
                     con.execute(f'COMMENT ON COLUMN marts.{name}."{column}" IS {sql_literal(f"{column_vi} | EN: {column_en}")}')
     return {name: frame.height for name, frame in tables.items()}
+
+
+# --- the audit as people read it (release workbook and report, `dti audit`) ---------------------------------
+
+REPORT_QUERIES = [
+    ("Độ tin cậy của trụ cột | Pillar reliability", """
+        SELECT node AS "Nút | Node", children AS "Số thành phần | Children", complete_units AS "Đơn vị đủ số liệu | Complete units",
+               round(cronbach_alpha, 3) AS "Cronbach alpha", round(pca_first_share, 3) AS "Thành phần chính 1 | PC1 share",
+               pca_eigenvalues_above_1 AS "Giá trị riêng > 1 | Eigenvalues > 1"
+        FROM marts.audit_reliability WHERE reporting_year = $year ORDER BY node = 'index', node"""),
+    ("Tương quan với trụ cột và chỉ số | Correlations with pillar and index", """
+        SELECT level AS "Cặp | Pair", variable AS "Biến | Variable", against AS "So với | Against",
+               round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman", units AS "Số đơn vị | Units",
+               flag AS "Cảnh báo | Flag"
+        FROM marts.audit_coherence WHERE reporting_year = $year AND level <> 'indicator–indicator'
+        ORDER BY level, against, variable"""),
+    ("Cặp bị cảnh báo (r > 0,92 trong trụ cột; tương quan âm) | Flagged pairs (r > 0.92 within a pillar; negative)", """
+        SELECT flag AS "Cảnh báo | Flag", pillar AS "Trụ cột | Pillar", variable AS "Biến | Variable",
+               against AS "So với | Against", round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman"
+        FROM marts.audit_flagged_pairs WHERE reporting_year = $year ORDER BY flag, pearson DESC"""),
+    ("Trọng số danh nghĩa và hiệu dụng | Nominal and effective weights", """
+        SELECT node AS "Nút | Node", child AS "Thành phần | Child", round(nominal_weight, 3) AS "Danh nghĩa | Nominal",
+               round(effective_weight, 3) AS "Hiệu dụng | Effective",
+               round(nominal_weight_in_index, 3) AS "Danh nghĩa trong chỉ số | Nominal in index",
+               round(effective_weight_in_index, 3) AS "Hiệu dụng trong chỉ số | Effective in index"
+        FROM marts.audit_effective_weights WHERE reporting_year = $year ORDER BY node = 'index', node, child"""),
+    ("Giá trị ngoại lai | Outliers", """
+        SELECT indicator_code AS "Chỉ tiêu | Indicator", round(skewness, 2) AS "Độ lệch | Skewness",
+               round(kurtosis, 2) AS "Độ nhọn | Kurtosis", treatment AS "Xử lý | Treatment",
+               points_treated AS "Số điểm | Points", treated_units AS "Đơn vị được xử lý | Treated units",
+               CASE WHEN applied THEN 'có | yes' ELSE 'không | no' END AS "Đã áp dụng | Applied"
+        FROM marts.audit_outliers WHERE reporting_year = $year AND (outlier OR treatment IS NOT NULL)
+        ORDER BY indicator_code"""),
+    ("Độ nhạy Sobol của độ dịch hạng trung bình | Sobol indices of the mean absolute rank shift", """
+        SELECT choice AS "Lựa chọn | Choice", round(first_order, 3) AS "Bậc một | First order",
+               round(first_order_low, 3) || ' – ' || round(first_order_high, 3) AS "Khoảng bậc một | First-order interval",
+               round(total_order, 3) AS "Toàn phần | Total",
+               round(total_order_low, 3) || ' – ' || round(total_order_high, 3) AS "Khoảng toàn phần | Total interval",
+               evaluations AS "Số lần tính | Evaluations"
+        FROM marts.audit_sobol WHERE reporting_year = $year AND output = 'mean_abs_rank_shift' ORDER BY total_order DESC"""),
+    ("Chỉ số Sobol toàn phần của hạng từng tỉnh | Total Sobol index of each province's rank", """
+        WITH s AS (SELECT * FROM marts.audit_sobol WHERE reporting_year = $year AND output = 'rank'),
+        r AS (SELECT province_code, rank FROM marts.province_rankings
+              WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = $year)
+        SELECT r.rank AS "Hạng | Rank", s.province_name AS "Tỉnh/thành phố | Province",
+               round(max(total_order) FILTER (choice = 'weights'), 3) AS "Trọng số | Weights",
+               round(max(total_order) FILTER (choice = 'normalisation'), 3) AS "Chuẩn hóa | Normalisation",
+               round(max(total_order) FILTER (choice = 'aggregation'), 3) AS "Tổng hợp | Aggregation",
+               round(max(total_order) FILTER (choice = 'imputation'), 3) AS "Bù số liệu | Imputation",
+               CASE WHEN max(total_order) > 0 THEN arg_max(choice, total_order) END AS "Ảnh hưởng nhất | Most influential"
+        FROM s LEFT JOIN r USING (province_code)
+        GROUP BY ALL ORDER BY r.rank NULLS LAST, s.province_name"""),
+]
+
+
+def has_audit(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse open on `con` holds the audit tables (a warehouse built before them does not)."""
+    found = con.execute("""SELECT count(*) FROM duckdb_tables()
+                           WHERE schema_name = 'marts' AND table_name = 'audit_sobol'""").fetchall()
+    return found[0][0] > 0
+
+
+def audit_report(con: duckdb.DuckDBPyConnection, year: int) -> list[tuple[str, pl.DataFrame]]:
+    """The audit of one reporting year as people read it, Vietnamese first: (title, table) for the pillar
+    reliability, the correlations, the flagged pairs, the weights, the outliers and the Sobol indices.
+    Empty when the warehouse has no audit."""
+    if not has_audit(con):
+        return []
+    return [(title, query_frame(con, sql.replace("$year", str(int(year))))) for title, sql in REPORT_QUERIES]

@@ -18,8 +18,12 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict) -> str:
+def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict,
+                  audits: dict[int, list[tuple[str, pl.DataFrame]]] | None = None) -> str:
+    """The report; `audits` holds per year the audit's tables (sources/index/audit.py: audit_report)."""
     t = words("vi")
+    audit = {year: [(title, frame.columns, frame.rows()) for title, frame in blocks]
+             for year, blocks in (audits or {}).items() if blocks}
     years = [(year, frames["ranking"].to_dicts()) for year, frames in sorted(by_year.items(), reverse=True)]
     charts = {year: bar_chart([(r["province_name"], r["score"]) for r in rows], t["chart_scores"].format(year=year))
               for year, rows in years}
@@ -31,4 +35,5 @@ def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataF
                                              ("economy", "economy_score"), ("society", "society_score"))},
                        f"{t['history']} (34)") if means.height else ""
     return TEMPLATES.get_template("report.html").render(
-        t=t, en=words("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend, lang="vi")
+        t=t, en=words("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend, audit=audit,
+        lang="vi")
