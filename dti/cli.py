@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import duckdb
 
+from dti.commands.audit import audit
 from sources.home import DEMO_INBOX, PROJECT_ROOT, DataHome, methodology_path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -492,6 +493,8 @@ def _schedule_running(instance, name: str) -> bool:
     return any(state.instigator_name == name and state.instigator_type.value == "SCHEDULE" and state.status.value == "RUNNING"
                for state in instance.all_instigator_state())
 
+
+main.add_command(audit)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,1 @@
+"""The `dti` subcommands that live in their own module; dti/cli.py registers them."""
