@@ -616,6 +616,7 @@ COLUMN_DOCS = {
     "total_order_high": ("Cận trên toàn phần", "Upper end of the bootstrap interval of the total index."),
     "base_samples": ("Số mẫu cơ sở", "Rows of each of Saltelli's A and B matrices."),
     "evaluations": ("Số lần tính", "Evaluations of the index: base_samples × (choices + 2)."),
+    "seed": ("Hạt giống bộ sinh số ngẫu nhiên", "Seed of the Sobol design and of its bootstrap (uncertainty.seed): a re-run gives the same indices."),
 }
 
 
@@ -675,6 +676,18 @@ def audit_tables(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> di
     return {name: pl.concat(parts) if parts else empty for name, parts in frames.items()}
 
 
+def _comment_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Complete the column comments that the catalog (sources/catalog) left without both languages from
+    COLUMN_DOCS, keeping the catalog's Vietnamese where it has one."""
+    found = con.execute("""SELECT column_name, comment FROM duckdb_columns()
+                           WHERE schema_name = 'marts' AND table_name = ?""", [table]).fetchall()
+    for column, comment in found:
+        if column in COLUMN_DOCS and not (comment and " | EN: " in comment):
+            vi, en = COLUMN_DOCS[column]
+            text = f"{comment or vi} | EN: {en}"
+            con.execute(f'COMMENT ON COLUMN marts.{table}."{column}" IS {sql_literal(text)}')
+
+
 def build_audit(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dict[str, int]:
     """Recompute the marts.audit_* tables from the index marts, in one transaction, with their bilingual
     comments. Returns the row count of each table."""
@@ -683,10 +696,7 @@ def build_audit(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dic
         for name, frame in tables.items():
             vi, en = AUDIT_TABLES[name]
             replace_table(con, "marts", name, frame, comment=f"{vi} | EN: {en}")
-            for column in frame.columns:
-                if column in COLUMN_DOCS:
-                    column_vi, column_en = COLUMN_DOCS[column]
-                    con.execute(f'COMMENT ON COLUMN marts.{name}."{column}" IS {sql_literal(f"{column_vi} | EN: {column_en}")}')
+            _comment_columns(con, name)
     return {name: frame.height for name, frame in tables.items()}
 
 
