@@ -6,6 +6,7 @@ pointer stay exactly as they were. The analysts' copy and the release are one st
 import dagster as dg
 import polars as pl
 
+from assets.audit import index_audit
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.metadata import description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
@@ -17,9 +18,9 @@ from sources.release.report import render_report
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["exports", "published_warehouse"], group_name="exports", description=description("exports.published_warehouse"), kinds={"duckdb"},
-                     deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
+                     deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys]),
         dg.AssetSpec(["exports", "release"], group_name="exports", description=description("exports.release"),
-                     kinds={"parquet", "csv", "excel", "html"}, deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key]),
+                     kinds={"parquet", "csv", "excel", "html"}, deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys]),
     ],
 )
 def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from dti.commands import CONTEXT, analysts, operators, provinces
+from dti.commands import CONTEXT, analysts, audit, operators, provinces
 
 
 @click.group(context_settings=CONTEXT)
@@ -41,6 +41,7 @@ AUDIENCES = (
     operators,  # info, demo, run, withdraw, releases, schedule, ui, serve
     provinces,  # template, validate, rejects
     analysts,  # sql, score, uncertainty
+    audit,  # audit (analysts and methodologists: coherence, outliers, Sobol)
 )
 for audience in AUDIENCES:
     for command in audience.COMMANDS:

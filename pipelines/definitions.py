@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.audit import index_audit
 from assets.checks import asset_checks
 from assets.exports import publication
 from assets.marts import index_marts, rank_uncertainty, target_gaps
@@ -18,7 +19,7 @@ from pipelines.sensors import inbox_sensor
 
 defs = dg.Definitions(
     assets=[*reference_assets, submission_files, submissions, staged_figures, figure_flags, index_marts, target_gaps,
-            rank_uncertainty, publication],
+            rank_uncertainty, index_audit, publication],
     asset_checks=asset_checks,
     jobs=[dti_pipeline, dti_marts, inbox_inventory],
     schedules=[yearly_reporting_run],

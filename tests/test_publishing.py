@@ -139,7 +139,7 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     assert ranking["is_synthetic"].all()
 
     workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx", read_only=True)
-    assert workbook.sheetnames == ["Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu", "Phương pháp"]
+    assert workbook.sheetnames == ["Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu", "Kiểm định | Audit", "Phương pháp"]
     sheet = list(workbook["Xếp hạng"].iter_rows(values_only=True))
     assert "SYNTHETIC" in sheet[0][0] and sheet[1][:7] == ("Năm báo cáo", "Hạng", "Hạng tốt nhất (P5)", "Hạng kém nhất (P95)",
                                                              "Hạng trung vị (mô phỏng)", "Mã tỉnh", "Tỉnh/thành phố")
@@ -147,6 +147,8 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     method = dict(row[:2] for row in workbook["Phương pháp"].iter_rows(values_only=True))
     assert "MÔ PHỎNG" in method["Dữ liệu / Data"] and method["Phương pháp / Methodology"] == "default-2026.1"
     assert "749/QĐ-TTg" in method["Mục tiêu / Targets"] and method["Nguồn / Sources"]
+    audit = [row[0] for row in workbook["Kiểm định | Audit"].iter_rows(values_only=True)]
+    assert "Độ tin cậy của trụ cột | Pillar reliability" in audit and {"economy", "government", "society", "index"} <= set(audit)
 
 
 def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path, methodology):
@@ -181,6 +183,7 @@ def test_static_report_is_one_self_contained_file(published_home):
     assert all(name in html for name in names)
     assert html.count("<svg") == 6  # a bar chart per year and the trend of the 34 units
     assert all(f'id="year-{y}"' in html for y in range(2021, 2026))
+    assert all(f'id="audit-{y}"' in html for y in range(2021, 2026)) and "Cronbach alpha" in html
 
 
 def test_export_assets_report_rows_top_ten_and_paths(published_home):

@@ -155,6 +155,18 @@ class Uncertainty(_Strict):
         return self
 
 
+class Outliers(_Strict):
+    """Outlier treatment of the reported values before they are normalised, by COINr's `Treat` rule (the
+    JRC's practice): an indicator whose sample skewness and excess kurtosis across the provinces of a year
+    are both beyond the thresholds is winsorised one extreme at a time, up to `winmax` points; if it still
+    fails, the original values are log-transformed instead. `none` (the default) leaves values as reported."""
+
+    treatment: Literal["none", "winsorise_then_log"] = "none"
+    winmax: int = Field(default=5, ge=1, description="most points winsorised per indicator and year")
+    skew_thresh: float = Field(default=2.0, gt=0, description="absolute skewness beyond which an indicator may hold outliers")
+    kurt_thresh: float = Field(default=3.5, description="excess kurtosis beyond which an indicator may hold outliers")
+
+
 class Methodology(_Strict):
     version: str
     name: str
@@ -174,6 +186,7 @@ class Methodology(_Strict):
     target_subjects: list[TargetSubject] = Field(default_factory=list)
     coverage: Coverage
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    outliers: Outliers = Field(default_factory=Outliers)
 
     @field_validator("indicators")
     @classmethod

@@ -164,17 +164,23 @@ class Simulation:
         self.observed = ~np.isnan(problem.values)
         self.nominal_geometric = np.array([n.geometric for n in self.framework.nodes])
 
-    def ranks(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
-              factors: np.ndarray) -> np.ndarray:
-        """Ranks (samples × units): samples that drew the same normalisation and imputation share one
-        leaf-score matrix."""
+    def index_scores(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
+                     factors: np.ndarray) -> np.ndarray:
+        """Index scores (samples × units): samples that drew the same normalisation and imputation share
+        one leaf-score matrix."""
         index = np.empty((len(normalisation), len(self.problem.units)))
         combination = normalisation * len(self.imputations) + imputation
         for value in np.unique(combination):
             rows = combination == value
             n, i = divmod(int(value), len(self.imputations))
             index[rows] = _aggregate(self.framework, self.scores[n, i], self.observed, factors[rows], geometric[rows])
-        return competition_ranks(index, self.methodology.score_decimals)
+        return index
+
+    def ranks(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
+              factors: np.ndarray) -> np.ndarray:
+        """Ranks (samples × units) of `index_scores`."""
+        return competition_ranks(self.index_scores(normalisation, imputation, geometric, factors),
+                                 self.methodology.score_decimals)
 
     def nominal_scores(self) -> np.ndarray:
         """Index scores under the methodology's own choices (tests hold them to the engine's)."""

@@ -24,6 +24,7 @@ from sources.catalog.catalog import catalog, pillar_columns, pillars
 from sources.home import PROJECT_ROOT, DataHome
 from sources.index.methodology import Methodology
 from sources.warehouse.locks import WriterLock, lock_timeout_seconds
+from sources.index.audit import audit_report
 from sources.warehouse.tables import query_frame
 
 EXPORT_SQL = PROJECT_ROOT / "sql" / "exports"
@@ -31,6 +32,7 @@ LATEST = "latest"
 MANIFEST = "manifest.json"
 SYNTHETIC_BANNER_VI = "DỮ LIỆU MÔ PHỎNG (SYNTHETIC) — không phải số liệu chính thức"
 SYNTHETIC_BANNER_EN = "SYNTHETIC demo data — not official figures"
+AUDIT_SHEET = "Kiểm định | Audit"
 
 # table: (file name part, sheet name, SQL file)
 YEAR_TABLES = {
@@ -104,9 +106,10 @@ def _year_frames(con: duckdb.DuckDBPyConnection, year: int, methodology: Methodo
 
 
 def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tuple[str, str]], synthetic: bool,
-                    headers: dict[str, str]) -> None:
-    """One sheet per table with the catalog's Vietnamese `headers`, and a sheet on the method, sources and the data's status.
-    Text is written as text: a cell starting with '=' stays a string, never a formula."""
+                    headers: dict[str, str], audit: list[tuple[str, pl.DataFrame]]) -> None:
+    """One sheet per table with the catalog's Vietnamese `headers`, the audit of the year (sources/index/audit.py)
+    on one sheet, and a sheet on the method, sources and the data's status. Text is written as text: a cell
+    starting with '=' stays a string, never a formula."""
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1, "text_wrap": True})
@@ -132,6 +135,8 @@ def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tup
                     sheet.write_number(row, col, value)
         sheet.freeze_panes(start + 1, 0)
         sheet.autofilter(start, 0, start + frame.height, max(len(frame.columns) - 1, 0))
+    if audit:
+        _write_audit_sheet(workbook.add_worksheet(AUDIT_SHEET), audit, bold, warning if synthetic else None)
     sheet = workbook.add_worksheet("Phương pháp")
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 1, 110)
@@ -139,6 +144,31 @@ def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tup
         sheet.write_string(row, 0, label, bold)
         sheet.write_string(row, 1, text, warning if label.startswith("Dữ liệu") and synthetic else None)
     workbook.close()
+
+
+def _write_audit_sheet(sheet, audit: list[tuple[str, pl.DataFrame]], bold, banner) -> None:
+    """The audit's tables one under the other, each under its title, Vietnamese first."""
+    row = 0
+    if banner:
+        sheet.write_string(0, 0, f"{SYNTHETIC_BANNER_VI} / {SYNTHETIC_BANNER_EN}", banner)
+        row = 2
+    sheet.set_column(0, 8, 18)
+    for title, frame in audit:
+        frame = neutralise(frame)
+        sheet.write_string(row, 0, title, bold)
+        row += 1
+        for col, name in enumerate(frame.columns):
+            sheet.write_string(row, col, name, bold)
+        for values in frame.iter_rows():
+            row += 1
+            for col, value in enumerate(values):
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                elif value is not None:
+                    sheet.write_number(row, col, value)
+        row += 2
 
 
 def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str, methodology: Methodology) -> list[tuple[str, str]]:
@@ -189,7 +219,8 @@ class PartialRelease:
 
 
 def write_release(published: Path, exports: Path, run_id: str, methodology: Methodology,
-                  report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict], str],
+                  report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict,
+                                    dict[int, list[tuple[str, pl.DataFrame]]]], str],
                   fingerprint: str | None = None, notes: dict | None = None,
                   now: datetime | None = None) -> PartialRelease:
     """Write a complete release from a published copy into a hidden `.partial` folder (renamed and pointed
@@ -210,15 +241,15 @@ def write_release(published: Path, exports: Path, run_id: str, methodology: Meth
         years = [row[0] for row in con.execute("""
             SELECT DISTINCT reporting_year FROM marts.province_rankings WHERE series = 'as_reported' ORDER BY 1""").fetchall()]
         about = _about(con, publication, release_id, methodology)
-        by_year, files = {}, []
+        by_year, audits, files = {}, {}, []
         for year in years:
             frames = _year_frames(con, year, methodology)
-            by_year[year] = frames
+            by_year[year], audits[year] = frames, audit_report(con, year)
             for table, frame in frames.items():
                 for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame, headers):
                     files.append({"name": path.name, "year": year, "table": table, "format": path.suffix[1:], "rows": frame.height})
             workbook = partial / f"dti_{year}{tag}.xlsx"
-            _write_workbook(workbook, frames, about, synthetic, headers)
+            _write_workbook(workbook, frames, about, synthetic, headers, audits[year])
             files.append({"name": workbook.name, "year": year, "table": "workbook", "format": "xlsx",
                           "rows": sum(f.height for f in frames.values())})
         history = query_frame(con, export_sql("pillar_history", methodology))
@@ -239,7 +270,7 @@ def write_release(published: Path, exports: Path, run_id: str, methodology: Meth
         "files": files,
     }
     html = partial / f"bao-cao{tag}.html"
-    html.write_text(report(by_year, history, manifest), encoding="utf-8")
+    html.write_text(report(by_year, history, manifest, audits), encoding="utf-8")
     files.append({"name": html.name, "year": None, "table": "report", "format": "html", "rows": None})
     for entry in files:
         path = partial / entry["name"]

@@ -18,10 +18,14 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict) -> str:
-    """The report in Vietnamese, with the pillars the manifest lists (those of the release's methodology)."""
+def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataFrame, manifest: dict,
+                  audits: dict[int, list[tuple[str, pl.DataFrame]]] | None = None) -> str:
+    """The report in Vietnamese, with the pillars the manifest lists (those of the release's methodology);
+    `audits` holds per year the audit's tables (sources/index/audit.py: audit_report)."""
     t = catalog().words_in("vi")
     pillars = pillar_labels(manifest["pillars"], "vi")
+    audit = {year: [(title, frame.columns, frame.rows()) for title, frame in blocks]
+             for year, blocks in (audits or {}).items() if blocks}
     years = [(year, frames["ranking"].to_dicts()) for year, frames in sorted(by_year.items(), reverse=True)]
     charts = {year: bar_chart([(r["province_name"], r["score"]) for r in rows], t["chart_scores"].format(year=year))
               for year, rows in years}
@@ -33,4 +37,4 @@ def render_report(by_year: dict[int, dict[str, pl.DataFrame]], history: pl.DataF
                        f"{t['history']} (34)") if means.height else ""
     return TEMPLATES.get_template("report.html").render(
         t=t, en=catalog().words_in("en"), manifest=manifest, years=years, charts=charts, bands=bands, trend=trend,
-        pillars=pillars, lang="vi")
+        pillars=pillars, audit=audit, lang="vi")
