@@ -15,17 +15,13 @@ from sources.index.audit import (
     audit_report,
     correlation,
     cronbach_alpha,
-    kurtosis,
     principal_components,
     rank_sobol,
-    skewness,
     sobol_design,
     sobol_indices,
-    treat_outliers,
-    treat_vector,
-    winsorise,
 )
 from sources.index.methodology import Outliers
+from sources.index.outliers import kurtosis, skewness, treat_outliers, treat_vector, winsorise
 from sources.index.uncertainty import Problem
 from tests.conftest import dti_command
 

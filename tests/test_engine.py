@@ -20,12 +20,16 @@ from sources.index.uncertainty import Simulation, problem_from_long
 from sources.warehouse.tables import query_frame
 
 IMPUTATIONS = ("none", "carry_forward", "pillar_mean")
+# Each shipped methodology with each imputation, and the default one with COINr's outlier treatment.
+VARIANTS = [(name, imputation, "none") for name in ("default", "dti-922") for imputation in IMPUTATIONS]
+VARIANTS.append(("default", "none", "winsorise_then_log"))
 
 
-def variant(name: str, imputation: str) -> dict:
-    """A shipped methodology file with its imputation changed, as YAML data."""
+def variant(name: str, imputation: str, outliers: str = "none") -> dict:
+    """A shipped methodology file with its imputation and outlier treatment changed, as YAML data."""
     raw = yaml.safe_load(methodology_path(name).read_text(encoding="utf-8"))
     raw["imputation"] = imputation
+    raw["outliers"] = {**raw.get("outliers", {}), "treatment": outliers}
     return raw
 
 
@@ -52,41 +56,42 @@ def dti_922_figures(con: duckdb.DuckDBPyConnection, methodology: Methodology) ->
 
 @pytest.fixture(scope="module")
 def warehouses(published_home, tmp_path_factory):
-    """For each shipped methodology and imputation: the warehouse's ranking (build_marts on a copy of the demo
-    run's published copy, as the pipeline fills the marts) and the values it scored."""
+    """For each variant: the warehouse's ranking (build_marts on a copy of the demo run's published copy, as
+    the pipeline fills the marts), the values it scored (as reported, before any treatment) and how many
+    values it imputed or treated."""
     built = {}
-    for name in ("default", "dti-922"):
-        for imputation in IMPUTATIONS:
-            folder = tmp_path_factory.mktemp(f"{name}-{imputation}")
-            path = folder / "methodology.yaml"
-            path.write_text(yaml.safe_dump(variant(name, imputation), allow_unicode=True), encoding="utf-8")
-            methodology = Methodology.model_validate(variant(name, imputation))
-            database = folder / "dti.duckdb"
-            shutil.copy(published_home.published, database)
-            database.chmod(0o644)
-            with duckdb.connect(str(database)) as con:
-                if name == "dti-922":
-                    dti_922_figures(con, methodology)
-                build_marts(con, methodology)
-                ranks = query_frame(con, """
-                    SELECT province_code AS unit, reporting_year AS year, ranking, score_rounded, rank
-                    FROM marts.province_rankings WHERE series = 'as_reported'""")
-                values = query_frame(con, """
-                    SELECT province_code AS unit, reporting_year AS year, indicator_code, value
-                    FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""")
-                imputed = query_frame(con, """
-                    SELECT (SELECT count(*) FROM marts.indicator_scores WHERE value_status = 'imputed_carry_forward')
-                         + (SELECT coalesce(sum(children_imputed), 0) FROM marts.pillar_scores) AS n""")["n"][0]
-            built[name, imputation] = path, methodology, ranks, values, imputed
+    for name, imputation, outliers in VARIANTS:
+        folder = tmp_path_factory.mktemp(f"{name}-{imputation}-{outliers}")
+        path = folder / "methodology.yaml"
+        path.write_text(yaml.safe_dump(variant(name, imputation, outliers), allow_unicode=True), encoding="utf-8")
+        methodology = Methodology.model_validate(variant(name, imputation, outliers))
+        database = folder / "dti.duckdb"
+        shutil.copy(published_home.published, database)
+        database.chmod(0o644)
+        with duckdb.connect(str(database)) as con:
+            if name == "dti-922":
+                dti_922_figures(con, methodology)
+            build_marts(con, methodology)
+            ranks = query_frame(con, """
+                SELECT province_code AS unit, reporting_year AS year, ranking, score_rounded, rank
+                FROM marts.province_rankings WHERE series = 'as_reported'""")
+            values = query_frame(con, """
+                SELECT province_code AS unit, reporting_year AS year, indicator_code, value
+                FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""")
+            changed = query_frame(con, """
+                SELECT (SELECT count(*) FROM marts.indicator_scores WHERE value_status = 'imputed_carry_forward')
+                     + (SELECT coalesce(sum(children_imputed), 0) FROM marts.pillar_scores)
+                     + (SELECT count(*) FROM marts.indicator_scores
+                        WHERE outlier_treatment IS NOT NULL AND original_value <> value) AS n""")["n"][0]
+        built[name, imputation, outliers] = path, methodology, ranks, values, changed
     return built
 
 
-@pytest.mark.parametrize("imputation", IMPUTATIONS)
-@pytest.mark.parametrize("name", ["default", "dti-922"])
-def test_dti_score_gives_the_warehouses_scores_and_ranks(warehouses, name, imputation, tmp_path):
-    path, methodology, ranks, values, imputed = warehouses[name, imputation]
-    if imputation != "none":
-        assert imputed > 0, "the imputation never applied: the case tests less than it says"
+@pytest.mark.parametrize(("name", "imputation", "outliers"), VARIANTS)
+def test_dti_score_gives_the_warehouses_scores_and_ranks(warehouses, name, imputation, outliers, tmp_path):
+    path, methodology, ranks, values, changed = warehouses[name, imputation, outliers]
+    if (imputation, outliers) != ("none", "none"):
+        assert changed > 0, "the imputation or treatment never applied: the case tests less than it says"
     if imputation == "carry_forward":
         # dti score follows a unit by its label; the warehouse by label within one set of units (63, then 34)
         values, ranks = (frame.filter(pl.col("year") <= 2024) for frame in (values, ranks))

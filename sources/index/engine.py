@@ -18,6 +18,7 @@ import polars as pl
 
 from sources.home import PROJECT_ROOT
 from sources.index.methodology import Methodology
+from sources.index.outliers import treat_outliers
 from sources.index.uncertainty import problem_from_long, rank_uncertainty
 from sources.intake.numbers import Domain, number_text, parse_number
 from sources.reference.provinces import ProvinceRegister
@@ -115,7 +116,11 @@ def compute_index(con: duckdb.DuckDBPyConnection, methodology: Methodology, keep
     """The engine: from `units_in` and `values_in` (and the tables of `load_framework`) to the temporary
     tables leaf_scores, node_scores and node_ranks and the view engine_scores (see sql/index/engine).
     `keep_leaf_scores` stores the leaf scores for a later reader (the provenance) instead of a view read
-    once. `timings` collects the seconds of each SQL file (a view's work counts where it is read)."""
+    once. `timings` collects the seconds of each SQL file (a view's work counts where it is read).
+
+    With the methodology's `outliers` treatment, the values of `values_in` are first treated by COINr's rule
+    (sources/index/outliers.py) and each changed value is listed, with its original, in `treated_values`."""
+    _treat_outliers(con, methodology)
     for name in ("10_ids.sql", "20_leaf_values.sql"):
         _run(con, ENGINE_SQL, name, timings)
     if methodology.imputation == "carry_forward":
@@ -130,6 +135,25 @@ def compute_index(con: duckdb.DuckDBPyConnection, methodology: Methodology, keep
         con.execute(f"SET VARIABLE level = {level}")
         _run(con, ENGINE_SQL, "50_node_scores.sql", timings)
     _run(con, ENGINE_SQL, "60_ranks.sql", timings)
+
+
+def _treat_outliers(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
+    """`treated_values` (series, reporting_year, province_code, indicator_code, original_value, treatment):
+    empty unless the methodology treats outliers, when `values_in` gets the treated values (per indicator,
+    series and year across the units)."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE treated_values (series VARCHAR, reporting_year INTEGER,
+                   province_code VARCHAR, indicator_code VARCHAR, original_value DOUBLE, treatment VARCHAR)""")
+    if methodology.outliers.treatment == "none":
+        return
+    treated = treat_outliers(query_frame(con, "SELECT * FROM values_in"), methodology.outliers)
+    changed = treated.filter(pl.col("treated")).select(
+        "series", "reporting_year", "province_code", "indicator_code", "original_value", "treatment")
+    temp_table(con, "values_in", treated.drop("original_value", "treated", "treatment"))
+    con.register("_treated", changed.to_arrow())
+    try:
+        con.execute("INSERT INTO treated_values SELECT * FROM _treated")
+    finally:
+        con.unregister("_treated")
 
 
 def add_provenance(con: duckdb.DuckDBPyConnection, methodology: Methodology,
