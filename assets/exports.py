@@ -2,7 +2,6 @@
 so a failing blocking check (ERROR) upstream skips it and the published copy, the releases and the `latest`
 pointer stay exactly as they were. The analysts' copy and the release are one step: they move together."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -17,10 +16,20 @@ from sources.release.report import render_report
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["exports", "published_warehouse"], group_name="exports", description=description("exports.published_warehouse"), kinds={"duckdb"},
-                     deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys]),
-        dg.AssetSpec(["exports", "release"], group_name="exports", description=description("exports.release"),
-                     kinds={"parquet", "csv", "excel", "html"}, deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys]),
+        dg.AssetSpec(
+            ["exports", "published_warehouse"],
+            group_name="exports",
+            description=description("exports.published_warehouse"),
+            kinds={"duckdb"},
+            deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys],
+        ),
+        dg.AssetSpec(
+            ["exports", "release"],
+            group_name="exports",
+            description=description("exports.release"),
+            kinds={"parquet", "csv", "excel", "html"},
+            deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys],
+        ),
     ],
 )
 def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, warehouse: WarehouseResource):
@@ -35,23 +44,47 @@ def publication(context: dg.AssetExecutionContext, data_home: DataHomeResource, 
     manifest = done.release.manifest
     common = {"changed": done.changed, "release_id": done.release.id, "fingerprint": done.fingerprint}
     if not done.changed:
-        context.log.info(f"không có gì thay đổi | unchanged: the latest release {done.release.id} already holds this content")
-    yield dg.MaterializeResult(asset_key=["exports", "published_warehouse"], metadata={
-        **common, "path": dg.MetadataValue.path(str(home.published)),
-        **({"tables": markdown_table(pl.DataFrame({"table": list(done.counts), "rows": list(done.counts.values())}), limit=50),
-            "dagster/row_count": done.counts["marts.province_rankings"]} if done.changed else {}),
-    })
+        context.log.info(
+            f"không có gì thay đổi | unchanged: the latest release {done.release.id} already holds this content"
+        )
+    yield dg.MaterializeResult(
+        asset_key=["exports", "published_warehouse"],
+        metadata={
+            **common,
+            "path": dg.MetadataValue.path(str(home.published)),
+            **(
+                {
+                    "tables": markdown_table(
+                        pl.DataFrame({"table": list(done.counts), "rows": list(done.counts.values())}), limit=50
+                    ),
+                    "dagster/row_count": done.counts["marts.province_rankings"],
+                }
+                if done.changed
+                else {}
+            ),
+        },
+    )
     latest_year = max(manifest["reporting_years"])
-    top = (done.release.table("ranking", latest_year)
-           .select(pl.col("rank").alias("hạng"), pl.col("province_name").alias("tỉnh/thành phố"),
-                   pl.col("score").round(4).alias("điểm"))
-           .head(10))
-    yield dg.MaterializeResult(asset_key=["exports", "release"], metadata={
-        **common,
-        "path": dg.MetadataValue.path(str(done.release.folder)),
-        "files": dg.MetadataValue.md("\n".join(f"- `{done.release.folder / f['name']}`" for f in manifest["files"])),
-        "rows": {f"{f['table']} {f['year']}": f["rows"] for f in manifest["files"] if f["format"] == "parquet"},
-        f"top_10_{latest_year}": markdown_table(top),
-        "synthetic": manifest["synthetic"],
-        "methodology_version": manifest["methodology_version"],
-    })
+    top = (
+        done.release.table("ranking", latest_year)
+        .select(
+            pl.col("rank").alias("hạng"),
+            pl.col("province_name").alias("tỉnh/thành phố"),
+            pl.col("score").round(4).alias("điểm"),
+        )
+        .head(10)
+    )
+    yield dg.MaterializeResult(
+        asset_key=["exports", "release"],
+        metadata={
+            **common,
+            "path": dg.MetadataValue.path(str(done.release.folder)),
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- `{done.release.folder / f['name']}`" for f in manifest["files"])
+            ),
+            "rows": {f"{f['table']} {f['year']}": f["rows"] for f in manifest["files"] if f["format"] == "parquet"},
+            f"top_10_{latest_year}": markdown_table(top),
+            "synthetic": manifest["synthetic"],
+            "methodology_version": manifest["methodology_version"],
+        },
+    )

@@ -1,7 +1,6 @@
 """What the Dagster UI shows of an asset: its description and column schema from the catalog
 (sources/catalog/catalog.yaml), and small tables for the metadata panel."""
 
-
 import dagster as dg
 import duckdb
 import polars as pl
@@ -19,20 +18,30 @@ def column_schema(con: duckdb.DuckDBPyConnection, qualified: str) -> dg.Metadata
     """`dagster/column_schema` of a warehouse table: its columns and types as DuckDB has them, each
     described by the catalog."""
     schema, table = qualified.split(".")
-    columns = con.execute("""
+    columns = con.execute(
+        """
         SELECT column_name, data_type FROM duckdb_columns()
         WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index""",
-                          [schema, table]).fetchall()
-    return dg.MetadataValue.table_schema(dg.TableSchema(columns=[
-        dg.TableColumn(name, data_type, description=bilingual(catalog().column(qualified, name)))
-        for name, data_type in columns]))
+        [schema, table],
+    ).fetchall()
+    return dg.MetadataValue.table_schema(
+        dg.TableSchema(
+            columns=[
+                dg.TableColumn(name, data_type, description=bilingual(catalog().column(qualified, name)))
+                for name, data_type in columns
+            ]
+        )
+    )
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
     if frame.is_empty():
         return dg.MetadataValue.md("_none_")
     shown = frame.head(limit)
-    cell = lambda v: "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    def cell(v: object) -> str:
+        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * shown.width]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.iter_rows()]
     if frame.height > limit:

@@ -6,5 +6,8 @@ import dagster as dg
 FIRST_REPORTING_YEAR = "2021"
 
 reporting_years = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1 *", start=FIRST_REPORTING_YEAR, fmt="%Y", timezone="Asia/Ho_Chi_Minh",
+    cron_schedule="0 0 1 1 *",
+    start=FIRST_REPORTING_YEAR,
+    fmt="%Y",
+    timezone="Asia/Ho_Chi_Minh",
 )

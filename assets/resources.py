@@ -12,10 +12,10 @@ import duckdb
 from pydantic import PrivateAttr
 
 from sources.home import DataHome, methodology_path
-from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 from sources.index.methodology import Methodology, load_methodology
 from sources.reference.provinces import ProvinceRegister
 from sources.release.publish import recover_publication
+from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 
 # Runs that write the warehouse carry this tag; the run queue (deploy/dagster.yaml, the local instance's
 # dagster.yaml) lets one of them run at a time. Inside a run, WarehouseResource holds the writer lock.
@@ -68,10 +68,12 @@ class WarehouseResource(dg.ConfigurableResource):
         if context.instance is not None and run is not None and PID_TAG not in run.tags:
             context.instance.add_run_tags(run.run_id, process_tags())
         log, home = context.log, DataHome(Path(self.data_home))
-        self._lock = WriterLock(home.writer_lock,
-                                holder=f"run {run.run_id if run else 'outside a run'}",
-                                timeout=self.lock_timeout_seconds or lock_timeout_seconds(),
-                                on_wait=log.warning if log else None)
+        self._lock = WriterLock(
+            home.writer_lock,
+            holder=f"run {run.run_id if run else 'outside a run'}",
+            timeout=self.lock_timeout_seconds or lock_timeout_seconds(),
+            on_wait=log.warning if log else None,
+        )
         self._lock.acquire()
         recovered = recover_publication(home)
         if recovered and log:
@@ -89,7 +91,8 @@ class WarehouseResource(dg.ConfigurableResource):
         except (duckdb.IOException, OSError) as exc:
             raise WarehouseError(
                 f"không mở được kho dữ liệu {self.database} để ghi | cannot open the warehouse {self.database} for "
-                f"writing: {exc}") from exc
+                f"writing: {exc}"
+            ) from exc
         try:
             yield con
         finally:

@@ -18,8 +18,15 @@ from pathlib import Path
 import click
 import duckdb
 
-from benchmarks.workloads import (floor_duckdb_sql, monte_carlo_problem, pandas_index, polars_index, prepare_index_db,
-                                  synthetic_methodology, write_submissions)
+from benchmarks.workloads import (
+    floor_duckdb_sql,
+    monte_carlo_problem,
+    pandas_index,
+    polars_index,
+    prepare_index_db,
+    synthetic_methodology,
+    write_submissions,
+)
 from sources.home import PROJECT_ROOT
 
 # DuckDB's memory limit for the engines (it spills past it), so that each case stays under 2 GiB.
@@ -37,7 +44,9 @@ def _emit(**figures) -> None:
 def _dti(home: Path, *args: str, blocked_ok: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, "DTI_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)
-    done = subprocess.run([sys.executable, "-m", "dti.cli", *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "dti.cli", *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     if done.returncode != 0 and not (blocked_ok and "publication blocked" in done.stderr):
         raise click.ClickException(f"dti {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done
@@ -58,8 +67,11 @@ def make_run(home: Path, repeat: bool) -> None:
         _dti(home, "demo")
     done = _dti(home, "run")
     seconds = time.perf_counter() - started
-    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
-          ranked=re.search(r"index: (.*?);", done.stdout).group(1))
+    _emit(
+        seconds=round(seconds, 2),
+        peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+        ranked=re.search(r"index: (.*?);", done.stdout).group(1),
+    )
 
 
 @main.command("prepare-index")
@@ -88,7 +100,9 @@ def _timed(work, repeat: int) -> dict:
     return figures
 
 
-REPEAT = click.option("--repeat", type=int, default=1, show_default=True, help="Time this many runs; report the median.")
+REPEAT = click.option(
+    "--repeat", type=int, default=1, show_default=True, help="Time this many runs; report the median."
+)
 
 
 def _connect(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -99,9 +113,13 @@ def _connect(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
 @main.command("index-engine")
 @click.option("--db", type=click.Path(path_type=Path), required=True)
 @click.option("--indicators", type=int, required=True)
-@click.option("--engine", type=click.Choice(["engine", "warehouse"]), required=True,
-              help="engine: sql/index/engine (scores and ranks), as `dti score` runs it; warehouse: the engine and "
-                   "sql/index/provenance (every mart), as the pipeline fills them. Both on every thread.")
+@click.option(
+    "--engine",
+    type=click.Choice(["engine", "warehouse"]),
+    required=True,
+    help="engine: sql/index/engine (scores and ranks), as `dti score` runs it; warehouse: the engine and "
+    "sql/index/provenance (every mart), as the pipeline fills them. Both on every thread.",
+)
 @REPEAT
 def index_engine(db: Path, indicators: int, engine: str, repeat: int) -> None:
     """The project's index SQL on the prepared tables."""
@@ -175,6 +193,24 @@ def monte_carlo(samples: int, units: int, indicators: int) -> None:
     _emit(seconds=round(seconds, 3), peak_mb=_peak_mb(), median_width=float(result["interval_width"].median()))
 
 
+@main.command("sobol")
+@click.option("--units", type=int, default=34, show_default=True)
+@click.option("--indicators", type=int, default=25, show_default=True)
+def sobol(units: int, indicators: int) -> None:
+    """The audit's Sobol indices (sources/index/audit.py: rank_sobol) of every unit's rank and score for each
+    contestable choice, with their bootstrap intervals, at the methodology's sample size."""
+    from sources.index.audit import rank_sobol
+
+    methodology = synthetic_methodology(indicators)
+    problem = monte_carlo_problem(units, indicators)
+    started = time.perf_counter()
+    result = rank_sobol(methodology, problem)
+    seconds = time.perf_counter() - started
+    _emit(
+        seconds=round(seconds, 3), peak_mb=_peak_mb(), rows=result.height, evaluations=int(result["evaluations"].max())
+    )
+
+
 @main.command("ingest")
 @click.option("--files", type=int, required=True)
 def ingest(files: int) -> None:
@@ -190,8 +226,12 @@ def ingest(files: int) -> None:
         done = _dti(home, "run", blocked_ok=True)
         seconds = time.perf_counter() - started
     staged = re.search(r"^(\d+): (\d+) figures", done.stdout, re.MULTILINE)
-    _emit(seconds=round(seconds, 2), peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
-          figures=int(staged.group(2)), published="published:" in done.stdout)
+    _emit(
+        seconds=round(seconds, 2),
+        peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+        figures=int(staged.group(2)),
+        published="published:" in done.stdout,
+    )
 
 
 @main.command("ui-vs-cli")
@@ -220,8 +260,14 @@ def ui_vs_cli(home: Path, year: str) -> None:
         ui_seconds = time.perf_counter() - started
     if status != "SUCCESS":
         raise click.ClickException(f"the UI-launched run {run_id} ended {status}")
-    _emit(seconds=round(ui_seconds, 2), cli_seconds=round(cli_seconds, 2), ratio=round(ui_seconds / cli_seconds, 2),
-          peak_mb=_peak_mb(resource.RUSAGE_CHILDREN), year=year)
+    _emit(
+        seconds=round(ui_seconds, 2),
+        cli_seconds=round(cli_seconds, 2),
+        ratio=round(ui_seconds / cli_seconds, 2),
+        peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+        year=year,
+    )
+
 
 @main.command("hostile-file")
 @click.option("--kind", required=True, help="A kind of tests/hostile.py (e.g. zip_bomb, styled_cell_xfd1048576).")

@@ -38,7 +38,7 @@ def group_alive(pgid: int) -> bool:
             text = stat.read_text()
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
+        fields = text[text.rindex(")") + 2 :].split()  # state, ppid, pgrp, ...
         if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
             return True
     return False
@@ -67,7 +67,11 @@ def run_supervised(command: Sequence[str], env: Mapping[str, str] | None = None,
             if stop_requests and not forwarded:
                 _signal_group(pgid, signal.SIGINT)
                 forwarded = True
-            if stop_requests and not killed and (len(stop_requests) > 1 or time.monotonic() - stop_requests[0] > grace_s):
+            if (
+                stop_requests
+                and not killed
+                and (len(stop_requests) > 1 or time.monotonic() - stop_requests[0] > grace_s)
+            ):
                 _signal_group(pgid, signal.SIGKILL)
                 killed = True
             try:

@@ -31,8 +31,11 @@ class SuiteResult:
 
 def load_suite(name: str) -> gx.ExpectationSuite:
     data = json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    return gx.ExpectationSuite(name=data["name"], meta=data.get("meta", {}),
-                               expectations=[ExpectationConfiguration(**e) for e in data["expectations"]])
+    return gx.ExpectationSuite(
+        name=data["name"],
+        meta=data.get("meta", {}),
+        expectations=[ExpectationConfiguration(**e) for e in data["expectations"]],
+    )
 
 
 def suite_names() -> list[str]:
@@ -52,13 +55,20 @@ def run_suite(name: str, frame: pl.DataFrame, parameters: dict[str, float] | Non
     suite = context.suites.add_or_update(load_suite(name))
     source = context.data_sources.add_or_update_pandas("warehouse_frames")
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
-    batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or asset.add_batch_definition_whole_dataframe("whole")
-    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=name, validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None},
-    ))
+    batch = next(
+        (b for b in asset.batch_definitions if b.name == "whole"), None
+    ) or asset.add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None},
+        )
+    )
     pandas_frame = frame.to_pandas()
     run = checkpoint.run(batch_parameters={"dataframe": pandas_frame}, expectation_parameters=parameters or {})
     validation = next(iter(run.run_results.values()))
@@ -70,11 +80,15 @@ def run_suite(name: str, frame: pl.DataFrame, parameters: dict[str, float] | Non
             continue
         if not result.success:
             indexes = result.result.get("unexpected_index_list") or []
-            failures.append({
-                "expectation": config.type, "column": config.kwargs.get("column") or config.kwargs.get("column_A"),
-                "unexpected_count": result.result.get("unexpected_count", len(indexes)),
-                "rows": [pandas_frame.iloc[i].to_dict() for i in indexes[:20] if isinstance(i, int)],
-            })
+            failures.append(
+                {
+                    "expectation": config.type,
+                    "column": config.kwargs.get("column") or config.kwargs.get("column_A"),
+                    "unexpected_count": result.result.get("unexpected_count", len(indexes)),
+                    "rows": [pandas_frame.iloc[i].to_dict() for i in indexes[:20] if isinstance(i, int)],
+                }
+            )
     docs = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return SuiteResult(name, not failures and not errors, len(validation.results), failures, errors,
-                       docs if docs.exists() else None)
+    return SuiteResult(
+        name, not failures and not errors, len(validation.results), failures, errors, docs if docs.exists() else None
+    )

@@ -14,7 +14,6 @@ from sources.catalog.catalog import catalog
 from sources.home import methodology_path
 from sources.index.methodology import Methodology, load_methodology
 from sources.intake.rules import Rules, default_rules
-from sources.reference.provinces import ProvinceRegister
 from sources.intake.staging import rows_frame, rule_facts, stage
 from sources.intake.submissions import read_submission, size_problem
 from sources.intake.text import safe_text
@@ -57,29 +56,80 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
     report = Report(path, read.reporting_year, read.declared_province)
     if read.problem and not read.rows:
         p = read.problem
-        report.findings.append(Finding(p.rule, rules.severity(p.rule), p.row, p.column, p.value, p.message,
-                                       rules.message_vi(p.rule, p.value, p.column, p.row, **rule_facts(p.rule)), p.expected))
+        report.findings.append(
+            Finding(
+                p.rule,
+                rules.severity(p.rule),
+                p.row,
+                p.column,
+                p.value,
+                p.message,
+                rules.message_vi(p.rule, p.value, p.column, p.row, **rule_facts(p.rule)),
+                p.expected,
+            )
+        )
         return report
     if report.year is None:
-        report.findings.append(Finding("missing_year", rules.severity("missing_year"), None, "year", None,
-                                       "no reporting year found in the file", rules.message_vi("missing_year", row="—"),
-                                       "the reporting year in the year column or the workbook header"))
+        report.findings.append(
+            Finding(
+                "missing_year",
+                rules.severity("missing_year"),
+                None,
+                "year",
+                None,
+                "no reporting year found in the file",
+                rules.message_vi("missing_year", row="—"),
+                "the reporting year in the year column or the workbook header",
+            )
+        )
         return report
     sha256 = hashlib.sha256(data).hexdigest()
     raw = rows_frame(read, report.year, sha256, path.name, None)
     result = stage(raw, report.year, methodology, register, rules, declared={sha256: read.declared_province})
     for r in result.rejects.sort("row_number").iter_rows(named=True):
-        report.findings.append(Finding(r["rule"], r["severity"], r["row_number"], r["column_name"], r["value"],
-                                       r["message"], r["message_vi"], r["expected"]))
-    for violation in contracts.violations(contracts.staged_figures(methodology, register), result.figures).iter_rows(named=True):
-        row = result.figures.row(violation["index"], named=True)["row_number"] if violation["index"] is not None else None
-        report.findings.append(Finding("figures_match_contract", rules.severity("figures_match_contract"), row,
-                                       violation["column"], violation["failure_case"], f"contract: {violation['check']}",
-                                       f"Vi phạm ràng buộc dữ liệu: {violation['check']}", violation["check"]))
+        report.findings.append(
+            Finding(
+                r["rule"],
+                r["severity"],
+                r["row_number"],
+                r["column_name"],
+                r["value"],
+                r["message"],
+                r["message_vi"],
+                r["expected"],
+            )
+        )
+    for violation in contracts.violations(contracts.staged_figures(methodology, register), result.figures).iter_rows(
+        named=True
+    ):
+        row = (
+            result.figures.row(violation["index"], named=True)["row_number"] if violation["index"] is not None else None
+        )
+        report.findings.append(
+            Finding(
+                "figures_match_contract",
+                rules.severity("figures_match_contract"),
+                row,
+                violation["column"],
+                violation["failure_case"],
+                f"contract: {violation['check']}",
+                f"Vi phạm ràng buộc dữ liệu: {violation['check']}",
+                violation["check"],
+            )
+        )
     for figure in result.figures.filter(pl.col("flags").is_not_null()).iter_rows(named=True):
-        report.findings.append(Finding("out_of_domain", rules.severity("out_of_domain"), figure["row_number"], "value", figure["value_raw"],
-                                       figure["flags"], rules.message_vi("out_of_domain", figure["value_raw"], "value", figure["row_number"]),
-                                       "kept with a flag"))
+        report.findings.append(
+            Finding(
+                "out_of_domain",
+                rules.severity("out_of_domain"),
+                figure["row_number"],
+                "value",
+                figure["value_raw"],
+                figure["flags"],
+                rules.message_vi("out_of_domain", figure["value_raw"], "value", figure["row_number"]),
+                "kept with a flag",
+            )
+        )
     report.figures = result.figures.height
     return report
 
@@ -101,10 +151,15 @@ def _lines(report: Report, lang: str) -> list[str]:
     if report.province:
         lines.append(f"{t['province']}: {report.province}")
     for f in report.findings:
-        where = ", ".join(part for part in (
-            f"{t['row']} {f.row}" if f.row is not None else None,
-            f"{t['column']} {f.column}" if f.column else None,
-            f"{t['value']} '{f.value}'" if f.value not in (None, "") else None) if part)
+        where = ", ".join(
+            part
+            for part in (
+                f"{t['row']} {f.row}" if f.row is not None else None,
+                f"{t['column']} {f.column}" if f.column else None,
+                f"{t['value']} '{f.value}'" if f.value not in (None, "") else None,
+            )
+            if part
+        )
         message = f.message_vi if lang == "vi" else f.message_en
         lines.append(f"[{t[f.severity]}] {f.rule}" + (f" ({where})" if where else "") + f": {message}")
         if lang == "en":

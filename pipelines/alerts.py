@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.home import DataHome
 from sources.alerts import deliver, format_alert
+from sources.home import DataHome
 
 WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
 
@@ -52,8 +52,8 @@ def _failure(context: dg.RunFailureSensorContext) -> tuple[list[str], str]:
     default_status=dg.DefaultSensorStatus.RUNNING,
     monitor_all_code_locations=True,
     description="When a run of this code location's jobs fails (launched from the UI, a sensor, the schedule or "
-                "`dti run`): a JSON line in <data home>/alerts/run_failures.jsonl, and an e-mail (DTI_ALERT_SMTP_*) "
-                "and/or a webhook POST (DTI_ALERT_WEBHOOK_URL) when configured.",
+    "`dti run`): a JSON line in <data home>/alerts/run_failures.jsonl, and an e-mail (DTI_ALERT_SMTP_*) "
+    "and/or a webhook POST (DTI_ALERT_WEBHOOK_URL) when configured.",
 )
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
@@ -64,9 +64,13 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     steps, message = _failure(context)
     origin = run.remote_job_origin
     alert = format_alert(
-        run_id=run.run_id, job=run.job_name, partition=run.tags.get("dagster/partition"),
+        run_id=run.run_id,
+        job=run.job_name,
+        partition=run.tags.get("dagster/partition"),
         tags={key: value for key, value in run.tags.items() if not key.startswith(".")},  # not Dagster's hidden ones
-        failed_steps=steps, message=message, failed_at=_failed_at(context),
+        failed_steps=steps,
+        message=message,
+        failed_at=_failed_at(context),
         location=origin.location_name if origin else None,
     )
     outcome = deliver(alert, alerts_folder())

@@ -36,8 +36,10 @@ def local_instance(home: DataHome) -> dg.DagsterInstance:
     home.ensure()
     config = home.dagster_home / "dagster.yaml"
     # Ours is kept current; a file an operator wrote (without our first line) is left as it is.
-    if not config.exists() or config.read_text(encoding="utf-8").startswith("# Written by `dti`") \
-            and config.read_text(encoding="utf-8") != INSTANCE_YAML:
+    if not config.exists() or (
+        config.read_text(encoding="utf-8").startswith("# Written by `dti`")
+        and config.read_text(encoding="utf-8") != INSTANCE_YAML
+    ):
         config.write_text(INSTANCE_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     return dg.DagsterInstance.get()

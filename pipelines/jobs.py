@@ -17,7 +17,7 @@ dti_pipeline = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     tags=WAREHOUSE_TAG,
     description="Reference data, the reporting years' submissions from the inbox to staging, the marts over every "
-                "year, then the publication (skipped when a blocking check fails or nothing changed).",
+    "year, then the publication (skipped when a blocking check fails or nothing changed).",
 )
 
 dti_marts = dg.define_asset_job(
@@ -26,7 +26,7 @@ dti_marts = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     tags=WAREHOUSE_TAG,
     description="Recompute the flags, the index, rankings and target gaps over every staged year, then publish "
-                "the analysts' copy and a release together (skipped when a blocking check fails or nothing changed).",
+    "the analysts' copy and a release together (skipped when a blocking check fails or nothing changed).",
 )
 
 inbox_inventory = dg.define_asset_job(

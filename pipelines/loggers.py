@@ -21,7 +21,9 @@ class _Compact(logging.Formatter):
 class _WarningsOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         meta = getattr(record, _META, None) or {}
-        return record.levelno == logging.WARNING or (record.levelno > logging.WARNING and meta.get("dagster_event") is None)
+        return record.levelno == logging.WARNING or (
+            record.levelno > logging.WARNING and meta.get("dagster_event") is None
+        )
 
 
 @dg.logger(description="Warnings for a terminal, one line each, no stack traces (used by `dti run`).")

@@ -1,7 +1,6 @@
 """The yearly run. Provinces report a year's figures by the end of February of the next year
 (configurable with DTI_YEARLY_CRON); on 1 March the previous year is processed."""
 
-
 import os
 import subprocess
 
@@ -15,8 +14,12 @@ from sources.home import PROJECT_ROOT, DataHome
 YEARLY_CRON = os.environ.get("DTI_YEARLY_CRON", "0 6 1 3 *")
 
 
-@dg.schedule(job=dti_pipeline, cron_schedule=YEARLY_CRON, execution_timezone="Asia/Ho_Chi_Minh",
-             description="Each year, process the reporting year that has just ended.")
+@dg.schedule(
+    job=dti_pipeline,
+    cron_schedule=YEARLY_CRON,
+    execution_timezone="Asia/Ho_Chi_Minh",
+    description="Each year, process the reporting year that has just ended.",
+)
 def yearly_reporting_run(context: dg.ScheduleEvaluationContext):
     year = str(context.scheduled_execution_time.year - 1)
     if year not in reporting_years.get_partition_keys(current_time=context.scheduled_execution_time):
@@ -37,7 +40,10 @@ def yearly_schedule(home: DataHome, turn: str | None = None) -> str:
         done = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise ScheduleError(f"could not turn {name} {turn}: {(done.stderr.strip() or done.stdout.strip())[-500:]}")
-    running = any(state.instigator_name == name and state.instigator_type.value == "SCHEDULE"
-                  and state.status.value == "RUNNING" for state in local_instance(home).all_instigator_state())
-    return (f"{name}: {'on' if running else 'off'} (instance {home.dagster_home})"
-            + ("; it runs while the Dagster daemon runs (dti ui)" if running else ""))
+    running = any(
+        state.instigator_name == name and state.instigator_type.value == "SCHEDULE" and state.status.value == "RUNNING"
+        for state in local_instance(home).all_instigator_state()
+    )
+    return f"{name}: {'on' if running else 'off'} (instance {home.dagster_home})" + (
+        "; it runs while the Dagster daemon runs (dti ui)" if running else ""
+    )

@@ -10,16 +10,19 @@ from collections import defaultdict
 
 import dagster as dg
 
-from sources.home import DataHome
-from pipelines.jobs import dti_pipeline, inbox_inventory
 from assets.partitions import reporting_years
+from pipelines.jobs import dti_pipeline, inbox_inventory
+from sources.home import DataHome
 from sources.intake.inbox import inbox_files, settle_seconds, unstaged_contents
 from sources.intake.submissions import read_submission
 
 
-@dg.sensor(jobs=[dti_pipeline, inbox_inventory], minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Watches the inbox; content that staging has not used yet starts the pipeline for its year.")
+@dg.sensor(
+    jobs=[dti_pipeline, inbox_inventory],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches the inbox; content that staging has not used yet starts the pipeline for its year.",
+)
 def inbox_sensor(context: dg.SensorEvaluationContext):
     home = DataHome.from_env()
     known = json.loads(context.cursor) if context.cursor else {}

@@ -29,7 +29,9 @@ def create_app(exports: Path) -> Starlette:
 
     def page(request: Request, template: str, synthetic: bool, **context) -> HTMLResponse:
         lang = language(request)
-        html = TEMPLATES.get_template(template).render(lang=lang, t=catalog().words_in(lang), synthetic=synthetic, **context)
+        html = TEMPLATES.get_template(template).render(
+            lang=lang, t=catalog().words_in(lang), synthetic=synthetic, **context
+        )
         return HTMLResponse(html)
 
     def year_of(release: Release, text: str) -> int:
@@ -39,7 +41,9 @@ def create_app(exports: Path) -> Starlette:
 
     async def index(request: Request) -> HTMLResponse:
         found = releases(exports)
-        return page(request, "index.html", any(r.synthetic for r in found), releases=found, latest=latest_release(exports))
+        return page(
+            request, "index.html", any(r.synthetic for r in found), releases=found, latest=latest_release(exports)
+        )
 
     async def latest(request: Request) -> RedirectResponse:
         current = latest_release(exports)
@@ -57,10 +61,19 @@ def create_app(exports: Path) -> Starlette:
         rows = data.ranking_rows(found, year)
         lang = language(request)
         files = [f for f in found.manifest["files"] if f["year"] == year and f["table"] in ("ranking", "workbook")]
-        return page(request, "ranking.html", found.synthetic, release=found, year=year, rows=rows, files=files,
-                    banded=bool(rows) and "rank_p05" in rows[0], pillars=pillar_labels(found.manifest["pillars"], lang),
-                    link=lambda r: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}",
-                    chart=data.scores_chart(rows, catalog().words_in(lang)["chart_scores"].format(year=year)))
+        return page(
+            request,
+            "ranking.html",
+            found.synthetic,
+            release=found,
+            year=year,
+            rows=rows,
+            files=files,
+            banded=bool(rows) and "rank_p05" in rows[0],
+            pillars=pillar_labels(found.manifest["pillars"], lang),
+            link=lambda r: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}",
+            chart=data.scores_chart(rows, catalog().words_in(lang)["chart_scores"].format(year=year)),
+        )
 
     async def province(request: Request) -> HTMLResponse:
         found = release_or_404(request.path_params["release"])
@@ -71,8 +84,15 @@ def create_app(exports: Path) -> Starlette:
         lang = language(request)
         t = catalog().words_in(lang)
         lines = {"score": t["score"], **pillar_labels(found.manifest["pillars"], lang)}
-        return page(request, "province.html", found.synthetic, release=found, year=year, p=unit,
-                    chart=data.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"))
+        return page(
+            request,
+            "province.html",
+            found.synthetic,
+            release=found,
+            year=year,
+            p=unit,
+            chart=data.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"),
+        )
 
     async def download(request: Request) -> FileResponse:
         found = release_or_404(request.path_params["release"])
@@ -82,8 +102,13 @@ def create_app(exports: Path) -> Starlette:
             raise HTTPException(404, "not a file of this release")
         return FileResponse(found.folder / name, filename=name)
 
-    return Starlette(routes=[
-        Route("/", index), Route("/latest", latest), Route("/r/{release}/", release),
-        Route("/r/{release}/files/{name}", download), Route("/r/{release}/{year}", ranking),
-        Route("/r/{release}/{year}/{code}", province),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/latest", latest),
+            Route("/r/{release}/", release),
+            Route("/r/{release}/files/{name}", download),
+            Route("/r/{release}/{year}", ranking),
+            Route("/r/{release}/{year}/{code}", province),
+        ]
+    )

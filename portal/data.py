@@ -25,13 +25,20 @@ def province(release: Release, year: int, code: str) -> dict | None:
     unit_set = row["unit_set"]
     history = release.table("pillar_history")
     series = "restated_34" if unit_set == "34" else "as_reported"
-    mine = history.filter((pl.col("series") == series) & (pl.col("unit_set") == unit_set)
-                          & (pl.col("province_code") == code)).sort("reporting_year")
-    gaps = pl.concat([release.table("target_gaps", y) for y in release.manifest["reporting_years"]], how="diagonal_relaxed")
-    gaps = gaps.filter((pl.col("unit_set") == unit_set) & (pl.col("province_code") == code)).sort("horizon_year", "subject")
+    mine = history.filter(
+        (pl.col("series") == series) & (pl.col("unit_set") == unit_set) & (pl.col("province_code") == code)
+    ).sort("reporting_year")
+    gaps = pl.concat(
+        [release.table("target_gaps", y) for y in release.manifest["reporting_years"]], how="diagonal_relaxed"
+    )
+    gaps = gaps.filter((pl.col("unit_set") == unit_set) & (pl.col("province_code") == code)).sort(
+        "horizon_year", "subject"
+    )
     return {"row": row, "unit_set": unit_set, "history": mine.to_dicts(), "gaps": gaps.to_dicts(), "series": series}
 
 
 def history_chart(history: list[dict], columns: dict[str, str], title: str) -> str:
     """The index and pillar scores over the years; `columns`: score column -> its label."""
-    return line_chart({label: [(h["reporting_year"], h[column]) for h in history] for column, label in columns.items()}, title)
+    return line_chart(
+        {label: [(h["reporting_year"], h[column]) for h in history] for column, label in columns.items()}, title
+    )

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sources.index.methodology import Methodology, load_methodology  # noqa: E402
-from sources.reference.provinces import REFERENCE_DIR, ProvinceRegister, fold, name_key, swap_tone_placement  # noqa: E402
 from sources.intake.template import write_workbook  # noqa: E402
+from sources.reference.provinces import REFERENCE_DIR, ProvinceRegister, fold, name_key, swap_tone_placement  # noqa: E402
 
 SEED = 20211231
 YEARS = range(2021, 2026)
@@ -83,7 +83,9 @@ def _rank_2022(register: ProvinceRegister) -> dict[str, int]:
         return {register.resolve(r["province"], 2022).unit.code: int(r["rank"]) for r in csv.DictReader(handle)}
 
 
-def _digital_economy_2022(register: ProvinceRegister, maturity: dict[str, float], rng: random.Random) -> dict[str, float]:
+def _digital_economy_2022(
+    register: ProvinceRegister, maturity: dict[str, float], rng: random.Random
+) -> dict[str, float]:
     placed: dict[str, str] = {}
     for band, (_, _, names) in DE_BANDS_2022.items():
         for name in names:
@@ -114,16 +116,23 @@ def simulate(methodology: Methodology, register: ProvinceRegister) -> dict[int, 
                     value = start + (top - start) * m + gain * (year - 2021) + rng.gauss(0, sd)
                     row[indicator.code] = round(min(max(value, low), high), 2)
                 elif indicator.code == "digital_economy_grdp_pct":
-                    scale = DE_NATIONAL.get(year, DE_NATIONAL[2022] * DE_GROWTH_AFTER_2022 ** (year - 2022)) / DE_NATIONAL[2022]
+                    scale = (
+                        DE_NATIONAL.get(year, DE_NATIONAL[2022] * DE_GROWTH_AFTER_2022 ** (year - 2022))
+                        / DE_NATIONAL[2022]
+                    )
                     row[indicator.code] = round(min(de_2022[code] * scale * rng.uniform(0.95, 1.05), high), 2)
                 elif indicator.code == "digital_enterprises_count":
                     rate = ENTERPRISES_PER_1000[0] + (ENTERPRISES_PER_1000[1] - ENTERPRISES_PER_1000[0]) * m
-                    row[indicator.code] = float(round(rate * population[code] * ENTERPRISE_GROWTH ** (year - 2021) * rng.uniform(0.9, 1.1)))
+                    row[indicator.code] = float(
+                        round(rate * population[code] * ENTERPRISE_GROWTH ** (year - 2021) * rng.uniform(0.9, 1.1))
+                    )
             values[year][code] = row
     return values
 
 
-def merge_to_34(methodology: Methodology, register: ProvinceRegister, old: dict[str, dict[str, float]], year: int) -> dict[str, dict[str, float]]:
+def merge_to_34(
+    methodology: Methodology, register: ProvinceRegister, old: dict[str, dict[str, float]], year: int
+) -> dict[str, dict[str, float]]:
     merged: dict[str, dict[str, float]] = {}
     population = {u.code: u.population_thousand for u in register.in_set("63")}
     for unit in register.in_set("34"):
@@ -148,8 +157,14 @@ def _vn_number(value: float, percent: bool) -> str:
 def _written_name(unit, style: int) -> str:
     """The province as different officers write it."""
     base = unit.base_name
-    return [unit.name, fold(unit.name).title(), swap_tone_placement(unit.name), f"Tỉnh {base}" if unit.kind == "province" else f"TP. {base}",
-            unit.code, unit.name.upper()][style % 6]
+    return [
+        unit.name,
+        fold(unit.name).title(),
+        swap_tone_placement(unit.name),
+        f"Tỉnh {base}" if unit.kind == "province" else f"TP. {base}",
+        unit.code,
+        unit.name.upper(),
+    ][style % 6]
 
 
 def _cp1258(text: str) -> bytes:
@@ -169,11 +184,21 @@ def _csv_bytes(rows: list[list[str]], delimiter: str, bom: bool) -> bytes:
     return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8")
 
 
-def write_csv(path: Path, methodology: Methodology, unit, year: int, values: dict[str, float], style: int,
-              overrides: dict[str, str] | None = None) -> None:
+def write_csv(
+    path: Path,
+    methodology: Methodology,
+    unit,
+    year: int,
+    values: dict[str, float],
+    style: int,
+    overrides: dict[str, str] | None = None,
+) -> None:
     vietnamese = style % 2 == 1
-    header = (["tinh", "nam", "chi_tieu", "gia_tri", "don_vi", "ghi_chu", "nguon_du_lieu"] if vietnamese
-              else ["province", "year", "indicator", "value", "unit", "note", "data_origin"])
+    header = (
+        ["tinh", "nam", "chi_tieu", "gia_tri", "don_vi", "ghi_chu", "nguon_du_lieu"]
+        if vietnamese
+        else ["province", "year", "indicator", "value", "unit", "note", "data_origin"]
+    )
     rows = [header]
     for code, value in values.items():
         indicator = methodology.by_code[code]
@@ -206,8 +231,15 @@ def generate(out: Path) -> list[Path]:
             if (year, unit.code) == (2024, "38"):
                 overrides["fibre_household_pct"] = "150"  # BROKEN: a percentage above 100
             if index % 3 == 0 and not overrides:
-                path = write_workbook(out / f"{stem}.xlsx", methodology, register, year, province=_written_name(unit, style % 4),
-                                      values=values, data_origin=ORIGIN)
+                path = write_workbook(
+                    out / f"{stem}.xlsx",
+                    methodology,
+                    register,
+                    year,
+                    province=_written_name(unit, style % 4),
+                    values=values,
+                    data_origin=ORIGIN,
+                )
             else:
                 path = out / f"{stem}.csv"
                 write_csv(path, methodology, unit, year, values, style, overrides)
@@ -222,7 +254,9 @@ def _broken_files(out: Path, methodology: Methodology, register: ProvinceRegiste
     ha_nam = register.unit("63", "35")
     good = out / f"SYNTHETIC_2023_35_{name_key(ha_nam.name)}_resent_legacy_encoding.csv"
     rows = [["province", "year", "indicator", "value", "unit", "note", "data_origin"]]
-    rows += [[ha_nam.name, "2023", c, f"{v:g}", "", "gửi lại", ORIGIN] for c, v in list(simulated[2023]["35"].items())[:5]]
+    rows += [
+        [ha_nam.name, "2023", c, f"{v:g}", "", "gửi lại", ORIGIN] for c, v in list(simulated[2023]["35"].items())[:5]
+    ]
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     good.write_bytes(_cp1258(buffer.getvalue()))  # wrong encoding: Windows-1258, not UTF-8
@@ -233,14 +267,17 @@ def _broken_files(out: Path, methodology: Methodology, register: ProvinceRegiste
         "SYNTHETIC_2024_00_unknown_province.csv": [  # a province that does not exist
             header,
             ["Tỉnh Bắc Trung Bộ", "2024", "fibre_household_pct", "81,5", "%", "", ORIGIN],
-            ["Tỉnh Bắc Trung Bộ", "2024", "smartphone_adult_pct", "77", "%", "", ORIGIN]],
+            ["Tỉnh Bắc Trung Bộ", "2024", "smartphone_adult_pct", "77", "%", "", ORIGIN],
+        ],
         "SYNTHETIC_2022_96_camau_missing_value_column.csv": [  # no value column
             [h for h in header if h != "value"],
-            ["Cà Mau", "2022", "fibre_household_pct", "%", "", ORIGIN]],
+            ["Cà Mau", "2022", "fibre_household_pct", "%", "", ORIGIN],
+        ],
         "SYNTHETIC_2025_24_bacgiang_retired_unit.csv": [  # a former unit reporting after the merger, and a typo
             header,
             ["Bắc Giang", "2025", "fibre_household_pct", "91,2", "%", "", ORIGIN],
-            ["Bắc Giang", "2025", "fibre_houshold_pct", "91,2", "%", "", ORIGIN]],
+            ["Bắc Giang", "2025", "fibre_houshold_pct", "91,2", "%", "", ORIGIN],
+        ],
     }
     for name, rows in broken_rows.items():
         path = out / name

@@ -53,9 +53,15 @@ class SmtpSettings:
         recipients = tuple(to.strip() for to in env.get("DTI_ALERT_SMTP_TO", "").split(",") if to.strip())
         if not (host and sender and recipients):
             return None
-        return cls(host=host, port=int(env.get("DTI_ALERT_SMTP_PORT", "") or 25), sender=sender, recipients=recipients,
-                   user=env.get("DTI_ALERT_SMTP_USER") or None, password=env.get("DTI_ALERT_SMTP_PASSWORD") or None,
-                   starttls=env.get("DTI_ALERT_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes", "on"))
+        return cls(
+            host=host,
+            port=int(env.get("DTI_ALERT_SMTP_PORT", "") or 25),
+            sender=sender,
+            recipients=recipients,
+            user=env.get("DTI_ALERT_SMTP_USER") or None,
+            password=env.get("DTI_ALERT_SMTP_PASSWORD") or None,
+            starttls=env.get("DTI_ALERT_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes", "on"),
+        )
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,18 @@ def ui_url(env: Mapping[str, str] | None = None) -> str:
     return (env.get("DTI_UI_URL") or DEFAULT_UI_URL).rstrip("/")
 
 
-def format_alert(*, run_id: str, job: str, partition: str | None, tags: Mapping[str, str], failed_steps: Sequence[str],
-                 message: str, failed_at: datetime, base_url: str | None = None, location: str | None = None) -> Alert:
+def format_alert(
+    *,
+    run_id: str,
+    job: str,
+    partition: str | None,
+    tags: Mapping[str, str],
+    failed_steps: Sequence[str],
+    message: str,
+    failed_at: datetime,
+    base_url: str | None = None,
+    location: str | None = None,
+) -> Alert:
     """The alert for a failed run: its facts, a UI link, a subject and a text in Vietnamese then English."""
     url = f"{(base_url or ui_url()).rstrip('/')}/runs/{run_id}"
     message = (message or "").strip()
@@ -95,19 +111,32 @@ def format_alert(*, run_id: str, job: str, partition: str | None, tags: Mapping[
     short = run_id[:8]
     year_vi, year_en = (f", năm {partition}", f", year {partition}") if partition else ("", "")
     subject = f"[DTI] Lượt chạy thất bại / Run failed: {job}{f' {partition}' if partition else ''} ({short})"
-    text = "\n".join([
-        f"Lượt chạy {run_id} của job {job}{year_vi} đã thất bại lúc {when}.",
-        f"Bước lỗi: {steps or 'không xác định (lỗi ngoài các bước)'}",
-        f"Lỗi: {message or 'không có thông báo'}",
-        f"Xem chi tiết trong Dagster: {url}",
-        "",
-        f"Run {run_id} of job {job}{year_en} failed at {when}.",
-        f"Failed step(s): {steps or 'none identified (failure outside the steps)'}",
-        f"Error: {message or 'no message'}",
-        f"Details in Dagster: {url}",
-    ])
-    return Alert(run_id=run_id, job=job, partition=partition, tags=dict(tags), failed_steps=list(failed_steps),
-                 message=message, time=when, url=url, location=location, subject=subject, text=text)
+    text = "\n".join(
+        [
+            f"Lượt chạy {run_id} của job {job}{year_vi} đã thất bại lúc {when}.",
+            f"Bước lỗi: {steps or 'không xác định (lỗi ngoài các bước)'}",
+            f"Lỗi: {message or 'không có thông báo'}",
+            f"Xem chi tiết trong Dagster: {url}",
+            "",
+            f"Run {run_id} of job {job}{year_en} failed at {when}.",
+            f"Failed step(s): {steps or 'none identified (failure outside the steps)'}",
+            f"Error: {message or 'no message'}",
+            f"Details in Dagster: {url}",
+        ]
+    )
+    return Alert(
+        run_id=run_id,
+        job=job,
+        partition=partition,
+        tags=dict(tags),
+        failed_steps=list(failed_steps),
+        message=message,
+        time=when,
+        url=url,
+        location=location,
+        subject=subject,
+        text=text,
+    )
 
 
 def write_alert_file(folder: Path, alert: Alert) -> Path:
@@ -138,9 +167,10 @@ def send_email(settings: SmtpSettings, alert: Alert, timeout: float = TIMEOUT_SE
 def post_webhook(url: str, alert: Alert, timeout: float = TIMEOUT_SECONDS) -> int:
     """POST the alert as JSON; returns the HTTP status. Raises on a network error or a status >= 400."""
     body = json.dumps(alert.as_json(), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (operator-configured URL)
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status
 
 
@@ -158,9 +188,14 @@ def deliver(alert: Alert, folder: Path, env: Mapping[str, str] | None = None) ->
         else:
             send_email(smtp, alert)
             outcome["email"] = f"sent to {', '.join(smtp.recipients)}"
-    except Exception as error:  # noqa: BLE001 (a failed send must never stop the caller)
-        logger.warning("alert e-mail for run %s (DTI_ALERT_SMTP_HOST=%s, DTI_ALERT_SMTP_PORT=%s) failed: %r",
-                       alert.run_id, env.get("DTI_ALERT_SMTP_HOST"), env.get("DTI_ALERT_SMTP_PORT"), error)
+    except Exception as error:
+        logger.warning(
+            "alert e-mail for run %s (DTI_ALERT_SMTP_HOST=%s, DTI_ALERT_SMTP_PORT=%s) failed: %r",
+            alert.run_id,
+            env.get("DTI_ALERT_SMTP_HOST"),
+            env.get("DTI_ALERT_SMTP_PORT"),
+            error,
+        )
         outcome["email"] = f"failed: {error!r}"
     webhook = (env.get("DTI_ALERT_WEBHOOK_URL") or "").strip()
     if not webhook:
@@ -168,7 +203,7 @@ def deliver(alert: Alert, folder: Path, env: Mapping[str, str] | None = None) ->
     else:
         try:
             outcome["webhook"] = f"sent (HTTP {post_webhook(webhook, alert)})"
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             logger.warning("alert webhook for run %s failed: %r", alert.run_id, error)
             outcome["webhook"] = f"failed: {error!r}"
     return outcome

@@ -57,7 +57,14 @@ class DataHome:
         return self.root / "dagster"
 
     def ensure(self) -> DataHome:
-        for folder in (self.inbox, self.archive, self.warehouse.parent, self.published.parent, self.exports, self.dagster_home):
+        for folder in (
+            self.inbox,
+            self.archive,
+            self.warehouse.parent,
+            self.published.parent,
+            self.exports,
+            self.dagster_home,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -55,8 +55,9 @@ def csv_file(path: Path, rows: list[tuple], header: str = HEADER, encoding: str 
     return path
 
 
-def dti_command(root: Path, *args: str, rules: Path | None = None, background: bool = False,
-                env: dict[str, str] | None = None):
+def dti_command(
+    root: Path, *args: str, rules: Path | None = None, background: bool = False, env: dict[str, str] | None = None
+):
     """Run the `dti` command in its own process on the data home `root`, as a person would."""
     env = {**os.environ, "DTI_HOME": str(root), **(env or {})}
     env.pop("DAGSTER_HOME", None)
@@ -64,7 +65,9 @@ def dti_command(root: Path, *args: str, rules: Path | None = None, background: b
         env["DTI_RULES"] = str(rules)
     command = [sys.executable, "-m", "dti.cli", *args]
     if background:
-        return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     return subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
 
 

@@ -25,19 +25,26 @@ def _ha_noi_row_in_khanh_hoa_workbook(methodology):
         sheet = workbook["Báo cáo"]
         sheet.cell(HEADER_ROW, 7, "Tỉnh")
         sheet.cell(_value_row(methodology, "fibre_household_pct"), 7, "Hà Nội")
+
     return change
 
 
 def _workbook_with_province_column(name: str):
     def build(folder, methodology, register):
-        return _workbook(name, _ha_noi_row_in_khanh_hoa_workbook(methodology), province="Khánh Hòa",
-                         values={"fibre_household_pct": 85.5, "smartphone_adult_pct": 70})(folder, methodology, register)
+        return _workbook(
+            name,
+            _ha_noi_row_in_khanh_hoa_workbook(methodology),
+            province="Khánh Hòa",
+            values={"fibre_household_pct": 85.5, "smartphone_adult_pct": 70},
+        )(folder, methodology, register)
+
     return build
 
 
 def _text_count_workbook(folder, methodology, register):
-    return _workbook("SYNTHETIC_2024_56_khanhhoa_count.xlsx", province="Khánh Hòa",
-                     values={"digital_enterprises_count": "2.000"})(folder, methodology, register)
+    return _workbook(
+        "SYNTHETIC_2024_56_khanhhoa_count.xlsx", province="Khánh Hòa", values={"digital_enterprises_count": "2.000"}
+    )(folder, methodology, register)
 
 
 VALID_1 = "Valid: 1 figures ready to send."
@@ -51,52 +58,156 @@ CASES_VALUES = [
     Case("percent_sign_and_dot_decimals", _csv(HUE, _row(value="85.500%")), None, VALID_1, 0),
     Case("count_with_thousands_dot", _csv(HUE, _count("2.100")), None, VALID_1, 0),
     Case("count_with_thousands_comma", _csv(HUE, _count("5,113")), None, VALID_1, 0),
-    Case("count_that_reads_two_whole_ways", _csv(HUE, _count("2.000")), "ambiguous_number",
-         TWO_WAYS.format(text="2.000", decimal=2, thousands=2000, sep=".")
-         + "; the range of digital_enterprises_count is 0 to 1000000", 1),
-    Case("count_with_comma_that_reads_two_whole_ways", _csv(HUE, _count("5,000")), "ambiguous_number",
-         TWO_WAYS.format(text="5,000", decimal=5, thousands=5000, sep=","), 1),
-    Case("percent_neither_reading_possible", _csv(HUE, _row(value="150.000")), "ambiguous_number",
-         TWO_WAYS.format(text="150.000", decimal=150, thousands=150000, sep=".") + "; the range of fibre_household_pct is 0 to 100", 1),
-    Case("count_text_cell_in_workbook_reads_two_ways", _text_count_workbook, "ambiguous_number",
-         TWO_WAYS.format(text="2.000", decimal=2, thousands=2000, sep="."), 1),
-    Case("percent_just_over_100_with_decimal_comma", _csv(HUE, _row(value="100,5")), "out_of_domain",
-         "100.5 is outside the possible range [0, 100] of fibre_household_pct", 1),
-    Case("count_over_its_domain_in_thousands_groups", _csv(HUE, _count("1.234.567")), "out_of_domain",
-         "1.23457e+06 is outside the possible range [0, 1e+06] of digital_enterprises_count", 1),
+    Case(
+        "count_that_reads_two_whole_ways",
+        _csv(HUE, _count("2.000")),
+        "ambiguous_number",
+        TWO_WAYS.format(text="2.000", decimal=2, thousands=2000, sep=".")
+        + "; the range of digital_enterprises_count is 0 to 1000000",
+        1,
+    ),
+    Case(
+        "count_with_comma_that_reads_two_whole_ways",
+        _csv(HUE, _count("5,000")),
+        "ambiguous_number",
+        TWO_WAYS.format(text="5,000", decimal=5, thousands=5000, sep=","),
+        1,
+    ),
+    Case(
+        "percent_neither_reading_possible",
+        _csv(HUE, _row(value="150.000")),
+        "ambiguous_number",
+        TWO_WAYS.format(text="150.000", decimal=150, thousands=150000, sep=".")
+        + "; the range of fibre_household_pct is 0 to 100",
+        1,
+    ),
+    Case(
+        "count_text_cell_in_workbook_reads_two_ways",
+        _text_count_workbook,
+        "ambiguous_number",
+        TWO_WAYS.format(text="2.000", decimal=2, thousands=2000, sep="."),
+        1,
+    ),
+    Case(
+        "percent_just_over_100_with_decimal_comma",
+        _csv(HUE, _row(value="100,5")),
+        "out_of_domain",
+        "100.5 is outside the possible range [0, 100] of fibre_household_pct",
+        1,
+    ),
+    Case(
+        "count_over_its_domain_in_thousands_groups",
+        _csv(HUE, _count("1.234.567")),
+        "out_of_domain",
+        "1.23457e+06 is outside the possible range [0, 1e+06] of digital_enterprises_count",
+        1,
+    ),
     # --- one province per file ---
-    Case("ha_noi_rows_in_khanh_hoa_file", _csv("SYNTHETIC_2024_56_khanhhoa.csv", _row("Khánh Hòa") + _row("Hà Nội", indicator="smartphone_adult_pct", value="70")),
-         "province_mismatch", "the file is Khánh Hòa's (named in the file name); this row is for Hà Nội", 1),
-    Case("province_of_most_rows", _csv("bao_cao_2024.csv", _row("Huế") + _row("Huế", indicator="smartphone_adult_pct", value="70")
-                                       + _row("Đà Nẵng", indicator="ehealth_record_pct", value="50")),
-         "province_mismatch", "the file is Thừa Thiên Huế's (the province of most of its rows); this row is for Đà Nẵng", 1),
-    Case("tie_goes_to_the_first_row", _csv("bao_cao_2024.csv", _row("Cần Thơ") + _row("Huế", indicator="smartphone_adult_pct", value="70")),
-         "province_mismatch", "the file is Cần Thơ's (the province of most of its rows); this row is for Thừa Thiên Huế", 1),
-    Case("workbook_row_for_another_province", _workbook_with_province_column("SYNTHETIC_2024_56_khanhhoa.xlsx"),
-         "province_mismatch", "the file is Khánh Hòa's (declared in the workbook); this row is for Hà Nội", 1),
-    Case("same_province_written_three_ways", _csv(HUE, _row("Thừa Thiên Huế") + _row("Tỉnh Thừa Thiên-Huế", indicator="smartphone_adult_pct", value="70")
-                                                  + _row("46", indicator="ehealth_record_pct", value="50")),
-         None, "Valid: 3 figures ready to send.", 0),
+    Case(
+        "ha_noi_rows_in_khanh_hoa_file",
+        _csv(
+            "SYNTHETIC_2024_56_khanhhoa.csv",
+            _row("Khánh Hòa") + _row("Hà Nội", indicator="smartphone_adult_pct", value="70"),
+        ),
+        "province_mismatch",
+        "the file is Khánh Hòa's (named in the file name); this row is for Hà Nội",
+        1,
+    ),
+    Case(
+        "province_of_most_rows",
+        _csv(
+            "bao_cao_2024.csv",
+            _row("Huế")
+            + _row("Huế", indicator="smartphone_adult_pct", value="70")
+            + _row("Đà Nẵng", indicator="ehealth_record_pct", value="50"),
+        ),
+        "province_mismatch",
+        "the file is Thừa Thiên Huế's (the province of most of its rows); this row is for Đà Nẵng",
+        1,
+    ),
+    Case(
+        "tie_goes_to_the_first_row",
+        _csv("bao_cao_2024.csv", _row("Cần Thơ") + _row("Huế", indicator="smartphone_adult_pct", value="70")),
+        "province_mismatch",
+        "the file is Cần Thơ's (the province of most of its rows); this row is for Thừa Thiên Huế",
+        1,
+    ),
+    Case(
+        "workbook_row_for_another_province",
+        _workbook_with_province_column("SYNTHETIC_2024_56_khanhhoa.xlsx"),
+        "province_mismatch",
+        "the file is Khánh Hòa's (declared in the workbook); this row is for Hà Nội",
+        1,
+    ),
+    Case(
+        "same_province_written_three_ways",
+        _csv(
+            HUE,
+            _row("Thừa Thiên Huế")
+            + _row("Tỉnh Thừa Thiên-Huế", indicator="smartphone_adult_pct", value="70")
+            + _row("46", indicator="ehealth_record_pct", value="50"),
+        ),
+        None,
+        "Valid: 3 figures ready to send.",
+        0,
+    ),
     # --- one year per file, and only years of the reporting range ---
-    Case("row_for_1900_in_a_2024_file", _csv(HUE, _row() + _row(indicator="smartphone_adult_pct", value="70") + _row(year=1900, indicator="ehealth_record_pct")),
-         "year_out_of_range", f"the year 1900 is outside the reporting range {FIRST}–{LAST}", 1),
-    Case("row_for_2099_in_a_2024_file", _csv(HUE, _row() + _row(indicator="smartphone_adult_pct", value="70") + _row(year=2099, indicator="ehealth_record_pct")),
-         "year_out_of_range", f"the year 2099 is outside the reporting range {FIRST}–{LAST}", 1),
-    Case("file_for_a_year_before_the_range", _csv("SYNTHETIC_2019_46_hue.csv", _row(year=2019)),
-         "year_out_of_range", f"the year 2019 is outside the reporting range {FIRST}–{LAST}", 1),
+    Case(
+        "row_for_1900_in_a_2024_file",
+        _csv(
+            HUE,
+            _row()
+            + _row(indicator="smartphone_adult_pct", value="70")
+            + _row(year=1900, indicator="ehealth_record_pct"),
+        ),
+        "year_out_of_range",
+        f"the year 1900 is outside the reporting range {FIRST}–{LAST}",
+        1,
+    ),
+    Case(
+        "row_for_2099_in_a_2024_file",
+        _csv(
+            HUE,
+            _row()
+            + _row(indicator="smartphone_adult_pct", value="70")
+            + _row(year=2099, indicator="ehealth_record_pct"),
+        ),
+        "year_out_of_range",
+        f"the year 2099 is outside the reporting range {FIRST}–{LAST}",
+        1,
+    ),
+    Case(
+        "file_for_a_year_before_the_range",
+        _csv("SYNTHETIC_2019_46_hue.csv", _row(year=2019)),
+        "year_out_of_range",
+        f"the year 2019 is outside the reporting range {FIRST}–{LAST}",
+        1,
+    ),
 ]
 
 # Facts the Vietnamese report must carry as well (readings with a decimal comma, as Vietnamese write them).
 VI_FACTS = {
-    "count_that_reads_two_whole_ways": ["'2.000'", "hai cách: 2 nếu dấu '.' là dấu thập phân, hoặc 2000 nếu dấu '.' phân cách hàng nghìn",
-                                        "digital_enterprises_count là 0 đến 1000000"],
+    "count_that_reads_two_whole_ways": [
+        "'2.000'",
+        "hai cách: 2 nếu dấu '.' là dấu thập phân, hoặc 2000 nếu dấu '.' phân cách hàng nghìn",
+        "digital_enterprises_count là 0 đến 1000000",
+    ],
     "count_with_comma_that_reads_two_whole_ways": ["hai cách: 5 nếu dấu ',' là dấu thập phân, hoặc 5000 nếu dấu ','"],
     "percent_neither_reading_possible": ["hai cách: 150 nếu", "hoặc 150000 nếu", "fibre_household_pct là 0 đến 100"],
     "count_text_cell_in_workbook_reads_two_ways": ["hai cách: 2 nếu dấu '.' là dấu thập phân, hoặc 2000"],
-    "ha_noi_rows_in_khanh_hoa_file": ["Tệp này là của Khánh Hòa (tỉnh ghi trong tên tệp); dòng 3 lại là số liệu của Hà Nội"],
-    "province_of_most_rows": ["Tệp này là của Thừa Thiên Huế (tỉnh của đa số các dòng trong tệp); dòng 4 lại là số liệu của Đà Nẵng"],
-    "tie_goes_to_the_first_row": ["Tệp này là của Cần Thơ (tỉnh của đa số các dòng trong tệp); dòng 3 lại là số liệu của Thừa Thiên Huế"],
-    "workbook_row_for_another_province": ["Tệp này là của Khánh Hòa (tỉnh khai ở đầu bảng tính)", "lại là số liệu của Hà Nội"],
+    "ha_noi_rows_in_khanh_hoa_file": [
+        "Tệp này là của Khánh Hòa (tỉnh ghi trong tên tệp); dòng 3 lại là số liệu của Hà Nội"
+    ],
+    "province_of_most_rows": [
+        "Tệp này là của Thừa Thiên Huế (tỉnh của đa số các dòng trong tệp); dòng 4 lại là số liệu của Đà Nẵng"
+    ],
+    "tie_goes_to_the_first_row": [
+        "Tệp này là của Cần Thơ (tỉnh của đa số các dòng trong tệp); dòng 3 lại là số liệu của Thừa Thiên Huế"
+    ],
+    "workbook_row_for_another_province": [
+        "Tệp này là của Khánh Hòa (tỉnh khai ở đầu bảng tính)",
+        "lại là số liệu của Hà Nội",
+    ],
     "row_for_1900_in_a_2024_file": [f"Năm '1900' ở dòng 4 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],
     "row_for_2099_in_a_2024_file": [f"Năm '2099' ở dòng 4 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],
     "file_for_a_year_before_the_range": [f"Năm '2019' ở dòng 2 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],

@@ -13,9 +13,9 @@ import io
 import random
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 from openpyxl.styles import Font
@@ -35,8 +35,8 @@ class Hostile:
     file_name: str
     write: Callable[[Path], None]  # writes the file at the path given
     rule: str | None
-    message: str                   # exact English text `dti validate --lang en` prints for it
-    corpus: bool = True            # also a case of the validation corpus (False: heavy, memory tests only)
+    message: str  # exact English text `dti validate --lang en` prints for it
+    corpus: bool = True  # also a case of the validation corpus (False: heavy, memory tests only)
 
     def build(self, folder: Path) -> Path:
         path = folder / self.file_name
@@ -54,20 +54,26 @@ def _text(text: str, encoding: str = "utf-8") -> Callable[[Path], None]:
 
 # ------------------------------------------------------------------------------------ workbooks by hand
 
+
 def _sheet_xml(rows: str, dimension: str | None = "A1:C3", prolog: str = "") -> bytes:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{prolog}'
-            f'<worksheet {NS} {REL_NS}>{dim}<sheetData>{rows}</sheetData></worksheet>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{prolog}'
+        f"<worksheet {NS} {REL_NS}>{dim}<sheetData>{rows}</sheetData></worksheet>"
+    ).encode()
 
 
-TABLE_ROWS = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Tỉnh/Thành phố:</t></is></c><c r="B1" t="inlineStr"><is><t>Huế</t></is></c></row>'
-              '<row r="2"><c r="A2" t="inlineStr"><is><t>Năm báo cáo:</t></is></c><c r="B2"><v>2024</v></c></row>'
-              '<row r="3"><c r="A3" t="inlineStr"><is><t>Mã chỉ tiêu</t></is></c><c r="B3" t="inlineStr"><is><t>Giá trị</t></is></c></row>'
-              '<row r="4"><c r="A4" t="inlineStr"><is><t>fibre_household_pct</t></is></c><c r="B4"><v>85.5</v></c></row>')
+TABLE_ROWS = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Tỉnh/Thành phố:</t></is></c><c r="B1" t="inlineStr"><is><t>Huế</t></is></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>Năm báo cáo:</t></is></c><c r="B2"><v>2024</v></c></row>'
+    '<row r="3"><c r="A3" t="inlineStr"><is><t>Mã chỉ tiêu</t></is></c><c r="B3" t="inlineStr"><is><t>Giá trị</t></is></c></row>'
+    '<row r="4"><c r="A4" t="inlineStr"><is><t>fibre_household_pct</t></is></c><c r="B4"><v>85.5</v></c></row>'
+)
 
 
-def workbook_bytes(sheet: bytes, extra: dict[str, bytes] | None = None, shared_strings: bytes | None = None,
-                   level: int = 6) -> bytes:
+def workbook_bytes(
+    sheet: bytes, extra: dict[str, bytes] | None = None, shared_strings: bytes | None = None, level: int = 6
+) -> bytes:
     """A minimal .xlsx: one sheet 'Báo cáo' with the XML given, and extra parts (written as given)."""
     parts = {
         "[Content_Types].xml": (
@@ -76,19 +82,34 @@ def workbook_bytes(sheet: bytes, extra: dict[str, bytes] | None = None, shared_s
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            + ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-               if shared_strings is not None else "") + '</Types>').encode(),
-        "_rels/.rels": ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-                        'Target="xl/workbook.xml"/></Relationships>').encode(),
-        "xl/workbook.xml": (f'<?xml version="1.0" encoding="UTF-8"?><workbook {NS} {REL_NS}><sheets>'
-                            f'<sheet name="{SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+            + (
+                '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                if shared_strings is not None
+                else ""
+            )
+            + "</Types>"
+        ).encode(),
+        "_rels/.rels": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            b'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {NS} {REL_NS}><sheets>'
+            f'<sheet name="{SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ).encode(),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
             'Target="worksheets/sheet1.xml"/>'
-            + ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-               'Target="sharedStrings.xml"/>' if shared_strings is not None else "") + '</Relationships>').encode(),
+            + (
+                '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                'Target="sharedStrings.xml"/>'
+                if shared_strings is not None
+                else ""
+            )
+            + "</Relationships>"
+        ).encode(),
         "xl/worksheets/sheet1.xml": sheet,
     }
     if shared_strings is not None:
@@ -102,18 +123,26 @@ def workbook_bytes(sheet: bytes, extra: dict[str, bytes] | None = None, shared_s
 
 def _zeros_part(name: str, size: int) -> Callable[[Path], None]:
     """A workbook with one extra part of `size` zero bytes, streamed into the zip (fast, small on disk)."""
+
     def write(path: Path) -> None:
         path.write_bytes(workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4")))
-        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            with archive.open(name, "w", force_zip64=True) as member:  # deflate level 1: zeros pack fast, ~1000:1
-                chunk = bytes(1 << 20)
-                for _ in range(size >> 20):
-                    member.write(chunk)
+        # deflate level 1: zeros pack fast, ~1000:1
+        with (
+            zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+            archive.open(name, "w", force_zip64=True) as member,
+        ):
+            chunk = bytes(1 << 20)
+            for _ in range(size >> 20):
+                member.write(chunk)
+
     return write
 
 
-BOMB = ('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-        + "".join(f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(3, 10)) + "]>\n")
+BOMB = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    + "".join(f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(3, 10))
+    + "]>\n"
+)
 
 
 def _xml_bomb_sheet() -> bytes:
@@ -121,7 +150,9 @@ def _xml_bomb_sheet() -> bytes:
 
 
 def _xml_bomb_strings() -> bytes:
-    strings = (f'<?xml version="1.0"?>\n{BOMB}<sst {NS} count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>').encode()
+    strings = (
+        f'<?xml version="1.0"?>\n{BOMB}<sst {NS} count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    ).encode()
     return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), shared_strings=strings)
 
 
@@ -133,43 +164,56 @@ def _xml_bomb_odd_part() -> bytes:
 
 def _sheet_with(tail: str) -> Callable[[], bytes]:
     """The small table with elements after its cells (merged ranges, hyperlinks)."""
-    return lambda: workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4").replace(b"</sheetData>", b"</sheetData>" + tail.encode()))
+    return lambda: workbook_bytes(
+        _sheet_xml(TABLE_ROWS, "A1:B4").replace(b"</sheetData>", b"</sheetData>" + tail.encode())
+    )
 
 
 def _styles_flood() -> bytes:
     """200,001 distinct cell formats (Excel allows 64,000): openpyxl would build an object for each."""
     rnd = random.Random(7)
-    formats = "".join(f'<xf numFmtId="{rnd.randrange(1000)}" fontId="0" fillId="0" borderId="0" xfId="{rnd.randrange(99999)}"/>'
-                      for _ in range(200_001))
-    styles = (f'<?xml version="1.0"?><styleSheet {NS}><cellXfs count="200001">{formats}</cellXfs></styleSheet>').encode()
+    formats = "".join(
+        f'<xf numFmtId="{rnd.randrange(1000)}" fontId="0" fillId="0" borderId="0" xfId="{rnd.randrange(99999)}"/>'
+        for _ in range(200_001)
+    )
+    styles = (
+        f'<?xml version="1.0"?><styleSheet {NS}><cellXfs count="200001">{formats}</cellXfs></styleSheet>'
+    ).encode()
     return workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:B4"), extra={"xl/styles.xml": styles})
 
 
 def _truncated_sheet() -> bytes:
     whole = _sheet_xml(TABLE_ROWS, "A1:B4")
-    return workbook_bytes(whole[:whole.index(b"<row r=\"3\">") + 15])  # cut inside the tag of row 3's first cell
+    return workbook_bytes(whole[: whole.index(b'<row r="3">') + 15])  # cut inside the tag of row 3's first cell
 
 
 def _rows_without_dimension(rows: int) -> Callable[[], bytes]:
     def build() -> bytes:
         body = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(5, rows + 1))
         return workbook_bytes(_sheet_xml(TABLE_ROWS + body, None), level=1)
+
     return build
 
 
 def _openpyxl_workbook(change: Callable[[openpyxl.worksheet.worksheet.Worksheet], None]) -> Callable[[], bytes]:
     """A small workbook made with openpyxl: labels, a header 'Mã chỉ tiêu | Giá trị | Ghi chú', one row."""
+
     def build() -> bytes:
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = SHEET
-        for row in (("Tỉnh/Thành phố:", "Huế"), ("Năm báo cáo:", 2024), ("Mã chỉ tiêu", "Giá trị", "Ghi chú"),
-                    ("fibre_household_pct", 85.5, "")):
+        for row in (
+            ("Tỉnh/Thành phố:", "Huế"),
+            ("Năm báo cáo:", 2024),
+            ("Mã chỉ tiêu", "Giá trị", "Ghi chú"),
+            ("fibre_household_pct", 85.5, ""),
+        ):
             sheet.append(row)
         change(sheet)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
+
     return build
 
 
@@ -179,7 +223,9 @@ def _styled_far_cell(sheet) -> None:
 
 def _long_cell() -> bytes:
     """openpyxl cuts a cell at Excel's 32,767 characters when it writes: this sheet is written by hand."""
-    rows = TABLE_ROWS.replace('<v>85.5</v></c></row>', f'<v>85.5</v></c><c r="C4" t="inlineStr"><is><t>{"x" * 40_000}</t></is></c></row>')
+    rows = TABLE_ROWS.replace(
+        "<v>85.5</v></c></row>", f'<v>85.5</v></c><c r="C4" t="inlineStr"><is><t>{"x" * 40_000}</t></is></c></row>'
+    )
     return workbook_bytes(_sheet_xml(rows, "A1:C4"))
 
 
@@ -191,8 +237,11 @@ def _ods() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
-        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content '
-                         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+        archive.writestr(
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+        )
     return out.getvalue()
 
 
@@ -209,26 +258,34 @@ def _ole2(extra: bytes = b"") -> bytes:
 
 def _sparse(size: int) -> Callable[[Path], None]:
     """A CSV of `size` bytes that takes no room on disk: a header, then a hole."""
+
     def write(path: Path) -> None:
         with path.open("wb") as handle:
             handle.write(HEADER.encode())
             handle.truncate(size)
+
     return write
 
 
 def _wide_quoted_row(size: int) -> Callable[[Path], None]:
     """One quoted row of as many 2-character fields as fit under the byte limit."""
+
     def write(path: Path) -> None:
         fields = (size - len(HEADER) - 10) // 5
         path.write_bytes(HEADER.encode() + b'"ab",' * fields + b"\n")
+
     return write
 
 
 def _largest_workbook() -> bytes:
     """A sheet at the cell limits: 10,000 rows × 20 columns of numbers (the heaviest workbook openpyxl is given)."""
     columns = [chr(65 + i) for i in range(20)]
-    body = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>fibre_household_pct</t></is></c>'
-                   + "".join(f'<c r="{c}{r}"><v>{r}.5</v></c>' for c in columns[1:]) + "</row>" for r in range(5, 10_000))
+    body = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>fibre_household_pct</t></is></c>'
+        + "".join(f'<c r="{c}{r}"><v>{r}.5</v></c>' for c in columns[1:])
+        + "</row>"
+        for r in range(5, 10_000)
+    )
     return workbook_bytes(_sheet_xml(TABLE_ROWS + body, "A1:T9999"), level=1)
 
 
@@ -245,88 +302,289 @@ def hostile_files() -> list[Hostile]:
     the rules file in force: sources/intake/rules.yaml unless DTI_RULES says otherwise)."""
     max_bytes, max_rows = _limit("max_file_bytes"), _limit("max_rows_per_file")
     return [
-        Hostile("large_quoted_field", "long_2024.csv", _text(HEADER + ROW.replace(",,SYN", ',"' + "x" * 200_000 + '",SYN')),
-                "cell_too_long", "the field in row 2, column F (note) has 200,000 characters, more than the 32,767 a cell may hold"),
-        Hostile("truncated_sheet_xml", "cut_2024.xlsx", _bytes(_truncated_sheet), "unreadable_workbook",
-                "not a readable Excel workbook: sheet 'Báo cáo' is not well-formed XML (unclosed token at line 2"),
-        Hostile("xml_bomb_in_sheet", "bomb_2024.xlsx", _bytes(_xml_bomb_sheet), "unsafe_xml",
-                "sheet 'Báo cáo' declares <!DOCTYPE lolz> (a DTD)"),
-        Hostile("xml_bomb_in_shared_strings", "bomb2_2024.xlsx", _bytes(_xml_bomb_strings), "unsafe_xml",
-                "part xl/sharedStrings.xml declares <!DOCTYPE lolz> (a DTD)"),
-        Hostile("xml_bomb_utf16_odd_part", "bomb3_2024.xlsx", _bytes(_xml_bomb_odd_part), "unsafe_xml",
-                "part xl/odd.bin declares <!DOCTYPE lolz> (a DTD)"),
-        Hostile("merged_range_whole_sheet", "merge_2024.xlsx",
-                _bytes(_sheet_with('<mergeCells count="1"><mergeCell ref="C1:XFD1048576"/></mergeCells>')), "sheet_too_large",
-                "sheet 'Báo cáo' has a merged range over C1:XFD1048576 (1,048,576 rows × 16,382 columns)"),
-        Hostile("hyperlink_whole_sheet", "link_2024.xlsx",
-                _bytes(_sheet_with('<hyperlinks><hyperlink ref="C1:XFD1048576" location="A1"/></hyperlinks>')), "sheet_too_large",
-                "sheet 'Báo cáo' has a hyperlink over C1:XFD1048576 (1,048,576 rows × 16,382 columns)"),
-        Hostile("styles_flood", "styles_2024.xlsx", _bytes(_styles_flood), "workbook_too_large",
-                "part xl/styles.xml of the workbook has more than 200,000 XML elements"),
-        Hostile("styled_cell_xfd1048576", "xfd_2024.xlsx", _bytes(_openpyxl_workbook(_styled_far_cell)), "sheet_too_large",
-                "sheet 'Báo cáo' declares its cells as A1:XFD1048576 (1,048,576 rows × 16,384 columns)"),
-        Hostile("zip_bomb", "zipbomb_2024.xlsx", _zeros_part("xl/media/image1.png", 2000 << 20), "workbook_too_large",
-                "the workbook unpacks to 2,097,15", corpus=False),
-        Hostile("zip_bomb_small", "zipbomb_small_2024.xlsx", _zeros_part("xl/media/image1.png", 64 << 20), "workbook_too_large",
-                "(its largest part, xl/media/image1.png, to 67,108,864), more than the 50,000,000 bytes a submission may"),
-        Hostile("compression_ratio", "ratio_2024.xlsx", _zeros_part("xl/media/image1.png", 5 << 20), "workbook_too_large",
-                "times its packed size (5,242,880 bytes from"),
-        Hostile("oversized_csv", "big_2024.csv", _sparse(max_bytes + 1), "file_too_large",
-                f"the file is {max_bytes + 1:,} bytes, more than the {max_bytes:,} bytes a submission may have"),
-        Hostile("csv_300_mb", "huge_2024.csv", _sparse(300 << 20), "file_too_large", "the file is 314,572,800 bytes", corpus=False),
-        Hostile("million_rows_declared", "million_2024.xlsx",
-                _bytes(lambda: workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:F1000000"))), "sheet_too_large",
-                "sheet 'Báo cáo' declares its cells as A1:F1000000 (1,000,000 rows × 6 columns)"),
-        Hostile("rows_beyond_limit_undeclared", "rows_2024.xlsx", _bytes(_rows_without_dimension(10_001)), "sheet_too_large",
-                "sheet 'Báo cáo' has a row numbered 10,001, beyond the 10,000 rows a submission sheet may have"),
-        Hostile("million_rows_undeclared", "million2_2024.xlsx", _bytes(_rows_without_dimension(1_000_000)), "sheet_too_large",
-                "sheet 'Báo cáo' has a row numbered 10,001", corpus=False),
-        Hostile("xls_file", "bao_cao_2024.xls", _bytes(_ole2()), "unsupported_format",
-                "the file is .xls (Excel 97-2003), a format that is not read: send the Excel workbook from `dti template` (.xlsx)"),
-        Hostile("password_protected_xlsx", "protected_2024.xlsx", _bytes(_ole2(b"EncryptedPackage")), "unsupported_format",
-                "the file is an Office 97-2003 file (OLE2) or a password-protected workbook, a format that is not read"),
-        Hostile("ods_file", "bao_cao_2024.ods", _bytes(_ods), "unsupported_format",
-                "the file is .ods (OpenDocument), a LibreOffice or OpenOffice Calc spreadsheet, a format that is not read"),
-        Hostile("html_saved_as_xls", "export_2024.xls", _text("<html><body><table><tr><td>Huế</td></tr></table></body></html>\n"),
-                "unsupported_format", "the file is HTML saved under the name .xls (a web page or an XML export, not a workbook)"),
-        Hostile("zip_of_csv_as_xlsx", "archive_2024.xlsx", _bytes(_zip_of_csv), "unsupported_format",
-                "the file is .zip holding 1 file(s): hue_2024.csv; send each submission on its own"),
-        Hostile("pdf_named_csv", "scan_2024.csv", _bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"), "unsupported_format",
-                "the file is .pdf (PDF), a format that is not read"),
-        Hostile("unknown_binary", "data_2024.csv", _bytes(_random_bytes), "unsupported_format", "the file is binary data ("),
-        Hostile("nul_byte_in_text", "nul_2024.csv", _bytes((HEADER + ROW).encode() + b'"Hu\x00", 2024\n'), "unreadable_file",
-                "the file holds a NUL byte (0x00) on line 3: it is damaged or not text"),
-        Hostile("duplicate_value_columns", "twovalues_2024.csv",
-                _text("province,year,indicator,value,value\n\"Thừa Thiên Huế\",2024,fibre_household_pct,\"85,5\",\"12\"\n"),
-                "duplicate_column", "columns D (value) and E (value) are both read as 'value'"),
-        Hostile("duplicate_alias_columns", "alias_2024.csv",
-                _text("province,year,indicator,value,unit,gia_tri\n\"Thừa Thiên Huế\",2024,fibre_household_pct,\"85,5\",%,12\n"),
-                "duplicate_column", "columns D (value) and F (gia_tri) are both read as 'value'"),
-        Hostile("truncated_last_line", "cut_2024.csv",
-                _text("province,year,indicator,value\n\"Thừa Thiên Huế\",2024,fibre_household_pct,\"85,5\"\n"
-                      "\"Thừa Thiên Huế\",2024,digital_enterprises_count,123"),
-                "truncated_last_line", "the file does not end with a line break and its last line (row 3) ends in the value field ('123')"),
-        Hostile("truncated_inside_quotes", "cutquote_2024.csv", _text(HEADER + ROW + '"Thừa Thiên Huế",2024,smartphone_adult_pct,"7'),
-                "truncated_last_line", "the file does not end with a line break and its last line (row 3) ends inside a quoted field"),
-        Hostile("utf16_without_bom", "u16_2024.csv", _text(HEADER + ROW, "utf-16-le"), None, "Valid: 1 figures ready to send."),
-        Hostile("control_characters", "esc_2024.csv", _text(HEADER + ROW.replace("Thừa Thiên Huế", "\x1b[2J\x1b]0;owned\x07Huế\u202e")),
-                "unknown_province", "unknown province '\\x1b[2J\\x1b]0;owned\\x07Huế\\u202e'"),
-        Hostile("too_many_columns", "wide_2024.csv", _text(HEADER.rstrip("\n") + ",x" * 150 + "\n" + ROW), "too_many_columns",
-                "line 1 has 157 fields, more than the 100 columns a submission may have"),
-        Hostile("too_many_quoted_columns", "widequoted_2024.csv", _text(HEADER + ROW.rstrip("\n") + ',"x"' * 150 + "\n"),
-                "too_many_columns", "line 2 has 157 fields, more than the 100 columns a submission may have"),
-        Hostile("wide_quoted_row", "widerow_2024.csv", _wide_quoted_row(max_bytes), "too_many_columns", "line 2 has ", corpus=False),
-        Hostile("largest_allowed_workbook", "largest_2024.xlsx", _bytes(_largest_workbook), "too_many_rows",
-                "the file has 9996 data rows, more than the 5000", corpus=False),
-        Hostile("over_long_cell_xlsx", "longcell_2024.xlsx", _bytes(_long_cell), "cell_too_long",
-                "cell C4 of sheet 'Báo cáo' has 40,000 characters, more than the 32,767 a cell may hold"),
-        Hostile("over_long_label_xlsx", "longlabel_2024.xlsx",
-                _bytes(lambda: workbook_bytes(_sheet_xml(TABLE_ROWS.replace("<t>Huế</t>", f"<t>{'Huế' * 12_000}</t>"), "A1:B4"))),
-                "cell_too_long", "cell B1 of sheet 'Báo cáo' has 36,000 characters, more than the 32,767 a cell may hold"),
-        Hostile("column_beyond_limit_xlsx", "farcol_2024.xlsx", _bytes(_openpyxl_workbook(_far_column)), "sheet_too_large",
-                "sheet 'Báo cáo' declares its cells as A1:CW4 (4 rows × 101 columns)"),
-        Hostile("blank_lines_flood", "blank_2024.csv", _text(HEADER + ROW + "\n" * (10 * max_rows + 1)), "too_many_rows",
-                f"lines (blank ones included) a file of at most {max_rows} data rows may have"),
+        Hostile(
+            "large_quoted_field",
+            "long_2024.csv",
+            _text(HEADER + ROW.replace(",,SYN", ',"' + "x" * 200_000 + '",SYN')),
+            "cell_too_long",
+            "the field in row 2, column F (note) has 200,000 characters, more than the 32,767 a cell may hold",
+        ),
+        Hostile(
+            "truncated_sheet_xml",
+            "cut_2024.xlsx",
+            _bytes(_truncated_sheet),
+            "unreadable_workbook",
+            "not a readable Excel workbook: sheet 'Báo cáo' is not well-formed XML (unclosed token at line 2",
+        ),
+        Hostile(
+            "xml_bomb_in_sheet",
+            "bomb_2024.xlsx",
+            _bytes(_xml_bomb_sheet),
+            "unsafe_xml",
+            "sheet 'Báo cáo' declares <!DOCTYPE lolz> (a DTD)",
+        ),
+        Hostile(
+            "xml_bomb_in_shared_strings",
+            "bomb2_2024.xlsx",
+            _bytes(_xml_bomb_strings),
+            "unsafe_xml",
+            "part xl/sharedStrings.xml declares <!DOCTYPE lolz> (a DTD)",
+        ),
+        Hostile(
+            "xml_bomb_utf16_odd_part",
+            "bomb3_2024.xlsx",
+            _bytes(_xml_bomb_odd_part),
+            "unsafe_xml",
+            "part xl/odd.bin declares <!DOCTYPE lolz> (a DTD)",
+        ),
+        Hostile(
+            "merged_range_whole_sheet",
+            "merge_2024.xlsx",
+            _bytes(_sheet_with('<mergeCells count="1"><mergeCell ref="C1:XFD1048576"/></mergeCells>')),
+            "sheet_too_large",
+            "sheet 'Báo cáo' has a merged range over C1:XFD1048576 (1,048,576 rows × 16,382 columns)",
+        ),
+        Hostile(
+            "hyperlink_whole_sheet",
+            "link_2024.xlsx",
+            _bytes(_sheet_with('<hyperlinks><hyperlink ref="C1:XFD1048576" location="A1"/></hyperlinks>')),
+            "sheet_too_large",
+            "sheet 'Báo cáo' has a hyperlink over C1:XFD1048576 (1,048,576 rows × 16,382 columns)",
+        ),
+        Hostile(
+            "styles_flood",
+            "styles_2024.xlsx",
+            _bytes(_styles_flood),
+            "workbook_too_large",
+            "part xl/styles.xml of the workbook has more than 200,000 XML elements",
+        ),
+        Hostile(
+            "styled_cell_xfd1048576",
+            "xfd_2024.xlsx",
+            _bytes(_openpyxl_workbook(_styled_far_cell)),
+            "sheet_too_large",
+            "sheet 'Báo cáo' declares its cells as A1:XFD1048576 (1,048,576 rows × 16,384 columns)",
+        ),
+        Hostile(
+            "zip_bomb",
+            "zipbomb_2024.xlsx",
+            _zeros_part("xl/media/image1.png", 2000 << 20),
+            "workbook_too_large",
+            "the workbook unpacks to 2,097,15",
+            corpus=False,
+        ),
+        Hostile(
+            "zip_bomb_small",
+            "zipbomb_small_2024.xlsx",
+            _zeros_part("xl/media/image1.png", 64 << 20),
+            "workbook_too_large",
+            "(its largest part, xl/media/image1.png, to 67,108,864), more than the 50,000,000 bytes a submission may",
+        ),
+        Hostile(
+            "compression_ratio",
+            "ratio_2024.xlsx",
+            _zeros_part("xl/media/image1.png", 5 << 20),
+            "workbook_too_large",
+            "times its packed size (5,242,880 bytes from",
+        ),
+        Hostile(
+            "oversized_csv",
+            "big_2024.csv",
+            _sparse(max_bytes + 1),
+            "file_too_large",
+            f"the file is {max_bytes + 1:,} bytes, more than the {max_bytes:,} bytes a submission may have",
+        ),
+        Hostile(
+            "csv_300_mb",
+            "huge_2024.csv",
+            _sparse(300 << 20),
+            "file_too_large",
+            "the file is 314,572,800 bytes",
+            corpus=False,
+        ),
+        Hostile(
+            "million_rows_declared",
+            "million_2024.xlsx",
+            _bytes(lambda: workbook_bytes(_sheet_xml(TABLE_ROWS, "A1:F1000000"))),
+            "sheet_too_large",
+            "sheet 'Báo cáo' declares its cells as A1:F1000000 (1,000,000 rows × 6 columns)",
+        ),
+        Hostile(
+            "rows_beyond_limit_undeclared",
+            "rows_2024.xlsx",
+            _bytes(_rows_without_dimension(10_001)),
+            "sheet_too_large",
+            "sheet 'Báo cáo' has a row numbered 10,001, beyond the 10,000 rows a submission sheet may have",
+        ),
+        Hostile(
+            "million_rows_undeclared",
+            "million2_2024.xlsx",
+            _bytes(_rows_without_dimension(1_000_000)),
+            "sheet_too_large",
+            "sheet 'Báo cáo' has a row numbered 10,001",
+            corpus=False,
+        ),
+        Hostile(
+            "xls_file",
+            "bao_cao_2024.xls",
+            _bytes(_ole2()),
+            "unsupported_format",
+            "the file is .xls (Excel 97-2003), a format that is not read: send the Excel workbook from `dti template` (.xlsx)",
+        ),
+        Hostile(
+            "password_protected_xlsx",
+            "protected_2024.xlsx",
+            _bytes(_ole2(b"EncryptedPackage")),
+            "unsupported_format",
+            "the file is an Office 97-2003 file (OLE2) or a password-protected workbook, a format that is not read",
+        ),
+        Hostile(
+            "ods_file",
+            "bao_cao_2024.ods",
+            _bytes(_ods),
+            "unsupported_format",
+            "the file is .ods (OpenDocument), a LibreOffice or OpenOffice Calc spreadsheet, a format that is not read",
+        ),
+        Hostile(
+            "html_saved_as_xls",
+            "export_2024.xls",
+            _text("<html><body><table><tr><td>Huế</td></tr></table></body></html>\n"),
+            "unsupported_format",
+            "the file is HTML saved under the name .xls (a web page or an XML export, not a workbook)",
+        ),
+        Hostile(
+            "zip_of_csv_as_xlsx",
+            "archive_2024.xlsx",
+            _bytes(_zip_of_csv),
+            "unsupported_format",
+            "the file is .zip holding 1 file(s): hue_2024.csv; send each submission on its own",
+        ),
+        Hostile(
+            "pdf_named_csv",
+            "scan_2024.csv",
+            _bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"),
+            "unsupported_format",
+            "the file is .pdf (PDF), a format that is not read",
+        ),
+        Hostile(
+            "unknown_binary", "data_2024.csv", _bytes(_random_bytes), "unsupported_format", "the file is binary data ("
+        ),
+        Hostile(
+            "nul_byte_in_text",
+            "nul_2024.csv",
+            _bytes((HEADER + ROW).encode() + b'"Hu\x00", 2024\n'),
+            "unreadable_file",
+            "the file holds a NUL byte (0x00) on line 3: it is damaged or not text",
+        ),
+        Hostile(
+            "duplicate_value_columns",
+            "twovalues_2024.csv",
+            _text('province,year,indicator,value,value\n"Thừa Thiên Huế",2024,fibre_household_pct,"85,5","12"\n'),
+            "duplicate_column",
+            "columns D (value) and E (value) are both read as 'value'",
+        ),
+        Hostile(
+            "duplicate_alias_columns",
+            "alias_2024.csv",
+            _text(
+                'province,year,indicator,value,unit,gia_tri\n"Thừa Thiên Huế",2024,fibre_household_pct,"85,5",%,12\n'
+            ),
+            "duplicate_column",
+            "columns D (value) and F (gia_tri) are both read as 'value'",
+        ),
+        Hostile(
+            "truncated_last_line",
+            "cut_2024.csv",
+            _text(
+                'province,year,indicator,value\n"Thừa Thiên Huế",2024,fibre_household_pct,"85,5"\n'
+                '"Thừa Thiên Huế",2024,digital_enterprises_count,123'
+            ),
+            "truncated_last_line",
+            "the file does not end with a line break and its last line (row 3) ends in the value field ('123')",
+        ),
+        Hostile(
+            "truncated_inside_quotes",
+            "cutquote_2024.csv",
+            _text(HEADER + ROW + '"Thừa Thiên Huế",2024,smartphone_adult_pct,"7'),
+            "truncated_last_line",
+            "the file does not end with a line break and its last line (row 3) ends inside a quoted field",
+        ),
+        Hostile(
+            "utf16_without_bom",
+            "u16_2024.csv",
+            _text(HEADER + ROW, "utf-16-le"),
+            None,
+            "Valid: 1 figures ready to send.",
+        ),
+        Hostile(
+            "control_characters",
+            "esc_2024.csv",
+            _text(HEADER + ROW.replace("Thừa Thiên Huế", "\x1b[2J\x1b]0;owned\x07Huế\u202e")),
+            "unknown_province",
+            "unknown province '\\x1b[2J\\x1b]0;owned\\x07Huế\\u202e'",
+        ),
+        Hostile(
+            "too_many_columns",
+            "wide_2024.csv",
+            _text(HEADER.rstrip("\n") + ",x" * 150 + "\n" + ROW),
+            "too_many_columns",
+            "line 1 has 157 fields, more than the 100 columns a submission may have",
+        ),
+        Hostile(
+            "too_many_quoted_columns",
+            "widequoted_2024.csv",
+            _text(HEADER + ROW.rstrip("\n") + ',"x"' * 150 + "\n"),
+            "too_many_columns",
+            "line 2 has 157 fields, more than the 100 columns a submission may have",
+        ),
+        Hostile(
+            "wide_quoted_row",
+            "widerow_2024.csv",
+            _wide_quoted_row(max_bytes),
+            "too_many_columns",
+            "line 2 has ",
+            corpus=False,
+        ),
+        Hostile(
+            "largest_allowed_workbook",
+            "largest_2024.xlsx",
+            _bytes(_largest_workbook),
+            "too_many_rows",
+            "the file has 9996 data rows, more than the 5000",
+            corpus=False,
+        ),
+        Hostile(
+            "over_long_cell_xlsx",
+            "longcell_2024.xlsx",
+            _bytes(_long_cell),
+            "cell_too_long",
+            "cell C4 of sheet 'Báo cáo' has 40,000 characters, more than the 32,767 a cell may hold",
+        ),
+        Hostile(
+            "over_long_label_xlsx",
+            "longlabel_2024.xlsx",
+            _bytes(
+                lambda: workbook_bytes(
+                    _sheet_xml(TABLE_ROWS.replace("<t>Huế</t>", f"<t>{'Huế' * 12_000}</t>"), "A1:B4")
+                )
+            ),
+            "cell_too_long",
+            "cell B1 of sheet 'Báo cáo' has 36,000 characters, more than the 32,767 a cell may hold",
+        ),
+        Hostile(
+            "column_beyond_limit_xlsx",
+            "farcol_2024.xlsx",
+            _bytes(_openpyxl_workbook(_far_column)),
+            "sheet_too_large",
+            "sheet 'Báo cáo' declares its cells as A1:CW4 (4 rows × 101 columns)",
+        ),
+        Hostile(
+            "blank_lines_flood",
+            "blank_2024.csv",
+            _text(HEADER + ROW + "\n" * (10 * max_rows + 1)),
+            "too_many_rows",
+            f"lines (blank ones included) a file of at most {max_rows} data rows may have",
+        ),
     ]
 
 
@@ -361,8 +619,13 @@ def read_measured(path: Path, memory_limit_mb: int | None = None) -> dict:
     result = read_submission(path)
     seconds = time.perf_counter() - started
     problem = result.problem or next((r.problem for r in result.rows if r.problem), None)
-    return {"seconds": round(seconds, 3), "peak_mb": peak_mb(),
-            "rule": problem.rule if problem else None, "message": problem.message if problem else None, "rows": len(result.rows)}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_mb": peak_mb(),
+        "rule": problem.rule if problem else None,
+        "message": problem.message if problem else None,
+        "rows": len(result.rows),
+    }
 
 
 def read_in_child(paths: list[Path], memory_limit_mb: int | None = None, timeout: float = 300) -> list[dict]:
@@ -374,9 +637,13 @@ def read_in_child(paths: list[Path], memory_limit_mb: int | None = None, timeout
     command = [sys.executable, "-m", "tests.hostile", "read", *map(str, paths)]
     if memory_limit_mb:
         command += ["--memory-limit-mb", str(memory_limit_mb)]
-    done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"reading {', '.join(p.name for p in paths)} failed in its own process: {done.stderr[-2000:]}")
+        raise RuntimeError(
+            f"reading {', '.join(p.name for p in paths)} failed in its own process: {done.stderr[-2000:]}"
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -392,7 +659,7 @@ def main(argv: list[str]) -> None:
             sys.stdout.write(f"{hostile.kind}: {out / hostile.file_name}\n")
     elif argv[:1] == ["read"]:
         limit = int(argv[argv.index("--memory-limit-mb") + 1]) if "--memory-limit-mb" in argv else None
-        paths = [Path(a) for a in argv[1:argv.index("--memory-limit-mb") if limit else None]]
+        paths = [Path(a) for a in argv[1 : argv.index("--memory-limit-mb") if limit else None]]
         # Several files in one process: each figure is that file's seconds and the process's peak so far.
         sys.stdout.write(json.dumps([read_measured(path, limit) for path in paths], ensure_ascii=False) + "\n")
     else:

@@ -27,8 +27,14 @@ def running_ui(root: Path, startup_seconds: float = 180) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, "DTI_HOME": str(root)}
     env.pop("DAGSTER_HOME", None)
-    process = subprocess.Popen([sys.executable, "-m", "dti.cli", "ui", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dti.cli", "ui", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + startup_seconds
         while True:

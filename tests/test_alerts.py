@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from assets.reference import reference_assets
+from assets.resources import build_resources
 from pipelines.alerts import run_failure_alert
 from pipelines.definitions import defs
-from assets.resources import build_resources
 from sources.alerts import ALERT_FILE, deliver, format_alert
 
 UI = "http://dagster.internal:3000"
@@ -29,9 +29,13 @@ def _failing_run(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     """A real run of the pipeline's job for 2024 that fails in its first step (the methodology file is broken).
     The one place this test names a job and an asset."""
     job = defs.resolve_job_def("dti_pipeline")
-    result = job.execute_in_process(instance=instance, partition_key="2024", raise_on_error=False,
-                                    asset_selection=[dg.AssetKey(["reference", "indicators"])],
-                                    tags={"trigger": "test"})
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key="2024",
+        raise_on_error=False,
+        asset_selection=[dg.AssetKey(["reference", "indicators"])],
+        tags={"trigger": "test"},
+    )
     assert not result.success
     return result
 
@@ -56,10 +60,13 @@ def _evaluate(failed_run) -> None:
     instance, result = failed_run
     with warnings.catch_warnings():  # `repository_def` of this test helper is a beta parameter
         warnings.simplefilter("ignore", dg.BetaWarning)
-        context = dg.build_run_status_sensor_context(sensor_name=run_failure_alert.name, dagster_instance=instance,
-                                                     dagster_run=result.dagster_run,
-                                                     dagster_event=result.get_run_failure_event(),
-                                                     repository_def=defs.get_repository_def())
+        context = dg.build_run_status_sensor_context(
+            sensor_name=run_failure_alert.name,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            dagster_event=result.get_run_failure_event(),
+            repository_def=defs.get_repository_def(),
+        )
     run_failure_alert(context)
 
 
@@ -71,6 +78,7 @@ class _LocalSmtp(Controller):
             server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0)
             self.port = server.sockets[0].getsockname()[1]
             return server
+
         return create()
 
 
@@ -78,7 +86,7 @@ class _Inbox:
     def __init__(self):
         self.envelopes, self.sessions = [], []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         self.sessions.append({"tls": session.ssl is not None, "authenticated": session.authenticated})
         return "250 OK"
@@ -101,7 +109,7 @@ def http_receiver():
     received, answer = [], {"status": 200}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.path, self.headers["Content-Type"], body))
             self.send_response(answer["status"])
@@ -204,18 +212,29 @@ def test_without_settings_only_the_file_is_written(home, failed_run, monkeypatch
 def test_a_failed_run_of_another_job_raises_no_alert(home, broken_methodology):
     with dg.instance_for_test() as instance:
         [indicators] = [a for a in reference_assets if a.key == dg.AssetKey(["reference", "indicators"])]
-        result = dg.materialize([indicators],
-                                resources=build_resources(home), instance=instance, raise_on_error=False)
+        result = dg.materialize([indicators], resources=build_resources(home), instance=instance, raise_on_error=False)
         assert not result.success and not defs.get_repository_def().has_job(result.dagster_run.job_name)
         _evaluate((instance, result))
     assert not (home.root / "alerts" / ALERT_FILE).exists()
 
 
 def test_a_misconfigured_port_is_logged_and_the_file_still_written(tmp_path, caplog):
-    alert = format_alert(run_id="r1", job="dti_marts", partition=None, tags={}, failed_steps=[], message="x",
-                         failed_at=datetime(2026, 3, 1, tzinfo=UTC), base_url=UI)
-    env = {"DTI_ALERT_SMTP_HOST": "127.0.0.1", "DTI_ALERT_SMTP_PORT": "twenty-five",
-           "DTI_ALERT_SMTP_FROM": "a@localhost", "DTI_ALERT_SMTP_TO": "b@localhost"}
+    alert = format_alert(
+        run_id="r1",
+        job="dti_marts",
+        partition=None,
+        tags={},
+        failed_steps=[],
+        message="x",
+        failed_at=datetime(2026, 3, 1, tzinfo=UTC),
+        base_url=UI,
+    )
+    env = {
+        "DTI_ALERT_SMTP_HOST": "127.0.0.1",
+        "DTI_ALERT_SMTP_PORT": "twenty-five",
+        "DTI_ALERT_SMTP_FROM": "a@localhost",
+        "DTI_ALERT_SMTP_TO": "b@localhost",
+    }
     with caplog.at_level(logging.WARNING, logger="sources.alerts"):
         outcome = deliver(alert, tmp_path, env)
     assert outcome["email"].startswith("failed: ValueError") and outcome["webhook"] == "not configured"
@@ -224,8 +243,16 @@ def test_a_misconfigured_port_is_logged_and_the_file_still_written(tmp_path, cap
 
 
 def test_alert_without_partition_or_step():
-    alert = format_alert(run_id="0123456789abcdef", job="inbox_inventory", partition=None, tags={}, failed_steps=[],
-                         message="run worker crashed", failed_at=datetime(2026, 3, 1, 6, tzinfo=UTC), base_url=UI)
+    alert = format_alert(
+        run_id="0123456789abcdef",
+        job="inbox_inventory",
+        partition=None,
+        tags={},
+        failed_steps=[],
+        message="run worker crashed",
+        failed_at=datetime(2026, 3, 1, 6, tzinfo=UTC),
+        base_url=UI,
+    )
     assert alert.subject == "[DTI] Lượt chạy thất bại / Run failed: inbox_inventory (01234567)"
     assert "năm" not in alert.text and "year" not in alert.text
     assert "Bước lỗi: không xác định" in alert.text and "Failed step(s): none identified" in alert.text
@@ -250,17 +277,23 @@ def _self_signed_certificate(folder) -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "smtp.pem", folder / "smtp.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(cert_path), str(key_path)
 
 
@@ -275,8 +308,14 @@ def tls_smtp_server(tmp_path):
         return AuthResult(success=(auth_data.login, auth_data.password) == (b"dti", b"s3cret"), handled=False)
 
     inbox = _Inbox()
-    controller = _LocalSmtp(inbox, hostname="127.0.0.1", tls_context=context, require_starttls=True,
-                            auth_required=True, authenticator=authenticator)
+    controller = _LocalSmtp(
+        inbox,
+        hostname="127.0.0.1",
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticator,
+    )
     controller.start()
     try:
         yield controller.port, inbox, cert
@@ -286,11 +325,25 @@ def tls_smtp_server(tmp_path):
 
 def test_starttls_and_login(tls_smtp_server, tmp_path, monkeypatch, caplog):
     port, mailbox, cert = tls_smtp_server
-    alert = format_alert(run_id="r2", job="dti_pipeline", partition="2025", tags={}, failed_steps=["s"], message="x",
-                         failed_at=datetime(2026, 3, 1, tzinfo=UTC), base_url=UI)
-    env = {"DTI_ALERT_SMTP_HOST": "127.0.0.1", "DTI_ALERT_SMTP_PORT": str(port), "DTI_ALERT_SMTP_FROM": "a@localhost",
-           "DTI_ALERT_SMTP_TO": "b@localhost", "DTI_ALERT_SMTP_USER": "dti", "DTI_ALERT_SMTP_PASSWORD": "s3cret",
-           "DTI_ALERT_SMTP_STARTTLS": "true"}
+    alert = format_alert(
+        run_id="r2",
+        job="dti_pipeline",
+        partition="2025",
+        tags={},
+        failed_steps=["s"],
+        message="x",
+        failed_at=datetime(2026, 3, 1, tzinfo=UTC),
+        base_url=UI,
+    )
+    env = {
+        "DTI_ALERT_SMTP_HOST": "127.0.0.1",
+        "DTI_ALERT_SMTP_PORT": str(port),
+        "DTI_ALERT_SMTP_FROM": "a@localhost",
+        "DTI_ALERT_SMTP_TO": "b@localhost",
+        "DTI_ALERT_SMTP_USER": "dti",
+        "DTI_ALERT_SMTP_PASSWORD": "s3cret",
+        "DTI_ALERT_SMTP_STARTTLS": "true",
+    }
 
     with caplog.at_level(logging.WARNING, logger="sources.alerts"):
         untrusted = deliver(alert, tmp_path, env)  # the self-signed certificate is not trusted yet

@@ -58,7 +58,9 @@ def test_dependencies_point_one_way(package):
 
 def test_the_direction_test_reads_imports_inside_functions(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("def late():\n    from portal.app import create_app\n    import dagster as dg\n", encoding="utf-8")
+    sample.write_text(
+        "def late():\n    from portal.app import create_app\n    import dagster as dg\n", encoding="utf-8"
+    )
     assert imports_of(sample) == {"portal", "dagster"}
 
 
@@ -72,10 +74,21 @@ def test_the_packages_of_sources_are_named_for_what_they_hold():
 def test_importing_the_project_creates_no_folder(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "DTI_HOME": str(home), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    modules = ["dti.cli", "pipelines.definitions", "portal.app", "expectations.submission", "benchmarks.cases",
-               *(".".join(p.relative_to(PROJECT_ROOT).with_suffix("").parts) for p in project_files("sources")
-                 if p.name != "__init__.py")]
+    modules = [
+        "dti.cli",
+        "pipelines.definitions",
+        "portal.app",
+        "expectations.submission",
+        "benchmarks.cases",
+        *(
+            ".".join(p.relative_to(PROJECT_ROOT).with_suffix("").parts)
+            for p in project_files("sources")
+            if p.name != "__init__.py"
+        ),
+    ]
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     done = subprocess.run([sys.executable, "-c", code, *modules], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [], "importing created: " + ", ".join(p.name for p in tmp_path.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "importing created: " + ", ".join(
+        p.name for p in tmp_path.iterdir()
+    )

@@ -23,7 +23,9 @@ def asset_specs(definitions: dg.Definitions) -> dict[str, dict]:
     checks: dict[str, list[dict]] = {}
     for assets_def in graph.assets_defs:
         for spec in assets_def.check_specs:
-            checks.setdefault(spec.asset_key.to_user_string(), []).append({"name": spec.name, "blocking": spec.blocking})
+            checks.setdefault(spec.asset_key.to_user_string(), []).append(
+                {"name": spec.name, "blocking": spec.blocking}
+            )
     return {
         spec.key.to_user_string(): {
             "group": spec.group_name,
@@ -44,19 +46,26 @@ def test_asset_specs_match_the_snapshot():
     assert SNAPSHOT.exists(), f"no snapshot yet: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest {Path(__file__).name}"
     assert json.loads(SNAPSHOT.read_text(encoding="utf-8")) == current, (
         "the asset graph changed; if intended: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_asset_specs.py "
-        "and review the diff of tests/snapshots/asset_specs.json")
+        "and review the diff of tests/snapshots/asset_specs.json"
+    )
 
 
 def test_checks_hang_on_the_asset_they_check():
     specs = asset_specs(defs)
     names = {key: {c["name"] for c in spec["checks"]} for key, spec in specs.items()}
-    assert {"figures_match_contract", "provinces_report_enough_indicators", "indicators_reported_by_enough_provinces",
-            "submissions_are_not_duplicated"} <= names["staging/figures"]
+    assert {
+        "figures_match_contract",
+        "provinces_report_enough_indicators",
+        "indicators_reported_by_enough_provinces",
+        "submissions_are_not_duplicated",
+    } <= names["staging/figures"]
     assert names["staging/rejected_rows"] == {"quarantine_is_complete"}
     assert names["staging/figure_flags"] == {"values_change_plausibly", "staged_years_passed_their_checks"}
     assert specs["staging/figures"]["partitioned"] and not specs["staging/figure_flags"]["partitioned"]
     # The gate: every mart and export is built from staging/figure_flags, whose cross-year gate always blocks.
-    assert next(c for c in specs["staging/figure_flags"]["checks"] if c["name"] == "staged_years_passed_their_checks")["blocking"]
+    assert next(c for c in specs["staging/figure_flags"]["checks"] if c["name"] == "staged_years_passed_their_checks")[
+        "blocking"
+    ]
 
     def upstream(key: str) -> set[str]:
         direct = set(specs[key]["deps"])

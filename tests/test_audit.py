@@ -127,17 +127,20 @@ def test_log_fallback_after_winmax_points():
 
 def test_treat_outliers_keeps_the_original_and_treats_each_indicator_and_year_apart():
     spread = [*range(1, 11), 30, 100]
-    values = pl.DataFrame({
-        "reporting_year": [2024] * 12 + [2025] * 12,
-        "indicator_code": ["a"] * 12 + ["a"] * 12,
-        "province_code": [f"{i:02}" for i in range(12)] * 2,
-        "value": [float(v) for v in spread] + [float(v) for v in range(1, 13)],
-    })
+    values = pl.DataFrame(
+        {
+            "reporting_year": [2024] * 12 + [2025] * 12,
+            "indicator_code": ["a"] * 12 + ["a"] * 12,
+            "province_code": [f"{i:02}" for i in range(12)] * 2,
+            "value": [float(v) for v in spread] + [float(v) for v in range(1, 13)],
+        }
+    )
     treated = treat_outliers(values, RULE)
     assert treated.columns == [*values.columns, "original_value", "treated", "treatment"]
     assert treated["original_value"].to_list() == values["value"].to_list()
-    assert treated.filter(pl.col("treated")).select("reporting_year", "province_code", "value", "original_value",
-                                                    "treatment").rows() == [(2024, "11", 30.0, 100.0, "winhi")]
+    assert treated.filter(pl.col("treated")).select(
+        "reporting_year", "province_code", "value", "original_value", "treatment"
+    ).rows() == [(2024, "11", 30.0, 100.0, "winhi")]
     untouched = treat_outliers(values, Outliers())
     assert untouched["value"].to_list() == values["value"].to_list() and not untouched["treated"].any()
 
@@ -181,8 +184,9 @@ def test_the_wrapper_gives_what_salib_analyze_gives_for_each_output():
     outputs = np.column_stack([x @ [1, 2, 3, 4], np.sin(6 * x[:, 0]) * x[:, 3], np.full(len(x), 2.0)])
     found = sobol_indices(problem, outputs, seed=5, conf_level=0.9)
     for column in range(2):
-        reference = sobol_analysis.analyze(problem, outputs[:, column], calc_second_order=False, num_resamples=100,
-                                           conf_level=0.9, seed=5)
+        reference = sobol_analysis.analyze(
+            problem, outputs[:, column], calc_second_order=False, num_resamples=100, conf_level=0.9, seed=5
+        )
         for key in ("S1", "S1_conf", "ST", "ST_conf"):
             assert found[key][column] == pytest.approx(reference[key], abs=1e-12), key
     assert (found["S1"][2] == 0).all() and (found["ST"][2] == 0).all()  # an output that never moves
@@ -198,8 +202,12 @@ def synthetic_problem(methodology, units: int = 34, seed: int = 0) -> Problem:
     high = np.array([max(leaf.goalposts) for leaf in leaves])
     values = low + share * (high - low)
     values[rng.uniform(size=values.shape) < 0.03] = np.nan
-    return Problem([f"u{i:02}" for i in range(units)], [leaf.code for leaf in leaves], values,
-                   carried=values * rng.uniform(0.8, 1.0, values.shape))
+    return Problem(
+        [f"u{i:02}" for i in range(units)],
+        [leaf.code for leaf in leaves],
+        values,
+        carried=values * rng.uniform(0.8, 1.0, values.shape),
+    )
 
 
 def test_sobol_of_the_ranks_is_seeded_and_fast_for_34_units(methodology):
@@ -213,14 +221,21 @@ def test_sobol_of_the_ranks_is_seeded_and_fast_for_34_units(methodology):
     assert first.filter(pl.col("output") == "rank").height == 34 * 4
     shift = first.filter(pl.col("output") == "mean_abs_rank_shift")
     assert shift["unit"].to_list() == ["*"] * 4 and shift["evaluations"][0] == 1024 * 6
-    assert (shift["first_order_low"] <= shift["first_order"]).all() and (shift["total_order"] <= shift["total_order_high"]).all()
+    assert (shift["first_order_low"] <= shift["first_order"]).all() and (
+        shift["total_order"] <= shift["total_order_high"]
+    ).all()
     assert (shift["first_order"] <= shift["total_order"] + 0.05).all()
     assert not first.equals(rank_sobol(methodology, problem, seed=1))
 
 
 def test_sobol_leaves_out_a_choice_that_is_not_contestable(methodology):
-    fixed = methodology.model_copy(update={"uncertainty": methodology.uncertainty.model_copy(
-        update={"normalisations": ["goalposts"], "imputations": ["none"]})})
+    fixed = methodology.model_copy(
+        update={
+            "uncertainty": methodology.uncertainty.model_copy(
+                update={"normalisations": ["goalposts"], "imputations": ["none"]}
+            )
+        }
+    )
     found = rank_sobol(fixed, synthetic_problem(methodology, units=10), base_samples=128)
     assert set(found["choice"]) == {"weights", "aggregation"} and found["evaluations"][0] == 128 * 4
 
@@ -228,9 +243,17 @@ def test_sobol_leaves_out_a_choice_that_is_not_contestable(methodology):
 def test_the_audit_on_the_demo_run(published_home):
     con = duckdb.connect(str(published_home.published), read_only=True)
     try:
-        tables = {name: con.sql(f"SELECT * FROM marts.{name}").pl() for name in (
-            "audit_coherence", "audit_flagged_pairs", "audit_reliability", "audit_effective_weights", "audit_outliers",
-            "audit_sobol")}
+        tables = {
+            name: con.sql(f"SELECT * FROM marts.{name}").pl()
+            for name in (
+                "audit_coherence",
+                "audit_flagged_pairs",
+                "audit_reliability",
+                "audit_effective_weights",
+                "audit_outliers",
+                "audit_sobol",
+            )
+        }
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'audit_sobol'").fetchall()[0][0]
         blocks = audit_report(con, 2025)
     finally:
@@ -243,10 +266,17 @@ def test_the_audit_on_the_demo_run(published_home):
     assert flagged.height == tables["audit_coherence"].filter(pl.col("flag").is_not_null()).height
     reliability = tables["audit_reliability"]
     assert set(reliability["node"]) == {"government", "economy", "society", "index"}
-    assert reliability.select(pl.col("cronbach_alpha").is_between(0, 1).all(), pl.col("pca_first_share").is_between(0, 1).all()).row(0) == (True, True)
-    sums = tables["audit_effective_weights"].group_by("reporting_year", "node").agg(
-        pl.col("effective_weight").sum(), pl.col("nominal_weight").sum())
-    assert sums["effective_weight"].to_numpy() == pytest.approx(1.0) and sums["nominal_weight"].to_numpy() == pytest.approx(1.0)
+    assert reliability.select(
+        pl.col("cronbach_alpha").is_between(0, 1).all(), pl.col("pca_first_share").is_between(0, 1).all()
+    ).row(0) == (True, True)
+    sums = (
+        tables["audit_effective_weights"]
+        .group_by("reporting_year", "node")
+        .agg(pl.col("effective_weight").sum(), pl.col("nominal_weight").sum())
+    )
+    assert sums["effective_weight"].to_numpy() == pytest.approx(1.0) and sums[
+        "nominal_weight"
+    ].to_numpy() == pytest.approx(1.0)
     sobol = tables["audit_sobol"].filter(pl.col("reporting_year") == 2025)
     assert sobol.filter(pl.col("output") == "rank")["province_code"].n_unique() == 34
     assert not tables["audit_outliers"]["applied"].any()  # the default methodology does not treat outliers
@@ -256,8 +286,14 @@ def test_the_audit_on_the_demo_run(published_home):
 def test_dti_audit_prints_the_audit_vietnamese_first(published_home):
     done = dti_command(published_home.root, "audit", "--year", "2025")
     assert done.returncode == 0, done.stderr
-    for title in ("Độ tin cậy của trụ cột | Pillar reliability", "Cặp bị cảnh báo", "Giá trị ngoại lai | Outliers",
-                  "Độ nhạy Sobol của độ dịch hạng trung bình", "Cronbach alpha", "Khoảng toàn phần | Total interval"):
+    for title in (
+        "Độ tin cậy của trụ cột | Pillar reliability",
+        "Cặp bị cảnh báo",
+        "Giá trị ngoại lai | Outliers",
+        "Độ nhạy Sobol của độ dịch hạng trung bình",
+        "Cronbach alpha",
+        "Khoảng toàn phần | Total interval",
+    ):
         assert title in done.stdout
     missing = dti_command(published_home.root, "audit", "--year", "1999")
     assert missing.returncode == 1 and "no audit for 1999" in missing.stderr

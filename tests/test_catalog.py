@@ -37,7 +37,7 @@ def test_the_catalog_file_validates_and_a_misspelt_entry_does_not():
         Catalog.model_validate(raw)
     raw = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
     raw["tables"]["marts.index_scores"]["vi"] = ""
-    with pytest.raises(ValidationError, match="marts.index_scores"):
+    with pytest.raises(ValidationError, match=r"marts\.index_scores"):
         Catalog.model_validate(raw)
 
 
@@ -66,15 +66,21 @@ def test_every_column_written_or_exported_is_catalogued_and_no_entry_is_orphan(p
             assert described.vi and described.en, f"{qualified}.{column}: {described}"
             if column in pillar_columns:
                 continue
-            levels = [("tables", qualified, cat.tables[qualified].columns.get(column)),
-                      ("schemas", qualified.split(".")[0], cat.schemas[qualified.split(".")[0]].columns.get(column)),
-                      ("columns", None, cat.columns.get(column))]
+            levels = [
+                ("tables", qualified, cat.tables[qualified].columns.get(column)),
+                ("schemas", qualified.split(".")[0], cat.schemas[qualified.split(".")[0]].columns.get(column)),
+                ("columns", None, cat.columns.get(column)),
+            ]
             for lang in ("vi", "en"):  # the level each language is taken from
-                used.add(next(level[:2] + (column,) for level in levels if level[2] and getattr(level[2], lang)))
+                used.add(next((*level[:2], column) for level in levels if level[2] and getattr(level[2], lang)))
     (release,) = releases(published_home.exports)
     headers = cat.headers("vi", methodology)
-    exported = {c for f in release.manifest["files"] if f["format"] == "parquet"
-                for c in release.table(f["table"], f["year"]).columns}
+    exported = {
+        c
+        for f in release.manifest["files"]
+        if f["format"] == "parquet"
+        for c in release.table(f["table"], f["year"]).columns
+    }
     assert exported - set(headers) == set(), "exported columns without a header"
     used |= {("columns", None, column) for column in exported if column not in pillar_columns}
 
@@ -92,11 +98,20 @@ def _catalogue_like_dicts(tree: ast.AST, names: set[str]) -> list[int]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
-            texts = [key.value for key, value in zip(node.keys, node.values, strict=True)
-                     if isinstance(key, ast.Constant) and key.value in names
-                     and (isinstance(value, ast.Constant) and isinstance(value.value, str) and " " in value.value
-                          or isinstance(value, ast.Tuple) and len(value.elts) == 2  # (vi, en)
-                          and all(isinstance(v, ast.Constant) for v in value.elts))]
+            texts = [
+                key.value
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant)
+                and key.value in names
+                and (
+                    (isinstance(value, ast.Constant) and isinstance(value.value, str) and " " in value.value)
+                    or (
+                        isinstance(value, ast.Tuple)
+                        and len(value.elts) == 2  # (vi, en)
+                        and all(isinstance(v, ast.Constant) for v in value.elts)
+                    )
+                )
+            ]
             if len(texts) >= 3:
                 found.append(node.lineno)
     return found
@@ -130,10 +145,21 @@ def two_pillars(tmp_path) -> Methodology:
     for pillar in raw["pillars"]:
         children[regroup[pillar["code"]]] |= pillar["children"]
     raw["pillars"] = [
-        {"code": "services", "name_vi": "Dịch vụ số", "name_en": "Digital services", "min_share": 0.6,
-         "children": children["services"]},
-        {"code": "market", "name_vi": "Thị trường số", "name_en": "Digital market", "min_share": 0.6,
-         "children": children["market"]}]
+        {
+            "code": "services",
+            "name_vi": "Dịch vụ số",
+            "name_en": "Digital services",
+            "min_share": 0.6,
+            "children": children["services"],
+        },
+        {
+            "code": "market",
+            "name_vi": "Thị trường số",
+            "name_en": "Digital market",
+            "min_share": 0.6,
+            "children": children["market"],
+        },
+    ]
     raw["index"]["children"] = {"services": 2, "market": 1}
     for indicator in raw["indicators"]:
         if indicator.get("pillar"):
@@ -158,25 +184,51 @@ def test_a_methodology_with_other_pillars_gets_its_own_columns_comments_headers_
                2.0 AS median_rank, 1 AS rank_p05, 4 AS rank_p95, 1 AS tie_group""")
     con.execute(published_sql(PUBLISHED_SQL / "10_ranking_with_pillars.sql", two_pillars))
     comment_table(con, "marts.ranking_with_pillars", two_pillars)
-    columns = dict(con.execute("""
-        SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'ranking_with_pillars'""").fetchall())
+    columns = dict(
+        con.execute("""
+        SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'ranking_with_pillars'""").fetchall()
+    )
     assert [c for c in columns if c.startswith(("services_", "market_"))] == [
-        "services_score", "services_rank", "market_score", "market_rank"]
+        "services_score",
+        "services_rank",
+        "market_score",
+        "market_rank",
+    ]
     assert not any(c.startswith(("government", "economy", "society")) for c in columns)
-    assert columns["market_rank"] == "Hạng theo trụ cột thị trường số (1 = cao nhất) | EN: Digital market pillar rank (1 = best)."
+    assert (
+        columns["market_rank"]
+        == "Hạng theo trụ cột thị trường số (1 = cao nhất) | EN: Digital market pillar rank (1 = best)."
+    )
     ranking = con.sql(export_sql("ranking", two_pillars, 2025)).pl()
     assert ranking.select("services_score", "market_rank").row(0) == (0.7, 5)
     history = con.sql(export_sql("pillar_history", two_pillars)).pl()
     assert catalog().headers("vi", two_pillars)["services_score"] == "Điểm dịch vụ số"
 
-    manifest = {"pillars": pillars(two_pillars), "release_id": "test", "synthetic": True, "methodology_version": "x",
-                "run_id": "r", "created_at": dt.datetime(2026, 1, 1).isoformat()}
-    assert pillar_labels(manifest["pillars"], "en") == {"services_score": "Digital services", "market_score": "Digital market"}
-    report = render_report({2025: {"ranking": ranking}}, history.with_columns(pl.lit("restated_34").alias("series")), manifest)
+    manifest = {
+        "pillars": pillars(two_pillars),
+        "release_id": "test",
+        "synthetic": True,
+        "methodology_version": "x",
+        "run_id": "r",
+        "created_at": dt.datetime(2026, 1, 1).isoformat(),
+    }
+    assert pillar_labels(manifest["pillars"], "en") == {
+        "services_score": "Digital services",
+        "market_score": "Digital market",
+    }
+    report = render_report(
+        {2025: {"ranking": ranking}}, history.with_columns(pl.lit("restated_34").alias("series")), manifest
+    )
     assert "<th>Dịch vụ số</th><th>Thị trường số</th>" in report and "Chính quyền số" not in report
     table = PORTAL_TEMPLATES.get_template("_ranking_table.html").render(
-        t=catalog().words_in("en"), pillars=pillar_labels(manifest["pillars"], "en"), rows=ranking.to_dicts(),
-        banded=True, link=None, year=2025, lang="en")
+        t=catalog().words_in("en"),
+        pillars=pillar_labels(manifest["pillars"], "en"),
+        rows=ranking.to_dicts(),
+        banded=True,
+        link=None,
+        year=2025,
+        lang="en",
+    )
     assert "<th>Digital services</th><th>Digital market</th>" in table and "0.7000" in table
     lines = {"score": "Index", **pillar_labels(manifest["pillars"], "en")}
     assert "Digital market" in history_chart(history.to_dicts(), lines, "History")

@@ -6,7 +6,9 @@ from sources.home import DEMO_INBOX
 from sources.intake.submissions import read_submission
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"], ["sql"], ["schedule"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"], ["sql"], ["schedule"]]
+)
 def test_help_explains_each_command(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -22,7 +24,9 @@ def test_template_for_a_province(tmp_path):
 
 
 def test_template_refuses_a_retired_province(tmp_path):
-    result = CliRunner().invoke(main, ["template", "--year", "2025", "--province", "Bắc Giang", "-o", str(tmp_path / "x.xlsx")])
+    result = CliRunner().invoke(
+        main, ["template", "--year", "2025", "--province", "Bắc Giang", "-o", str(tmp_path / "x.xlsx")]
+    )
     assert result.exit_code == 1
     assert "merged into Bắc Ninh" in result.output
 
@@ -51,9 +55,15 @@ def _main_indices(path, rows):
 
 
 def test_score_writes_unit_score_pillars_and_rank(tmp_path):
-    source = _main_indices(tmp_path / "in.csv", [
-        ("Bắc Giang", (0.6,) * 8), ("Bắc Ninh", (0.4,) * 8),
-        ("Đà Nẵng", (0.8, 0.7, 0.6, 0.5, 0.9, 0.6, 0.5, 0.4)), ("Quảng Nam", (0.2,) * 8)])
+    source = _main_indices(
+        tmp_path / "in.csv",
+        [
+            ("Bắc Giang", (0.6,) * 8),
+            ("Bắc Ninh", (0.4,) * 8),
+            ("Đà Nẵng", (0.8, 0.7, 0.6, 0.5, 0.9, 0.6, 0.5, 0.4)),
+            ("Quảng Nam", (0.2,) * 8),
+        ],
+    )
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(main, ["score", "--methodology", "dti-922", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -67,9 +77,15 @@ def test_score_writes_unit_score_pillars_and_rank(tmp_path):
 
 
 def test_score_merge_to_34_takes_the_unweighted_mean_of_the_constituents(tmp_path):
-    source = _main_indices(tmp_path / "in.csv", [
-        ("Bắc Giang", (0.6,) * 8), ("Bắc Ninh", (0.4,) * 8),
-        ("Đà Nẵng", (0.8, 0.7, 0.6, 0.5, 0.9, 0.6, 0.5, 0.4)), ("Quảng Nam", (0.2,) * 8)])
+    source = _main_indices(
+        tmp_path / "in.csv",
+        [
+            ("Bắc Giang", (0.6,) * 8),
+            ("Bắc Ninh", (0.4,) * 8),
+            ("Đà Nẵng", (0.8, 0.7, 0.6, 0.5, 0.9, 0.6, 0.5, 0.4)),
+            ("Quảng Nam", (0.2,) * 8),
+        ],
+    )
     result = CliRunner().invoke(main, ["score", "--methodology", "dti-922", "--merge-to-34", str(source)])
     assert result.exit_code == 0, result.output
     # Bắc Giang + Bắc Ninh -> Bắc Ninh: every main index 0.5. Đà Nẵng + Quảng Nam -> Thành phố Đà Nẵng:
@@ -86,8 +102,18 @@ def test_score_with_the_default_methodology_and_codes(tmp_path, methodology):
     leaves = [leaf.code for leaf in methodology.leaves]
     source = tmp_path / "in.csv"
     half = {leaf.code: (leaf.goalposts[0] + leaf.goalposts[1]) / 2 for leaf in methodology.leaves}
-    source.write_text("unit," + ",".join(leaves) + "\n" + "01," + ",".join(str(half[c]) for c in leaves) + "\n"
-                      + "24," + ",".join(str(methodology.by_code[c].goalposts[1]) for c in leaves) + "\n", encoding="utf-8")
+    source.write_text(
+        "unit,"
+        + ",".join(leaves)
+        + "\n"
+        + "01,"
+        + ",".join(str(half[c]) for c in leaves)
+        + "\n"
+        + "24,"
+        + ",".join(str(methodology.by_code[c].goalposts[1]) for c in leaves)
+        + "\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["score", str(source)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1:] == ["24,1.0,1.0,1.0,1.0,1", "01,0.5,0.5,0.5,0.5,2"]
@@ -101,7 +127,9 @@ def test_score_says_what_is_wrong_with_the_input(tmp_path):
     result = CliRunner().invoke(main, ["score", "--methodology", "dti-922", str(source)])
     assert result.exit_code == 1
     assert "no column for indicator(s) HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS of methodology dti-922" in result.output
-    bad = _main_indices(tmp_path / "bad.csv", [("A", (0.5, "abc", 0.5, 0.5, 0.5, 0.5, 0.5, 0.5)), ("Atlantis", (0.5,) * 8)])
+    bad = _main_indices(
+        tmp_path / "bad.csv", [("A", (0.5, "abc", 0.5, 0.5, 0.5, 0.5, 0.5, 0.5)), ("Atlantis", (0.5,) * 8)]
+    )
     result = CliRunner().invoke(main, ["score", "--methodology", "dti-922", "--merge-to-34", str(bad)])
     assert result.exit_code == 1
     assert "row 2, column TC:" in result.output and "not a former unit: A, Atlantis" in result.output

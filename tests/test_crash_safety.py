@@ -13,9 +13,9 @@ import pytest
 from dagster._core.instance.ref import InstanceRef
 
 from sources.home import DataHome
-from sources.warehouse.locks import WriterLock
 from sources.release.publish import JOURNAL, recover_publication
 from sources.release.releases import latest_release, releases
+from sources.warehouse.locks import WriterLock
 from tests.conftest import dti_command
 
 pytestmark = pytest.mark.slow
@@ -34,8 +34,11 @@ def _started_steps(home: DataHome, before: set[str]) -> set[str]:
     """Steps started by a dti_pipeline run newer than `before`, read from the instance as the UI reads it."""
     try:
         with _instance(home) as instance:
-            runs = [run for run in instance.get_runs(filters=dg.RunsFilter(job_name="dti_pipeline"), limit=1)
-                    if run.run_id not in before]
+            runs = [
+                run
+                for run in instance.get_runs(filters=dg.RunsFilter(job_name="dti_pipeline"), limit=1)
+                if run.run_id not in before
+            ]
             if not runs:
                 return set()
             records = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START).records
@@ -75,8 +78,9 @@ def _changed_file(home: DataHome) -> None:
     """A correction: new content for one province, so the next publication has something to publish."""
     source = sorted(home.inbox.glob("SYNTHETIC_2024_*.csv"))[3]
     text = source.read_text(encoding="utf-8")
-    (home.inbox / f"{source.stem}_correction.csv").write_text(text.replace("SYNTHETIC", "SYNTHETIC correction", 1) + "\n",
-                                                               encoding="utf-8")
+    (home.inbox / f"{source.stem}_correction.csv").write_text(
+        text.replace("SYNTHETIC", "SYNTHETIC correction", 1) + "\n", encoding="utf-8"
+    )
 
 
 def test_killed_during_the_marts_then_run_again_succeeds(demo_copy):
@@ -127,8 +131,12 @@ def test_an_interrupted_publication_is_finished_by_the_next_writer(tmp_path):
     home.published.write_text("old copy", encoding="utf-8")
     copy = home.published.parent / ".dti.abc.tmp"
     copy.write_text("new copy", encoding="utf-8")
-    (home.exports / JOURNAL).write_text(json.dumps({"copy": copy.name, "release": "20260102T000000Z-new00000",
-                                                    "partial": ".20260102T000000Z-new00000.partial"}), encoding="utf-8")
+    (home.exports / JOURNAL).write_text(
+        json.dumps(
+            {"copy": copy.name, "release": "20260102T000000Z-new00000", "partial": ".20260102T000000Z-new00000.partial"}
+        ),
+        encoding="utf-8",
+    )
     said = recover_publication(home)
     assert "20260102T000000Z-new00000" in said
     assert home.published.read_text(encoding="utf-8") == "new copy"

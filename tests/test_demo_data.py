@@ -11,8 +11,12 @@ from sources.intake.submissions import read_submission
 
 
 def test_generator_reproduces_the_bundled_files(tmp_path):
-    subprocess.run([sys.executable, "scripts/generate_demo_data.py", "--out", str(tmp_path / "inbox")],
-                   cwd=PROJECT_ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "scripts/generate_demo_data.py", "--out", str(tmp_path / "inbox")],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
     generated = {p.name: p.read_bytes() for p in (tmp_path / "inbox").iterdir()}
     bundled = {p.name: p.read_bytes() for p in DEMO_INBOX.iterdir()}
     assert generated.keys() == bundled.keys()
@@ -61,8 +65,12 @@ def test_2022_digital_economy_matches_the_ministrys_distribution(register):
     """5 provinces above 20%, 13 in 10–20%, 43 in 5–10%, 2 below 5% (digital_economy_share.csv, 2022)."""
     values = _values("digital_economy_grdp_pct", 2022, register)
     assert len(values) == 63
-    bands = [sum(v > 20 for v in values.values()), sum(10 <= v <= 20 for v in values.values()),
-             sum(5 <= v < 10 for v in values.values()), sum(v < 5 for v in values.values())]
+    bands = [
+        sum(v > 20 for v in values.values()),
+        sum(10 <= v <= 20 for v in values.values()),
+        sum(5 <= v < 10 for v in values.values()),
+        sum(v < 5 for v in values.values()),
+    ]
     assert bands == [5, 13, 43, 2]
     with (PROJECT_ROOT / "sources" / "reference" / "digital_economy_share.csv").open(encoding="utf-8") as handle:
         named = [r for r in csv.DictReader(handle) if r["year"] == "2022" and r["province"] != "national"]
@@ -73,9 +81,14 @@ def test_2022_digital_economy_matches_the_ministrys_distribution(register):
         assert band[0] <= value <= band[1], row["province"]
 
 
-@pytest.mark.parametrize("name", ["SYNTHETIC_2023_35_hanam_resent_legacy_encoding.csv",
-                                  "SYNTHETIC_2022_96_camau_missing_value_column.csv",
-                                  "SYNTHETIC_2024_37_ninhbinh_not_a_workbook.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SYNTHETIC_2023_35_hanam_resent_legacy_encoding.csv",
+        "SYNTHETIC_2022_96_camau_missing_value_column.csv",
+        "SYNTHETIC_2024_37_ninhbinh_not_a_workbook.xlsx",
+    ],
+)
 def test_broken_demo_files_are_unreadable_on_purpose(name):
     assert read_submission(DEMO_INBOX / name).problem is not None
 

@@ -32,8 +32,13 @@ def test_compose_workspace_and_project_name_the_same_code_location():
 
 def test_every_setting_of_the_instance_is_given_to_every_dagster_service():
     wanted = set(re.findall(r"\{env: (\w+)\}", (DEPLOY / "dagster.yaml").read_text(encoding="utf-8")))
-    assert wanted == {"DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB", "DAGSTER_PG_USERNAME",
-                      "DAGSTER_PG_PASSWORD"}
+    assert wanted == {
+        "DAGSTER_PG_HOST",
+        "DAGSTER_PG_PORT",
+        "DAGSTER_PG_DB",
+        "DAGSTER_PG_USERNAME",
+        "DAGSTER_PG_PASSWORD",
+    }
     services = _yaml("docker-compose.yaml")["services"]
     for name in ("code-location", "webserver", "daemon"):
         assert wanted <= set(services[name]["environment"]), name
@@ -60,5 +65,6 @@ def test_the_instance_config_is_valid_for_this_dagster(monkeypatch):
     assert instance_class is None and set(config["storage"]) == {"postgres"}
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["concurrency"]["runs"]["tag_concurrency_limits"] == [
-        {"key": "dti/warehouse", "value": "write", "limit": 1}]
+        {"key": "dti/warehouse", "value": "write", "limit": 1}
+    ]
     assert "pools" not in config["concurrency"] and config["run_monitoring"]["enabled"] is True

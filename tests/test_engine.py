@@ -36,10 +36,13 @@ def variant(name: str, imputation: str, outliers: str = "none") -> dict:
 def dti_922_figures(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
     """Replace staging.figures by SYNTHETIC figures of dti-922's main indices (0-1) for the units of 2021-2023,
     15% not reported, every seventh unit missing most of a pillar (so that min_share and imputation bite)."""
-    template = query_frame(con, """
+    template = query_frame(
+        con,
+        """
         SELECT * EXCLUDE (indicator_code, value) FROM staging.figures
         WHERE reporting_year BETWEEN 2021 AND 2023
-        QUALIFY row_number() OVER (PARTITION BY reporting_year, province_code ORDER BY row_number) = 1""")
+        QUALIFY row_number() OVER (PARTITION BY reporting_year, province_code ORDER BY row_number) = 1""",
+    )
     rng = np.random.default_rng(22)
     first_pillar = set(methodology.pillars[0].children)
     rows = []
@@ -72,17 +75,26 @@ def warehouses(published_home, tmp_path_factory):
             if name == "dti-922":
                 dti_922_figures(con, methodology)
             build_marts(con, methodology)
-            ranks = query_frame(con, """
+            ranks = query_frame(
+                con,
+                """
                 SELECT province_code AS unit, reporting_year AS year, ranking, score_rounded, rank
-                FROM marts.province_rankings WHERE series = 'as_reported'""")
-            values = query_frame(con, """
+                FROM marts.province_rankings WHERE series = 'as_reported'""",
+            )
+            values = query_frame(
+                con,
+                """
                 SELECT province_code AS unit, reporting_year AS year, indicator_code, value
-                FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""")
-            changed = query_frame(con, """
+                FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""",
+            )
+            changed = query_frame(
+                con,
+                """
                 SELECT (SELECT count(*) FROM marts.indicator_scores WHERE value_status = 'imputed_carry_forward')
                      + (SELECT coalesce(sum(children_imputed), 0) FROM marts.pillar_scores)
                      + (SELECT count(*) FROM marts.indicator_scores
-                        WHERE outlier_treatment IS NOT NULL AND original_value <> value) AS n""")["n"][0]
+                        WHERE outlier_treatment IS NOT NULL AND original_value <> value) AS n""",
+            )["n"][0]
         built[name, imputation, outliers] = path, methodology, ranks, values, changed
     return built
 
@@ -96,33 +108,46 @@ def test_dti_score_gives_the_warehouses_scores_and_ranks(warehouses, name, imput
         # dti score follows a unit by its label; the warehouse by label within one set of units (63, then 34)
         values, ranks = (frame.filter(pl.col("year") <= 2024) for frame in (values, ranks))
     wide = values.pivot(on="indicator_code", index=["unit", "year"], values="value")
-    wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(leaf.code) for leaf in methodology.leaves
-                             if leaf.code not in wide.columns)
+    wide = wide.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(leaf.code) for leaf in methodology.leaves if leaf.code not in wide.columns
+    )
     source = tmp_path / "input.csv"
     wide.write_csv(source)
     result = CliRunner().invoke(main, ["score", "--methodology", str(path), str(source)])
     assert result.exit_code == 0, result.output
     scored = pl.read_csv(result.output.encode(), schema_overrides={"unit": pl.Utf8})
-    long = scored.unpivot(index=["unit", "year"], variable_name="ranking", value_name="score_rounded").filter(
-        pl.col("ranking") != "rank").with_columns(pl.col("ranking").replace({"score": "index"}))
+    long = (
+        scored.unpivot(index=["unit", "year"], variable_name="ranking", value_name="score_rounded")
+        .filter(pl.col("ranking") != "rank")
+        .with_columns(pl.col("ranking").replace({"score": "index"}))
+    )
     expected = ranks.sort("year", "unit", "ranking")
     actual = long.filter(pl.col("score_rounded").is_not_null()).sort("year", "unit", "ranking")
-    assert expected.height > 63 and actual.select("unit", "year", "ranking").equals(expected.select("unit", "year", "ranking"))
+    assert expected.height > 63 and actual.select("unit", "year", "ranking").equals(
+        expected.select("unit", "year", "ranking")
+    )
     assert actual["score_rounded"].to_list() == expected["score_rounded"].to_list()
     index_ranks = scored.filter(pl.col("rank").is_not_null()).select("unit", "year", "rank").sort("year", "unit")
-    assert index_ranks.equals(expected.filter(pl.col("ranking") == "index").select("unit", "year", "rank").cast({"rank": pl.Int64}))
+    assert index_ranks.equals(
+        expected.filter(pl.col("ranking") == "index").select("unit", "year", "rank").cast({"rank": pl.Int64})
+    )
 
 
 def test_the_engine_gives_the_very_same_scores_on_one_thread_and_on_two():
     methodology = synthetic_methodology(60)
     rng = np.random.default_rng(3)
-    values = pl.DataFrame({"unit": [f"U{i:05}" for i in range(12_000)], "reporting_year": 2024},
-                          schema_overrides={"reporting_year": pl.Int32}).join(
-        pl.DataFrame({"indicator_code": [leaf.code for leaf in methodology.leaves]}), how="cross")
+    values = pl.DataFrame(
+        {"unit": [f"U{i:05}" for i in range(12_000)], "reporting_year": 2024},
+        schema_overrides={"reporting_year": pl.Int32},
+    ).join(pl.DataFrame({"indicator_code": [leaf.code for leaf in methodology.leaves]}), how="cross")
     values = values.with_columns(pl.Series("value", rng.uniform(0, 100, values.height)))
     assert values.height == 720_000  # several of DuckDB's row groups, so two threads really split the sums
-    one, two = (score(values, methodology, threads=threads).sort("province_code", "ranking")
-                .select("province_code", "ranking", "score", "rank") for threads in (1, 2))
+    one, two = (
+        score(values, methodology, threads=threads)
+        .sort("province_code", "ranking")
+        .select("province_code", "ranking", "score", "rank")
+        for threads in (1, 2)
+    )
     assert one["score"].null_count() == 0
     assert one.equals(two)
 
@@ -136,10 +161,20 @@ def test_the_monte_carlo_starts_from_the_engines_scores(name):
     leaves = [leaf for leaf in methodology.leaves if leaf.valid_in(year)]
     rng = np.random.default_rng(9)
     units = [f"U{i:02}" for i in range(30)]
-    values = pl.DataFrame([{"unit": u, "indicator_code": leaf.code, "reporting_year": year,
-                            "value": float(rng.uniform(*sorted(leaf.goalposts)))}
-                           for u in units for leaf in leaves if rng.uniform() > 0.1],
-                          schema_overrides={"reporting_year": pl.Int32})
+    values = pl.DataFrame(
+        [
+            {
+                "unit": u,
+                "indicator_code": leaf.code,
+                "reporting_year": year,
+                "value": float(rng.uniform(*sorted(leaf.goalposts))),
+            }
+            for u in units
+            for leaf in leaves
+            if rng.uniform() > 0.1
+        ],
+        schema_overrides={"reporting_year": pl.Int32},
+    )
     problem = problem_from_long(values, units, [leaf.code for leaf in leaves])
     engine = score_values(values, methodology, units=units)["index_scores"].sort("province_code")
     nominal = Simulation(methodology, problem).nominal_scores()

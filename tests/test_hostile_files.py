@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sources.intake.rules import RULES_FILE, load_rules
 from sources.intake import submissions
+from sources.intake.rules import RULES_FILE, load_rules
 from sources.intake.submissions import read_submission
 from sources.intake.text import has_control_characters, safe_text
 from tests.hostile import HEADER, ROW, by_kind, hostile_files, read_in_child
 
-CAP_MB = 1536     # RLIMIT_AS of the reading process: an allocation beyond it fails there, not on the machine
-PEAK_MB = 1024    # the bound for any single hostile file
-SECONDS = 10.0    # reading one file (the 1M-row workbook took 170 s before it was refused)
+CAP_MB = 1536  # RLIMIT_AS of the reading process: an allocation beyond it fails there, not on the machine
+PEAK_MB = 1024  # the bound for any single hostile file
+SECONDS = 10.0  # reading one file (the 1M-row workbook took 170 s before it was refused)
 
 
 @pytest.fixture(scope="module")
@@ -95,20 +95,33 @@ def test_utf16_big_endian_without_bom_is_read(tmp_path):
 def test_utf16_without_bom_is_read_when_most_of_the_text_is_vietnamese(tmp_path):
     note = "Ước tính của Sở Thông tin và Truyền thông, đã được kiểm tra kỹ lưỡng nhiều lần " * 3
     path = tmp_path / "notes.csv"
-    path.write_bytes(("tinh,nam,chi_tieu,gia_tri,ghi_chu\n" + f'"Thừa Thiên Huế",2024,fibre_household_pct,"85,5","{note}"\n').encode("utf-16-le"))
+    path.write_bytes(
+        ("tinh,nam,chi_tieu,gia_tri,ghi_chu\n" + f'"Thừa Thiên Huế",2024,fibre_household_pct,"85,5","{note}"\n').encode(
+            "utf-16-le"
+        )
+    )
     result = read_submission(path)
     assert result.problem is None and result.rows[0].fields["note"] == note.strip()
 
 
 def test_a_last_line_without_line_break_is_kept_when_a_cut_could_not_change_a_figure(tmp_path):
     path = tmp_path / "gsheets.csv"  # Google Sheets writes no final line break
-    path.write_text("province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5",%,đã kiểm tra', encoding="utf-8")
+    path.write_text(
+        "province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5",%,đã kiểm tra',
+        encoding="utf-8",
+    )
     assert [r.problem for r in read_submission(path).rows] == [None]
-    path.write_text(HEADER + ROW.rstrip("\n"), encoding="utf-8")  # data_origin last: 'SYNTHETIC' cut short would read as real
+    path.write_text(
+        HEADER + ROW.rstrip("\n"), encoding="utf-8"
+    )  # data_origin last: 'SYNTHETIC' cut short would read as real
     assert read_submission(path).rows[0].problem.rule == "truncated_last_line"
-    path.write_text("province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5",%,', encoding="utf-8")
+    path.write_text(
+        "province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5",%,', encoding="utf-8"
+    )
     assert [r.problem for r in read_submission(path).rows] == [None]
-    path.write_text("province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5"', encoding="utf-8")
+    path.write_text(
+        "province,year,indicator,value,unit,note\n" + '"Huế",2024,fibre_household_pct,"85,5"', encoding="utf-8"
+    )
     assert read_submission(path).rows[0].problem.rule == "truncated_last_line"  # unit and note missing
     path.write_text("province,year,indicator,value\n" + '"Huế",2024,fibre_household_pct,"85,5"\n   ', encoding="utf-8")
     assert [r.problem for r in read_submission(path).rows] == [None]  # the row ended; only spaces follow
@@ -157,7 +170,10 @@ def test_hostile_files_in_the_inbox_are_quarantined_by_name_and_the_good_file_is
     rejects = pl.concat([file_rejects(inventory, 2024), staged.rejects], how="diagonal_relaxed")
     for name in listed - {"good_2024.csv"}:
         found = rejects.filter(pl.col("file_name") == name)
-        assert found.height >= 1 and hostile[name].rule in found["rule"].to_list(), (name, found.select("rule", "message").rows())
+        assert found.height >= 1 and hostile[name].rule in found["rule"].to_list(), (
+            name,
+            found.select("rule", "message").rows(),
+        )
         assert found["message_vi"].null_count() == 0 and found["message"].null_count() == 0
 
 

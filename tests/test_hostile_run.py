@@ -29,14 +29,19 @@ def _other_provinces_rows(inbox):
         HEADER
         + f'"Khánh Hòa",2024,fibre_household_pct,"88,5",%,,{ORIGIN}\n'
         + f'"Hà Nội",2024,fibre_household_pct,"1",%,,{ORIGIN}\n'
-        + f'"Hà Nội",2024,smartphone_adult_pct,"2",%,,{ORIGIN}\n', encoding="utf-8")
+        + f'"Hà Nội",2024,smartphone_adult_pct,"2",%,,{ORIGIN}\n',
+        encoding="utf-8",
+    )
 
 
 def test_a_run_with_every_hostile_input_quarantines_each_and_changes_no_other_figure(demo_copy, tmp_path):
     home = demo_copy
     before = _published(home, FIGURES)
-    hanoi_before = _published(home, "SELECT indicator_code, value FROM staging.figures "
-                                    "WHERE province_code = '01' AND reporting_year = 2024 ORDER BY 1")
+    hanoi_before = _published(
+        home,
+        "SELECT indicator_code, value FROM staging.figures "
+        "WHERE province_code = '01' AND reporting_year = 2024 ORDER BY 1",
+    )
     hostile = {h.build(home.inbox).name: h for h in hostile_files() if h.corpus and h.rule is not None}
     outside = tmp_path / "secret.csv"
     outside.write_text("province,year,indicator,value\nsecret,2024,x,1\n", encoding="utf-8")
@@ -69,11 +74,16 @@ def test_a_run_with_every_hostile_input_quarantines_each_and_changes_no_other_fi
 
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         files = dict(con.execute("SELECT file_name, status FROM raw.submission_files").fetchall())
-        rejects = con.execute("SELECT file_name, rule, message, message_vi, row_number, column_name "
-                              "FROM staging.rejected_rows").fetchall()
+        rejects = con.execute(
+            "SELECT file_name, rule, message, message_vi, row_number, column_name FROM staging.rejected_rows"
+        ).fetchall()
         # Rows that a hostile file holds besides its problem are a later submission of their province.
-        resent = set(con.execute("SELECT DISTINCT province_code, indicator_code FROM staging.figures "
-                                 "WHERE list_contains(?, file_name)", [list(hostile)]).fetchall())
+        resent = set(
+            con.execute(
+                "SELECT DISTINCT province_code, indicator_code FROM staging.figures WHERE list_contains(?, file_name)",
+                [list(hostile)],
+            ).fetchall()
+        )
     by_file = {}
     for name, rule, message, message_vi, row, column in rejects:
         by_file.setdefault(name, []).append((rule, message, message_vi, row, column))
@@ -89,7 +99,10 @@ def test_a_run_with_every_hostile_input_quarantines_each_and_changes_no_other_fi
     assert "SYNTHETIC_2024_40_nghean_late.csv" not in files  # still being written: left for a later run
 
     mismatch = by_file["SYNTHETIC_2024_56_khanhhoa_correction.csv"]
-    assert sorted((rule, row) for rule, _, _, row, _ in mismatch) == [("province_mismatch", 3), ("province_mismatch", 4)]
+    assert sorted((rule, row) for rule, _, _, row, _ in mismatch) == [
+        ("province_mismatch", 3),
+        ("province_mismatch", 4),
+    ]
     assert "Khánh Hòa" in mismatch[0][2] and "Hà Nội" in mismatch[0][2]
 
     after = _published(home, FIGURES)
@@ -97,6 +110,9 @@ def test_a_run_with_every_hostile_input_quarantines_each_and_changes_no_other_fi
     # Only Khánh Hòa's own corrected figure and what hostile files validly resent may differ.
     assert {(code, indicator) for code, indicator, *_ in changed} <= {("56", "fibre_household_pct")} | resent
     assert ("01", "fibre_household_pct") not in resent
-    hanoi_after = _published(home, "SELECT indicator_code, value FROM staging.figures "
-                                   "WHERE province_code = '01' AND reporting_year = 2024 ORDER BY 1")
+    hanoi_after = _published(
+        home,
+        "SELECT indicator_code, value FROM staging.figures "
+        "WHERE province_code = '01' AND reporting_year = 2024 ORDER BY 1",
+    )
     assert hanoi_after == hanoi_before

@@ -20,30 +20,67 @@ REGISTER = ProvinceRegister()
 SLOW = settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
-def small(normalisation="goalposts", aggregation="arithmetic", min_share=0.5, imputation="none",
-          weights=(1, 1, 1), directions=("positive", "positive", "negative")) -> Methodology:
+def small(
+    normalisation="goalposts",
+    aggregation="arithmetic",
+    min_share=0.5,
+    imputation="none",
+    weights=(1, 1, 1),
+    directions=("positive", "positive", "negative"),
+) -> Methodology:
     """Three indicators a, b, c in one pillar p; the index is the pillar."""
     goalposts = {"positive": [0, 100], "negative": [100, 0]}
-    return Methodology.model_validate({
-        "version": "test-1", "name": "test", "title_vi": "Thử", "title_en": "Test",
-        "index": {"code": "index", "name_vi": "Chỉ số", "name_en": "Index", "min_share": 1.0, "children": {"p": 1}},
-        "pillars": [{"code": "p", "name_vi": "Trụ cột", "name_en": "Pillar", "aggregation": aggregation,
-                     "min_share": min_share, "children": dict(zip("abc", weights))}],
-        "normalisation": normalisation, "imputation": imputation,
-        "restatement": {"share": "population_weighted_mean"},
-        "gap_status": {"on_track_min_ratio": 1.0, "acceleration_min_ratio": 0.5, "approx_tolerance": 0.05},
-        "units": {"percent": {"symbol": "%", "aliases": ["%"]}},
-        "indicators": [{"code": code, "name_vi": code, "name_en": code, "unit": "percent", "direction": direction,
-                        "kind": "share", "valid_from": 2020, "domain": [0, 100], "goalposts": goalposts[direction]}
-                       for code, direction in zip("abc", directions)],
-        "coverage": {"min_indicator_share_per_province": 0.6, "min_province_share_per_indicator": 0.6},
-    })
+    return Methodology.model_validate(
+        {
+            "version": "test-1",
+            "name": "test",
+            "title_vi": "Thử",
+            "title_en": "Test",
+            "index": {"code": "index", "name_vi": "Chỉ số", "name_en": "Index", "min_share": 1.0, "children": {"p": 1}},
+            "pillars": [
+                {
+                    "code": "p",
+                    "name_vi": "Trụ cột",
+                    "name_en": "Pillar",
+                    "aggregation": aggregation,
+                    "min_share": min_share,
+                    "children": dict(zip("abc", weights)),
+                }
+            ],
+            "normalisation": normalisation,
+            "imputation": imputation,
+            "restatement": {"share": "population_weighted_mean"},
+            "gap_status": {"on_track_min_ratio": 1.0, "acceleration_min_ratio": 0.5, "approx_tolerance": 0.05},
+            "units": {"percent": {"symbol": "%", "aliases": ["%"]}},
+            "indicators": [
+                {
+                    "code": code,
+                    "name_vi": code,
+                    "name_en": code,
+                    "unit": "percent",
+                    "direction": direction,
+                    "kind": "share",
+                    "valid_from": 2020,
+                    "domain": [0, 100],
+                    "goalposts": goalposts[direction],
+                }
+                for code, direction in zip("abc", directions)
+            ],
+            "coverage": {"min_indicator_share_per_province": 0.6, "min_province_share_per_indicator": 0.6},
+        }
+    )
 
 
 def values(rows: dict[str, dict[str, float | None]], year: int | None = None) -> pl.DataFrame:
-    return pl.DataFrame([{"unit": unit, "indicator_code": code, "value": value, "reporting_year": year}
-                         for unit, by_code in rows.items() for code, value in by_code.items() if value is not None],
-                        schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64, "reporting_year": pl.Int32})
+    return pl.DataFrame(
+        [
+            {"unit": unit, "indicator_code": code, "value": value, "reporting_year": year}
+            for unit, by_code in rows.items()
+            for code, value in by_code.items()
+            if value is not None
+        ],
+        schema={"unit": pl.Utf8, "indicator_code": pl.Utf8, "value": pl.Float64, "reporting_year": pl.Int32},
+    )
 
 
 def indicator_scores(methodology, rows) -> dict[tuple[str, str], float]:
@@ -59,14 +96,16 @@ def index_of(methodology, rows, units=None) -> dict[str, float | None]:
 def test_goalposts_are_distance_to_target_capped_at_both_ends():
     scores = indicator_scores(small(), {"X": {"a": 50, "b": 130, "c": 25}, "Y": {"a": -10, "b": 100, "c": 100}})
     assert scores[("X", "a")] == pytest.approx(0.5)
-    assert scores[("X", "b")] == 1.0          # above the target: capped
+    assert scores[("X", "b")] == 1.0  # above the target: capped
     assert scores[("X", "c")] == pytest.approx(0.75)  # negative: worst 100, best 0
     assert scores[("Y", "a")] == 0.0
     assert scores[("Y", "c")] == 0.0
 
 
 def test_minmax_spans_the_provinces_of_the_year_and_turns_for_negative_indicators():
-    scores = indicator_scores(small("minmax"), {"X": {"a": 10, "c": 10}, "Y": {"a": 20, "c": 20}, "Z": {"a": 40, "c": 40}})
+    scores = indicator_scores(
+        small("minmax"), {"X": {"a": 10, "c": 10}, "Y": {"a": 20, "c": 20}, "Z": {"a": 40, "c": 40}}
+    )
     assert [scores[(u, "a")] for u in "XYZ"] == pytest.approx([0, 1 / 3, 1])
     assert [scores[(u, "c")] for u in "XYZ"] == pytest.approx([1, 2 / 3, 0])
 
@@ -91,9 +130,9 @@ def test_weighted_arithmetic_mean():
 def test_weighted_geometric_mean_with_its_floor():
     methodology = small(aggregation="geometric", weights=(1, 1, 2))
     # 0.25^(1/4) * 1^(1/4) * 0.5^(2/4)
-    assert index_of(methodology, {"X": {"a": 25, "b": 100, "c": 50}})["X"] == pytest.approx(0.25 ** 0.25 * 0.5 ** 0.5)
+    assert index_of(methodology, {"X": {"a": 25, "b": 100, "c": 50}})["X"] == pytest.approx(0.25**0.25 * 0.5**0.5)
     # a zero counts as the floor (0.01), so one zero does not zero the pillar
-    assert index_of(methodology, {"X": {"a": 0, "b": 100, "c": 50}})["X"] == pytest.approx(0.01 ** 0.25 * 0.5 ** 0.5)
+    assert index_of(methodology, {"X": {"a": 0, "b": 100, "c": 50}})["X"] == pytest.approx(0.01**0.25 * 0.5**0.5)
 
 
 def test_a_pillar_below_its_minimum_share_is_not_scored_and_says_why():
@@ -132,16 +171,28 @@ def test_carry_forward_uses_the_last_earlier_value_and_flags_it():
     frame = pl.concat([values({"X": {"a": 40, "b": 60, "c": 0}}, 2023), values({"X": {"a": 50, "b": 70}}, 2024)])
     scores = score_values(frame, methodology)["indicator_scores"].filter(pl.col("reporting_year") == 2024)
     carried = scores.filter(pl.col("indicator_code") == "c").row(0, named=True)
-    assert (carried["value"], carried["value_status"], carried["imputed_from_year"], carried["observed"]) == \
-        (0.0, "imputed_carry_forward", 2023, False)
+    assert (carried["value"], carried["value_status"], carried["imputed_from_year"], carried["observed"]) == (
+        0.0,
+        "imputed_carry_forward",
+        2023,
+        False,
+    )
     assert carried["score"] == 1.0
 
 
 def test_competition_ranking_on_four_decimals_like_the_ministry():
     # 2021: Thanh Hóa and Vĩnh Phúc both 0.4880, both 12th, the next is 14th.
-    scores = {f"P{i:02}": 0.9 - i / 100 for i in range(1, 12)} | {"Thanh Hóa": 0.48801, "Vĩnh Phúc": 0.48799, "Next": 0.48}
-    frame = pl.DataFrame({"unit": list(scores), **{code: list(scores.values()) for code in
-                                                    ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")}})
+    scores = {f"P{i:02}": 0.9 - i / 100 for i in range(1, 12)} | {
+        "Thanh Hóa": 0.48801,
+        "Vĩnh Phúc": 0.48799,
+        "Next": 0.48,
+    }
+    frame = pl.DataFrame(
+        {
+            "unit": list(scores),
+            **{code: list(scores.values()) for code in ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")},
+        }
+    )
     result = score_table(frame, load_methodology(methodology_path("dti-922")), REGISTER)
     ranks = dict(zip(result["unit"], result["rank"]))
     assert ranks["Thanh Hóa"] == ranks["Vĩnh Phúc"] == 12
@@ -152,8 +203,19 @@ def test_competition_ranking_on_four_decimals_like_the_ministry():
 def test_official_dti_922_arithmetic_worked_by_hand():
     # DTI = Σ points x score / 1000; government = 5 foundations + HD_CQS over 700; economy + HD_KTS over 650;
     # society + HD_XHS over 650.
-    frame = pl.DataFrame({"unit": ["Đà Nẵng"], "NT": [0.8], "TC": [0.7], "HT": [0.6], "NL": [0.5], "ATTT": [0.9],
-                          "HD_CQS": [0.6], "HD_KTS": [0.5], "HD_XHS": [0.4]})
+    frame = pl.DataFrame(
+        {
+            "unit": ["Đà Nẵng"],
+            "NT": [0.8],
+            "TC": [0.7],
+            "HT": [0.6],
+            "NL": [0.5],
+            "ATTT": [0.9],
+            "HD_CQS": [0.6],
+            "HD_KTS": [0.5],
+            "HD_XHS": [0.4],
+        }
+    )
     row = score_table(frame, load_methodology(methodology_path("dti-922")), REGISTER).row(0, named=True)
     foundations = 100 * (0.8 + 0.7 + 0.6 + 0.5 + 0.9)
     assert row["score"] == round((foundations + 200 * 0.6 + 150 * 0.5 + 150 * 0.4) / 1000, 4) == 0.605
@@ -170,10 +232,15 @@ def test_dti_922_points_come_from_the_reference_structure():
     scored = {r["index_code"]: float(r["max_points"]) for r in structure if float(r["max_points"]) > 0}
     assert methodology.index.children == scored and sum(scored.values()) == 1000
     for pillar in methodology.pillars:
-        members = {r["index_code"]: float(r["max_points"]) for r in structure
-                   if pillar.code in r["in_pillars"].split(";")}
+        members = {
+            r["index_code"]: float(r["max_points"]) for r in structure if pillar.code in r["in_pillars"].split(";")
+        }
         assert pillar.children == members
-    assert {p.code: sum(p.children.values()) for p in methodology.pillars} == {"government": 700, "economy": 650, "society": 650}
+    assert {p.code: sum(p.children.values()) for p in methodology.pillars} == {
+        "government": 700,
+        "economy": 650,
+        "society": 650,
+    }
 
 
 def test_every_output_records_the_methodology_version():
@@ -184,8 +251,19 @@ def test_every_output_records_the_methodology_version():
 
 def test_contributions_add_up_to_the_index_score():
     methodology = load_methodology(methodology_path("dti-922"))
-    frame = pl.DataFrame({"unit": ["A", "B"], "NT": [0.8, 0.1], "TC": [0.7, 0.2], "HT": [0.6, 0.3], "NL": [0.5, 0.4],
-                          "ATTT": [0.9, 0.5], "HD_CQS": [0.6, 0.6], "HD_KTS": [0.5, 0.7], "HD_XHS": [0.4, 0.8]})
+    frame = pl.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "NT": [0.8, 0.1],
+            "TC": [0.7, 0.2],
+            "HT": [0.6, 0.3],
+            "NL": [0.5, 0.4],
+            "ATTT": [0.9, 0.5],
+            "HD_CQS": [0.6, 0.6],
+            "HD_KTS": [0.5, 0.7],
+            "HD_XHS": [0.4, 0.8],
+        }
+    )
     long = frame.unpivot(index="unit", variable_name="indicator_code", value_name="value")
     result = score_values(long, methodology)
     totals = result["indicator_contributions"].group_by("province_code").agg(pl.col("contribution").sum())
@@ -204,8 +282,13 @@ normalisations = st.sampled_from(["goalposts", "minmax", "rank", "zscore"])
 
 
 @SLOW
-@given(st.lists(st.tuples(value, value, value), min_size=2, max_size=6), st.integers(0, 5), value,
-       normalisations, st.sampled_from(["arithmetic", "geometric"]))
+@given(
+    st.lists(st.tuples(value, value, value), min_size=2, max_size=6),
+    st.integers(0, 5),
+    value,
+    normalisations,
+    st.sampled_from(["arithmetic", "geometric"]),
+)
 def test_raising_a_positive_indicator_never_lowers_its_province_score(rows, who, raise_by, normalisation, aggregation):
     if normalisation == "zscore" and aggregation == "geometric":
         aggregation = "arithmetic"  # rejected by the methodology validation (see test_methodology)
@@ -245,7 +328,9 @@ def test_minmax_is_invariant_to_the_unit_of_measure(raw, scale, shift):
 @given(st.lists(st.sampled_from([0.1, 0.25, 0.25004, 0.24996, 0.5, 0.75, 0.9]), min_size=1, max_size=12))
 def test_ranks_are_a_standard_competition_ranking(scores):
     units = [f"U{i}" for i in range(len(scores))]
-    frame = pl.DataFrame({"unit": units, **{code: scores for code in ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")}})
+    frame = pl.DataFrame(
+        {"unit": units, **{code: scores for code in ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")}}
+    )
     result = score_table(frame, load_methodology(methodology_path("dti-922")), REGISTER)
     rounded = dict(zip(result["unit"], result["score"]))
     for unit, rank in zip(result["unit"], result["rank"]):

@@ -31,6 +31,7 @@ def test_district_indicators_end_with_the_reform(methodology):
 
 def test_national_targets_match_the_reference_file(methodology):
     import csv
+
     with (PROJECT_ROOT / "sources" / "reference" / "national_targets.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     symbols = {">=": "≥", ">": ">"}
@@ -81,21 +82,41 @@ def _set_pillar(raw, code, **changes):
     next(p for p in raw["pillars"] if p["code"] == code).update(changes)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda raw: _set_pillar(raw, "economy", children={"government": 1, "dx_enterprises_pct": 1}) or
-     _set_pillar(raw, "government", children={"economy": 1}),
-     "the framework has a cycle through node"),
-    (lambda raw: raw["index"]["children"].update(culture=1), "node index: child 'culture' is neither an indicator nor a node"),
-    (lambda raw: _set_pillar(raw, "society", aggregation="geometric") or raw.update(normalisation="zscore"),
-     "node society: geometric aggregation needs positive scores, but child fibre_household_pct is normalised by zscore"),
-    (lambda raw: raw["index"]["children"].update(economy=0), "weights must be > 0, found {'economy': 0"),
-    (lambda raw: raw["indicators"][0].update(direction="negative"),
-     "goalposts [0, 100] are [worst, best]: a negative indicator needs worst > best"),
-    (lambda raw: raw["restatement"].pop("count"), "restatement: no rule for indicator kind(s) ['count']"),
-    (lambda raw: raw["pillars"][0].update(min_share=1.5), "pillars[0] (government).min_share"),
-    (lambda raw: raw.update(imputation="guess"), "imputation: Input should be 'none', 'carry_forward' or 'pillar_mean'"),
-    (lambda raw: raw["gap_status"].update(acceleration_min_ratio=2), "acceleration_min_ratio must be below on_track_min_ratio"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda raw: (
+                _set_pillar(raw, "economy", children={"government": 1, "dx_enterprises_pct": 1})
+                or _set_pillar(raw, "government", children={"economy": 1})
+            ),
+            "the framework has a cycle through node",
+        ),
+        (
+            lambda raw: raw["index"]["children"].update(culture=1),
+            "node index: child 'culture' is neither an indicator nor a node",
+        ),
+        (
+            lambda raw: _set_pillar(raw, "society", aggregation="geometric") or raw.update(normalisation="zscore"),
+            "node society: geometric aggregation needs positive scores, but child fibre_household_pct is normalised by zscore",
+        ),
+        (lambda raw: raw["index"]["children"].update(economy=0), "weights must be > 0, found {'economy': 0"),
+        (
+            lambda raw: raw["indicators"][0].update(direction="negative"),
+            "goalposts [0, 100] are [worst, best]: a negative indicator needs worst > best",
+        ),
+        (lambda raw: raw["restatement"].pop("count"), "restatement: no rule for indicator kind(s) ['count']"),
+        (lambda raw: raw["pillars"][0].update(min_share=1.5), "pillars[0] (government).min_share"),
+        (
+            lambda raw: raw.update(imputation="guess"),
+            "imputation: Input should be 'none', 'carry_forward' or 'pillar_mean'",
+        ),
+        (
+            lambda raw: raw["gap_status"].update(acceleration_min_ratio=2),
+            "acceleration_min_ratio must be below on_track_min_ratio",
+        ),
+    ],
+)
 def test_framework_errors_are_readable(tmp_path, change, message):
     with pytest.raises(MethodologyError) as error:
         load_methodology(_broken(tmp_path, change))

@@ -13,29 +13,32 @@ SCORE = Domain(0, 1, label="NT")  # dti-922: main indices are 0-1 fractions
 GROWTH = Domain(-30, 50, label="labour_productivity_growth_pct")
 
 
-@pytest.mark.parametrize(("text", "value", "percent"), [
-    ("12,5", 12.5, False),
-    ("12,5%", 12.5, True),
-    ("12,5 %", 12.5, True),
-    ("2,1 triệu", 2_100_000.0, False),
-    ("1,5tỷ", 1_500_000_000.0, False),
-    ("3 nghìn", 3000.0, False),
-    ("1.234.567", 1_234_567.0, False),
-    ("1,234,567", 1_234_567.0, False),
-    ("1.234,5", 1234.5, False),
-    ("1,234.5", 1234.5, False),
-    ("12.5", 12.5, False),
-    ("0.250", 0.25, False),
-    ("0,250", 0.25, False),
-    ("12,50", 12.5, False),
-    ("1234.567", 1234.567, False),  # four digits before the dot: not a thousands group
-    ("-3,2", -3.2, False),
-    ("−3,2", -3.2, False),
-    ("2\u00a0100", 2100.0, False),
-    (" 85 ", 85.0, False),
-    (7, 7.0, False),
-    (0.125, 0.125, False),
-])
+@pytest.mark.parametrize(
+    ("text", "value", "percent"),
+    [
+        ("12,5", 12.5, False),
+        ("12,5%", 12.5, True),
+        ("12,5 %", 12.5, True),
+        ("2,1 triệu", 2_100_000.0, False),
+        ("1,5tỷ", 1_500_000_000.0, False),
+        ("3 nghìn", 3000.0, False),
+        ("1.234.567", 1_234_567.0, False),
+        ("1,234,567", 1_234_567.0, False),
+        ("1.234,5", 1234.5, False),
+        ("1,234.5", 1234.5, False),
+        ("12.5", 12.5, False),
+        ("0.250", 0.25, False),
+        ("0,250", 0.25, False),
+        ("12,50", 12.5, False),
+        ("1234.567", 1234.567, False),  # four digits before the dot: not a thousands group
+        ("-3,2", -3.2, False),
+        ("−3,2", -3.2, False),
+        ("2\u00a0100", 2100.0, False),
+        (" 85 ", 85.0, False),
+        (7, 7.0, False),
+        (0.125, 0.125, False),
+    ],
+)
 def test_vietnamese_numbers_that_read_one_way(text, value, percent):
     """Read the same with or without a domain: nothing here could be read another way."""
     for domain in (None, PERCENT, COUNT):
@@ -45,33 +48,39 @@ def test_vietnamese_numbers_that_read_one_way(text, value, percent):
         assert parsed.percent is percent
 
 
-@pytest.mark.parametrize(("text", "domain", "value"), [
-    ("31.632", PERCENT, 31.632),    # 31632 is not a percentage
-    ("31,632", PERCENT, 31.632),
-    ("1.000", PERCENT, 1.0),
-    ("100.000", PERCENT, 100.0),
-    ("85.500%", PERCENT, 85.5),
-    ("0.632", SCORE, 0.632),        # never 632
-    ("1.000", SCORE, 1.0),          # never 1000
-    ("2.100", COUNT, 2100.0),       # 2.1 enterprises is not a count
-    ("2,100", COUNT, 2100.0),
-    ("5.113", COUNT, 5113.0),
-    ("-2.100", GROWTH, -2.1),
-    ("12.345", GROWTH, 12.345),
-])
+@pytest.mark.parametrize(
+    ("text", "domain", "value"),
+    [
+        ("31.632", PERCENT, 31.632),  # 31632 is not a percentage
+        ("31,632", PERCENT, 31.632),
+        ("1.000", PERCENT, 1.0),
+        ("100.000", PERCENT, 100.0),
+        ("85.500%", PERCENT, 85.5),
+        ("0.632", SCORE, 0.632),  # never 632
+        ("1.000", SCORE, 1.0),  # never 1000
+        ("2.100", COUNT, 2100.0),  # 2.1 enterprises is not a count
+        ("2,100", COUNT, 2100.0),
+        ("5.113", COUNT, 5113.0),
+        ("-2.100", GROWTH, -2.1),
+        ("12.345", GROWTH, 12.345),
+    ],
+)
 def test_the_domain_decides_between_decimal_and_thousands(text, domain, value):
     parsed = parse_number(text, domain)
     assert parsed.error is None and not parsed.ambiguous
     assert parsed.value == pytest.approx(value)
 
 
-@pytest.mark.parametrize(("text", "domain", "decimal", "thousands"), [
-    ("2.000", COUNT, 2.0, 2000.0),      # both are whole counts
-    ("5,000", COUNT, 5.0, 5000.0),
-    ("150.000", PERCENT, 150.0, 150_000.0),  # neither is a percentage: still not guessed
-    ("2.100", None, 2.1, 2100.0),       # no domain to decide
-    ("31,632", None, 31.632, 31632.0),
-])
+@pytest.mark.parametrize(
+    ("text", "domain", "decimal", "thousands"),
+    [
+        ("2.000", COUNT, 2.0, 2000.0),  # both are whole counts
+        ("5,000", COUNT, 5.0, 5000.0),
+        ("150.000", PERCENT, 150.0, 150_000.0),  # neither is a percentage: still not guessed
+        ("2.100", None, 2.1, 2100.0),  # no domain to decide
+        ("31,632", None, 31.632, 31632.0),
+    ],
+)
 def test_a_number_that_reads_two_ways_is_not_guessed(text, domain, decimal, thousands):
     parsed = parse_number(text, domain)
     assert parsed.value is None and parsed.ambiguous
@@ -113,7 +122,7 @@ def test_vietnamese_formatting_round_trips(number):
 
 @given(st.integers(min_value=1000, max_value=999_999).filter(lambda n: n % 1000))
 def test_a_count_with_a_thousands_dot_reads_as_the_count(number):
-    """"2.100" for a count is 2100 whenever the decimal reading is not whole."""
+    """ "2.100" for a count is 2100 whenever the decimal reading is not whole."""
     parsed = parse_number(f"{number:,}".replace(",", "."), COUNT)
     assert parsed.value == number
 
@@ -131,8 +140,13 @@ MAIN_INDICES = ("NT", "TC", "HT", "NL", "ATTT", "HD_CQS", "HD_KTS", "HD_XHS")
 
 
 def _table(path, rows, columns=MAIN_INDICES):
-    path.write_text("unit," + ",".join(columns) + "\n" + "".join(
-        f'"{unit}",' + ",".join(f'"{v}"' for v in values) + "\n" for unit, values in rows), encoding="utf-8")
+    path.write_text(
+        "unit,"
+        + ",".join(columns)
+        + "\n"
+        + "".join(f'"{unit}",' + ",".join(f'"{v}"' for v in values) + "\n" for unit, values in rows),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -146,14 +160,20 @@ def test_dti_922_fractions_with_three_decimals_are_fractions(tmp_path):
     read = [CliRunner().invoke(main, ["score", "--methodology", "dti-922", str(p)]) for p in (dots, commas)]
     assert [r.exit_code for r in read] == [0, 0], read[0].output
     assert read[0].output == read[1].output
-    assert read[0].output.splitlines()[1:] == ["B,1.0,1.0,1.0,1.0,1", "A,0.632,0.632,0.632,0.632,2", "C,0.5,0.5,0.5,0.5,3"]
+    assert read[0].output.splitlines()[1:] == [
+        "B,1.0,1.0,1.0,1.0,1",
+        "A,0.632,0.632,0.632,0.632,2",
+        "C,0.5,0.5,0.5,0.5,3",
+    ]
 
 
 def test_dti_score_reads_a_percentage_with_a_dot_and_three_decimals_as_written(tmp_path, methodology, register):
     from sources.index.engine import table_values
 
     leaves = [leaf.code for leaf in methodology.leaves]
-    frame = pl.DataFrame({"unit": ["01"], **{code: ["31.632" if code == "fibre_household_pct" else "50"] for code in leaves}})
+    frame = pl.DataFrame(
+        {"unit": ["01"], **{code: ["31.632" if code == "fibre_household_pct" else "50"] for code in leaves}}
+    )
     values, _ = table_values(frame, methodology, register)
     assert values.filter(pl.col("indicator_code") == "fibre_household_pct")["value"].to_list() == [31.632]
 
@@ -164,20 +184,32 @@ def test_dti_score_and_uncertainty_refuse_out_of_domain_and_ambiguous_cells(tmp_
 
     from dti.cli import main
 
-    source = _table(tmp_path / "bad.csv", [("A", ("0,5",) * 8), ("B", ("0,5", "632", "0,5", "0,5", "0,5", "0,5", "0,5", "1.5")),
-                                           ("C", ("0,5",) * 8)])
+    source = _table(
+        tmp_path / "bad.csv",
+        [("A", ("0,5",) * 8), ("B", ("0,5", "632", "0,5", "0,5", "0,5", "0,5", "0,5", "1.5")), ("C", ("0,5",) * 8)],
+    )
     result = CliRunner().invoke(main, [command, "--methodology", "dti-922", str(source)])
     assert result.exit_code == 1
-    assert "row 3, column TC: '632' is outside the domain of TC: expected a value from 0 to 1 điểm (0-1)" in result.output
+    assert (
+        "row 3, column TC: '632' is outside the domain of TC: expected a value from 0 to 1 điểm (0-1)" in result.output
+    )
     assert "row 3, column HD_XHS: '1.5' is outside the domain of HD_XHS" in result.output
 
 
 def test_a_cell_that_reads_two_ways_is_refused_with_both_readings(methodology, register):
     from sources.index.engine import ScoreInputError, table_values
 
-    frame = pl.DataFrame({"unit": ["01"], **{leaf.code: ["150.000" if leaf.code == "fibre_household_pct" else "50"]
-                                              for leaf in methodology.leaves}})
-    with pytest.raises(ScoreInputError, match=re.escape(
+    frame = pl.DataFrame(
+        {
+            "unit": ["01"],
+            **{leaf.code: ["150.000" if leaf.code == "fibre_household_pct" else "50"] for leaf in methodology.leaves},
+        }
+    )
+    with pytest.raises(
+        ScoreInputError,
+        match=re.escape(
             "row 2, column fibre_household_pct: '150.000' reads two ways: 150 with '.' as the decimal separator, "
-            "or 150000 with '.' between thousands; the range of fibre_household_pct is 0 to 100")):
+            "or 150000 with '.' between thousands; the range of fibre_household_pct is 0 to 100"
+        ),
+    ):
         table_values(frame, methodology, register)

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from sources.home import PROJECT_ROOT
 from dti.supervise import group_alive
+from sources.home import PROJECT_ROOT
 from tests.conftest import dti_command
 from tests.processes import free_port
 
 STARTUP_S = 120
 STOP_S = 10
-
 
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:
@@ -29,7 +28,7 @@ def _proc_stat(pid: int) -> tuple[str, int, int] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return fields[0], int(fields[1]), int(fields[2])
 
 
@@ -57,13 +56,23 @@ def _start_ui(root: Path, log: Path, via_make: bool = False) -> tuple[subprocess
     port = free_port()
     env = {**os.environ, "DTI_HOME": str(root)}
     env.pop("DAGSTER_HOME", None)
-    command = ["make", "--no-print-directory", "dev", f"UI_PORT={port}"] if via_make else \
-        [sys.executable, "-m", "dti.cli", "ui", "--port", str(port)]
+    command = (
+        ["make", "--no-print-directory", "dev", f"UI_PORT={port}"]
+        if via_make
+        else [sys.executable, "-m", "dti.cli", "ui", "--port", str(port)]
+    )
     # As a non-interactive shell starts a background job: SIGINT ignored (inherited through exec), no terminal.
     command = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return process, port
 
 
@@ -84,8 +93,11 @@ SCHEDULE_QUERY = """{ scheduleOrError(scheduleSelector: {repositoryLocationName:
 
 
 def _schedule_status_in_ui(port: int) -> str:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": SCHEDULE_QUERY}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": SCHEDULE_QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         found = json.load(answer)["data"]["scheduleOrError"]
     assert found["__typename"] == "Schedule", found
@@ -113,7 +125,9 @@ def test_the_ui_stops_with_every_child_within_10_s(tmp_path, leftovers, via_make
         leftovers.add(process.pid)
         info = _wait_until_serving(process, port, log)
         assert "dagster_webserver_version" in info
-        if signum == signal.SIGTERM and not via_make:  # the README's word: the yearly schedule is off until `dti schedule on`
+        if (
+            signum == signal.SIGTERM and not via_make
+        ):  # the README's word: the yearly schedule is off until `dti schedule on`
             assert _schedule_status_in_ui(port) == "STOPPED"
         family = _descendants(process.pid)
         leftovers.update(family)
@@ -129,7 +143,10 @@ def test_the_ui_stops_with_every_child_within_10_s(tmp_path, leftovers, via_make
         still = [pid for pid in family if _running(pid)]
         assert not still and took < STOP_S, (signum.name, took, still, log.read_text(errors="replace")[-2000:])
         if via_make:  # make ends as killed by the signal it got; `dti ui` under it ended without an error
-            assert status == -signum and "Error" not in log.read_text(errors="replace"), (status, log.read_text(errors="replace")[-2000:])
+            assert status == -signum and "Error" not in log.read_text(errors="replace"), (
+                status,
+                log.read_text(errors="replace")[-2000:],
+            )
         else:
             assert status == 0, (signum.name, status, log.read_text(errors="replace")[-2000:])
         assert not any(group_alive(group) for group in groups)
@@ -141,8 +158,15 @@ def _schedule_states(root: Path) -> list[tuple[str, str, str]]:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(root / "dagster")) as instance:
-        return [(state.instigator_name, state.status.value, state.origin.repository_origin.code_location_origin.location_name)
-                for state in instance.all_instigator_state() if state.instigator_type.value == "SCHEDULE"]
+        return [
+            (
+                state.instigator_name,
+                state.status.value,
+                state.origin.repository_origin.code_location_origin.location_name,
+            )
+            for state in instance.all_instigator_state()
+            if state.instigator_type.value == "SCHEDULE"
+        ]
 
 
 def test_dti_schedule_turns_the_yearly_schedule_on_and_off(tmp_path):

@@ -59,8 +59,17 @@ def test_the_ui_after_make_run_starts_no_run_and_a_new_file_starts_exactly_one(u
     tags = {tag["key"]: tag["value"] for tag in new[0]["tags"]}
     assert new[0]["jobName"] == "dti_pipeline" and tags["dagster/partition"] == "2024"
     assert tags["trigger"] == "inbox sensor"
-    finished = _wait(lambda: next((run for run in _runs(client) if run["runId"] == new[0]["runId"]
-                                   and run["status"] in ("SUCCESS", "FAILURE")), None), 240)
+    finished = _wait(
+        lambda: next(
+            (
+                run
+                for run in _runs(client)
+                if run["runId"] == new[0]["runId"] and run["status"] in ("SUCCESS", "FAILURE")
+            ),
+            None,
+        ),
+        240,
+    )
     assert finished and finished["status"] == "SUCCESS", finished
     time.sleep(35)  # another sensor tick: the file is staged now, no second run
     assert len([run for run in _runs(client) if run["runId"] not in before]) == 1

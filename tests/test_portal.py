@@ -21,8 +21,15 @@ from sources.release.releases import latest_release
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +38,14 @@ def portal(published_home):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DTI_HOME": str(published_home.root)}
-    server = subprocess.Popen([sys.executable, "-m", "dti.cli", "serve", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dti.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -134,8 +147,12 @@ def test_csv_and_excel_downloads_hold_the_ranking(portal, page, tmp_path):
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Năm báo cáo,Hạng,Hạng tốt nhất (P5),Hạng kém nhất (P95),Hạng trung vị (mô phỏng),Mã tỉnh,"
-                              "Tỉnh/thành phố") and len(lines) == 35
+    assert (
+        lines[0].startswith(
+            "Năm báo cáo,Hạng,Hạng tốt nhất (P5),Hạng kém nhất (P95),Hạng trung vị (mô phỏng),Mã tỉnh,Tỉnh/thành phố"
+        )
+        and len(lines) == 35
+    )
 
     with page.expect_download() as excel_download:
         page.get_by_role("link", name="dti_2025_SYNTHETIC.xlsx").click()
@@ -150,14 +167,22 @@ def test_csv_and_excel_downloads_hold_the_ranking(portal, page, tmp_path):
 
 def test_the_portal_serves_only_release_files(portal):
     url, release = portal
-    for path in (f"/r/{release}/files/..%2F..%2Fpublished%2Fdti.duckdb", f"/r/{release}/files/%2e%2e",
-                 f"/r/..%2F{release}/files/manifest.json", f"/r/{release}/files/dti.duckdb", "/r/nope/2025",
-                 f"/r/{release}/1999", f"/r/{release}/2025/99"):
+    for path in (
+        f"/r/{release}/files/..%2F..%2Fpublished%2Fdti.duckdb",
+        f"/r/{release}/files/%2e%2e",
+        f"/r/..%2F{release}/files/manifest.json",
+        f"/r/{release}/files/dti.duckdb",
+        "/r/nope/2025",
+        f"/r/{release}/1999",
+        f"/r/{release}/2025/99",
+    ):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + path, timeout=5)
         assert refused.value.code == 404, path
     with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as raw:
-        raw.sendall(f"GET /r/{release}/files/../../../published/dti.duckdb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        raw.sendall(
+            f"GET /r/{release}/files/../../../published/dti.duckdb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        )
         answer = raw.recv(200).decode()
     assert answer.startswith("HTTP/1.1 404")
     manifest = urllib.request.urlopen(f"{url}/r/{release}/files/manifest.json", timeout=5)

@@ -40,26 +40,33 @@ def run_year_with_marts(instance: dg.DagsterInstance, year: int) -> list[dg.Exec
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("dti_pipeline")
-    return [job.execute_in_process(instance=instance, partition_key=str(year), raise_on_error=False,
-                                   tags={"trigger": "test_postgres_instance"})]
+    return [
+        job.execute_in_process(
+            instance=instance, partition_key=str(year), raise_on_error=False, tags={"trigger": "test_postgres_instance"}
+        )
+    ]
 
 
 def _main() -> None:
     """In a fresh process (resources are bound to DTI_HOME at import): run the year on $DAGSTER_HOME's instance."""
     instance = dg.DagsterInstance.get()
     results = run_year_with_marts(instance, int(sys.argv[1]))
-    json.dump({"storage": type(instance.run_storage).__name__,
-               "runs": [{"run_id": r.run_id, "job": r.job_def.name, "success": r.success} for r in results]},
-              sys.stdout)
+    json.dump(
+        {
+            "storage": type(instance.run_storage).__name__,
+            "runs": [{"run_id": r.run_id, "job": r.job_def.name, "success": r.success} for r in results],
+        },
+        sys.stdout,
+    )
 
 
 # --- a PostgreSQL server of our own -------------------------------------------------------------------------
+
 
 def _unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"Postgres is required in CI: {reason}")
     pytest.skip(f"no Postgres server could be started here: {reason}")
-
 
 
 def _install_postgres(root: Path) -> Path:
@@ -76,8 +83,10 @@ def _install_postgres(root: Path) -> Path:
     system = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if system:
         return system[-1].parent
-    _unavailable("neither the pgserver wheel (a dev dependency, for Linux x86_64 and macOS) nor a system PostgreSQL "
-                 "(/usr/lib/postgresql/*/bin) is installed")
+    _unavailable(
+        "neither the pgserver wheel (a dev dependency, for Linux x86_64 and macOS) nor a system PostgreSQL "
+        "(/usr/lib/postgresql/*/bin) is installed"
+    )
 
 
 @contextmanager
@@ -100,19 +109,36 @@ def postgres_server():
                 os.chown(path, entry.pw_uid, entry.pw_gid)
 
         def pg(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-            return subprocess.run([str(bin_dir / args[0]), *args[1:]], user=user, cwd=root, capture_output=True,
-                                  text=True, timeout=timeout)
+            return subprocess.run(
+                [str(bin_dir / args[0]), *args[1:]],
+                user=user,
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
 
-        done = pg("initdb", "-D", str(data), "-U", "dagster", f"--pwfile={password_file}", "--auth-local=trust",
-                  "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync")
+        done = pg(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "dagster",
+            f"--pwfile={password_file}",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         if done.returncode != 0:
             _unavailable(f"initdb failed: {done.stderr[-2000:]}")
         for _attempt in range(3):
             port = free_port()
-            options = (f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off "
-                       "-c full_page_writes=off")
-            done = pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60",
-                      "start")
+            options = f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            done = pg(
+                "pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60", "start"
+            )
             if done.returncode == 0:
                 break
         else:
@@ -128,8 +154,13 @@ def postgres_server():
                     cursor.execute("CREATE DATABASE dagster")
             finally:
                 con.close()
-            yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": "dagster",
-                   "DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": PASSWORD}
+            yield {
+                "DAGSTER_PG_HOST": "127.0.0.1",
+                "DAGSTER_PG_PORT": str(port),
+                "DAGSTER_PG_DB": "dagster",
+                "DAGSTER_PG_USERNAME": "dagster",
+                "DAGSTER_PG_PASSWORD": PASSWORD,
+            }
         finally:
             pg("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
     finally:
@@ -138,11 +169,18 @@ def postgres_server():
 
 # --- the test -----------------------------------------------------------------------------------------------
 
+
 def _run_in_own_process(home: Path, dagster_home: Path, extra_env: dict[str, str]) -> dict:
     env = {**os.environ, **extra_env, "DTI_HOME": str(home), "DAGSTER_HOME": str(dagster_home)}
     env.pop("DTI_INBOX", None)
-    done = subprocess.run([sys.executable, "-c", "from tests.test_postgres_instance import _main; _main()", str(YEAR)],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", "from tests.test_postgres_instance import _main; _main()", str(YEAR)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -151,18 +189,29 @@ def _marts(home: Path) -> dict[str, list[tuple]]:
     """Every table of the marts schema, sorted; floats to 12 significant digits (DuckDB's parallel sums may
     differ in the last bits between two runs of the same data)."""
     with duckdb.connect(str(DataHome(home).warehouse), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
-                                            "ORDER BY 1").fetchall()]
-        return {table: [tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row)
-                        for row in con.execute(f"SELECT * FROM marts.{table} ORDER BY ALL").fetchall()]
-                for table in tables}
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
+        return {
+            table: [
+                tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row)
+                for row in con.execute(f"SELECT * FROM marts.{table} ORDER BY ALL").fetchall()
+            ]
+            for table in tables
+        }
 
 
 def _index_ranking(home: Path) -> list[tuple]:
     with duckdb.connect(str(DataHome(home).warehouse), read_only=True) as con:
-        return con.execute("SELECT province_code, rank, score_rounded FROM marts.province_rankings "
-                           "WHERE series = 'as_reported' AND reporting_year = ? AND ranking = 'index' ORDER BY rank, "
-                           "province_code", [YEAR]).fetchall()
+        return con.execute(
+            "SELECT province_code, rank, score_rounded FROM marts.province_rankings "
+            "WHERE series = 'as_reported' AND reporting_year = ? AND ranking = 'index' ORDER BY rank, "
+            "province_code",
+            [YEAR],
+        ).fetchall()
 
 
 @pytest.mark.slow
@@ -187,22 +236,38 @@ def test_pipeline_on_a_postgres_instance_gives_the_marts_of_the_embedded_default
         assert on_postgres["runs"] and all(run["success"] for run in on_postgres["runs"] + on_default["runs"])
 
         # The runs, their events and the asset catalogue are in Postgres.
-        url = (f"postgresql+psycopg2://{pg_env['DAGSTER_PG_USERNAME']}:{PASSWORD}@127.0.0.1:"
-               f"{pg_env['DAGSTER_PG_PORT']}/{pg_env['DAGSTER_PG_DB']}")
+        url = (
+            f"postgresql+psycopg2://{pg_env['DAGSTER_PG_USERNAME']}:{PASSWORD}@127.0.0.1:"
+            f"{pg_env['DAGSTER_PG_PORT']}/{pg_env['DAGSTER_PG_DB']}"
+        )
         engine = sa.create_engine(url)
         try:
             with engine.connect() as con:
                 runs = dict(con.execute(sa.text("SELECT run_id, status FROM runs")).fetchall())
-                materialized = {key for (key,) in con.execute(sa.text(
-                    "SELECT DISTINCT asset_key FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'"))}
-                partitions = {p for (p,) in con.execute(sa.text(
-                    "SELECT DISTINCT partition FROM event_logs WHERE partition IS NOT NULL"))}
-                pids = con.execute(sa.text("SELECT count(DISTINCT run_id) FROM run_tags WHERE key = 'dti/pid'")).scalar()
+                materialized = {
+                    key
+                    for (key,) in con.execute(
+                        sa.text(
+                            "SELECT DISTINCT asset_key FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'"
+                        )
+                    )
+                }
+                partitions = {
+                    p
+                    for (p,) in con.execute(
+                        sa.text("SELECT DISTINCT partition FROM event_logs WHERE partition IS NOT NULL")
+                    )
+                }
+                pids = con.execute(
+                    sa.text("SELECT count(DISTINCT run_id) FROM run_tags WHERE key = 'dti/pid'")
+                ).scalar()
         finally:
             engine.dispose()
         assert runs == {run["run_id"]: "SUCCESS" for run in on_postgres["runs"]}
-        assert {json.dumps(["marts", "province_rankings"]).replace(" ", ""),
-                json.dumps(["staging", "figures"]).replace(" ", "")} <= {k.replace(" ", "") for k in materialized}
+        assert {
+            json.dumps(["marts", "province_rankings"]).replace(" ", ""),
+            json.dumps(["staging", "figures"]).replace(" ", ""),
+        } <= {k.replace(" ", "") for k in materialized}
         assert partitions == {str(YEAR)}
         # Every run is tagged with the process that ran it, so a run whose process died is found and failed.
         assert pids == len(runs)
@@ -217,7 +282,8 @@ def test_pipeline_on_a_postgres_instance_gives_the_marts_of_the_embedded_default
                 assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
                 queue = instance.get_concurrency_config().run_queue_config
                 assert [dict(limit) for limit in queue.tag_concurrency_limits] == [
-                    {"key": "dti/warehouse", "value": "write", "limit": 1}]
+                    {"key": "dti/warehouse", "value": "write", "limit": 1}
+                ]
                 assert instance.run_monitoring_enabled
                 assert {run.run_id for run in instance.get_runs()} == set(runs)
         finally:

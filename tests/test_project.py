@@ -12,8 +12,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.home import PROJECT_ROOT
 from pipelines.definitions import defs
+from sources.home import PROJECT_ROOT
 from tests.processes import free_port
 
 
@@ -23,14 +23,18 @@ def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
     assert len(keys) == 27
     for key in keys:
         node = graph.get(key)
-        schema, table = key.path
+        schema, _table = key.path
         assert node.group_name == schema, key
         assert node.description and len(node.description) > 60, key
     assert {k.path[0] for k in keys} == {"reference", "raw", "staging", "marts", "exports"}
 
 
 def test_jobs_schedule_and_sensor_are_registered():
-    assert defs.resolve_job_def("dti_pipeline") and defs.resolve_job_def("inbox_inventory") and defs.resolve_job_def("dti_marts")
+    assert (
+        defs.resolve_job_def("dti_pipeline")
+        and defs.resolve_job_def("inbox_inventory")
+        and defs.resolve_job_def("dti_marts")
+    )
     assert defs.resolve_schedule_def("yearly_reporting_run").cron_schedule == "0 6 1 3 *"
     assert defs.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
@@ -55,10 +59,12 @@ def test_sources_expectations_and_portal_stay_free_of_dagster():
 def test_no_print_in_library_code():
     for folder in ("sources", "assets", "pipelines", "expectations", "dti", "portal", "benchmarks"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                     if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+            calls = [
+                n
+                for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"
+            ]
             assert not calls, path
-
 
 
 def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
@@ -66,9 +72,14 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
     env = {**os.environ, "DTI_HOME": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "dagster")}
     Path(env["DAGSTER_HOME"]).mkdir()
     dagster = Path(sys.executable).with_name("dagster")
-    process = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName description } }"}).encode()
     try:
         deadline = time.monotonic() + 120
@@ -76,8 +87,9 @@ def test_dagster_dev_loads_the_workspace_and_lists_the_assets(tmp_path):
         while time.monotonic() < deadline and nodes is None:
             time.sleep(2)
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                                 headers={"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(request, timeout=10) as response:
                     nodes = json.load(response)["data"]["assetNodes"] or None
             except OSError:

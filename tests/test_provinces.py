@@ -21,28 +21,31 @@ def test_crosswalk_is_complete_and_consistent(register):
     assert len(unchanged) == 11  # "11 units unchanged, 23 formed by merging" (shared/reference/README.md)
 
 
-@pytest.mark.parametrize(("written", "year", "code", "name"), [
-    ("Hòa Bình", 2022, "17", "Hòa Bình"),
-    ("Hoà Bình", 2022, "17", "Hòa Bình"),
-    ("HOA BINH", 2022, "17", "Hòa Bình"),
-    ("Thanh Hoá", 2024, "38", "Thanh Hóa"),
-    ("Khánh Hoà", 2025, "56", "Khánh Hòa"),
-    ("TP. Hồ Chí Minh", 2021, "79", "TP. Hồ Chí Minh"),
-    ("TPHCM", 2023, "79", "TP. Hồ Chí Minh"),
-    ("TP.HCM", 2025, "79", "Thành phố Hồ Chí Minh"),
-    ("Thành phố Hồ Chí Minh", 2022, "79", "TP. Hồ Chí Minh"),
-    ("Thừa Thiên - Huế", 2022, "46", "Thừa Thiên Huế"),
-    ("Thừa Thiên-Huế", 2022, "46", "Thừa Thiên Huế"),
-    ("Huế", 2025, "46", "Thành phố Huế"),
-    ("Bà Rịa–Vũng Tàu", 2023, "77", "Bà Rịa - Vũng Tàu"),
-    ("Đắc Lắc", 2022, "66", "Đắk Lắk"),
-    ("tỉnh Bắc Ninh", 2024, "27", "Bắc Ninh"),
-    ("Bắc Ninh", 2025, "24", "Bắc Ninh"),
-    ("24", 2024, "24", "Bắc Giang"),
-    ("24", 2025, "24", "Bắc Ninh"),
-    ("1", 2021, "01", "Hà Nội"),
-    ("Thành phố Hải Phòng", 2023, "31", "Hải Phòng"),
-])
+@pytest.mark.parametrize(
+    ("written", "year", "code", "name"),
+    [
+        ("Hòa Bình", 2022, "17", "Hòa Bình"),
+        ("Hoà Bình", 2022, "17", "Hòa Bình"),
+        ("HOA BINH", 2022, "17", "Hòa Bình"),
+        ("Thanh Hoá", 2024, "38", "Thanh Hóa"),
+        ("Khánh Hoà", 2025, "56", "Khánh Hòa"),
+        ("TP. Hồ Chí Minh", 2021, "79", "TP. Hồ Chí Minh"),
+        ("TPHCM", 2023, "79", "TP. Hồ Chí Minh"),
+        ("TP.HCM", 2025, "79", "Thành phố Hồ Chí Minh"),
+        ("Thành phố Hồ Chí Minh", 2022, "79", "TP. Hồ Chí Minh"),
+        ("Thừa Thiên - Huế", 2022, "46", "Thừa Thiên Huế"),
+        ("Thừa Thiên-Huế", 2022, "46", "Thừa Thiên Huế"),
+        ("Huế", 2025, "46", "Thành phố Huế"),
+        ("Bà Rịa–Vũng Tàu", 2023, "77", "Bà Rịa - Vũng Tàu"),
+        ("Đắc Lắc", 2022, "66", "Đắk Lắk"),
+        ("tỉnh Bắc Ninh", 2024, "27", "Bắc Ninh"),
+        ("Bắc Ninh", 2025, "24", "Bắc Ninh"),
+        ("24", 2024, "24", "Bắc Giang"),
+        ("24", 2025, "24", "Bắc Ninh"),
+        ("1", 2021, "01", "Hà Nội"),
+        ("Thành phố Hải Phòng", 2023, "31", "Hải Phòng"),
+    ],
+)
 def test_resolves_every_written_form(register, written, year, code, name):
     resolved = register.resolve(written, year)
     assert resolved.error is None
@@ -82,7 +85,9 @@ def test_variants_cover_diacritics_prefixes_and_tone_placement(register):
     assert {("34", "Thành phố Hà Nội"), ("34", "Hà Nội"), ("34", "TP. Hà Nội"), ("34", "Ha Noi")} <= variants
 
 
-@pytest.mark.parametrize(("old", "new"), [("Hòa", "Hoà"), ("Thanh Hóa", "Thanh Hoá"), ("Thủy", "Thuỷ"), ("Khỏe", "Khoẻ")])
+@pytest.mark.parametrize(
+    ("old", "new"), [("Hòa", "Hoà"), ("Thanh Hóa", "Thanh Hoá"), ("Thủy", "Thuỷ"), ("Khỏe", "Khoẻ")]
+)
 def test_tone_placement_swaps_both_ways(old, new):
     assert swap_tone_placement(old) == new
     assert swap_tone_placement(new) == old

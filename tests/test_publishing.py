@@ -35,25 +35,39 @@ def test_published_copy_is_read_only_and_holds_the_three_schemas(published_home)
     assert stat.S_IMODE(published_home.published.stat().st_mode) == 0o444
     schemas = {s for (s,) in _published(published_home, "SELECT DISTINCT schema_name FROM duckdb_tables()")}
     assert schemas == {"reference", "staging", "marts"}
-    with duckdb.connect(str(published_home.published), read_only=True) as con, pytest.raises(duckdb.Error, match="read-only"):
+    with (
+        duckdb.connect(str(published_home.published), read_only=True) as con,
+        pytest.raises(duckdb.Error, match="read-only"),
+    ):
         con.execute("DELETE FROM marts.province_rankings")
     working = duckdb.connect(str(published_home.warehouse), read_only=True)
     try:
-        for (table,) in _published(published_home, "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
-                                                   "WHERE table_name <> 'publication'"):
-            assert _published(published_home, f"SELECT count(*) FROM {table}") == working.execute(f"SELECT count(*) FROM {table}").fetchall()
+        for (table,) in _published(
+            published_home,
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE table_name <> 'publication'",
+        ):
+            assert (
+                _published(published_home, f"SELECT count(*) FROM {table}")
+                == working.execute(f"SELECT count(*) FROM {table}").fetchall()
+            )
     finally:
         working.close()
 
 
 def test_every_table_view_and_column_is_described_in_vietnamese_and_english(published_home, methodology):
-    relations = _published(published_home, """
+    relations = _published(
+        published_home,
+        """
         SELECT table_name, comment FROM duckdb_tables()
-        UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal""")
+        UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal""",
+    )
     assert len(relations) >= 25
-    columns = _published(published_home, """
+    columns = _published(
+        published_home,
+        """
         SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns()
-        WHERE schema_name IN ('reference', 'staging', 'marts')""")
+        WHERE schema_name IN ('reference', 'staging', 'marts')""",
+    )
     for name, comment in relations + [(f"{t}.{c}", comment) for t, c, comment in columns]:
         assert comment and re.fullmatch(r".+ \| EN: .+", comment, re.S), f"{name}: {comment!r}"
     for table, column, comment in columns:  # the comments are the catalog's, pillar columns the methodology's
@@ -62,14 +76,26 @@ def test_every_table_view_and_column_is_described_in_vietnamese_and_english(publ
 
 
 def test_latest_ranking_view_is_the_latest_year_with_its_pillars(published_home):
-    latest = _published(published_home, "SELECT province_name, rank, score, economy_score, targets FROM marts.latest_ranking")
+    latest = _published(
+        published_home, "SELECT province_name, rank, score, economy_score, targets FROM marts.latest_ranking"
+    )
     assert len(latest) == 34
-    ranks = dict(_published(published_home, """
+    ranks = dict(
+        _published(
+            published_home,
+            """
         SELECT province_name, rank FROM marts.province_rankings
-        WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = 2025"""))
-    economy = dict(_published(published_home, """
+        WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = 2025""",
+        )
+    )
+    economy = dict(
+        _published(
+            published_home,
+            """
         SELECT province_name, score FROM marts.pillar_scores
-        WHERE series = 'as_reported' AND pillar = 'economy' AND reporting_year = 2025"""))
+        WHERE series = 'as_reported' AND pillar = 'economy' AND reporting_year = 2025""",
+        )
+    )
     assert {name: rank for name, rank, *_ in latest} == ranks
     assert all(row[3] == economy[row[0]] for row in latest)
     assert [r[1] for r in latest] == sorted(r[1] for r in latest)
@@ -81,12 +107,17 @@ def test_latest_ranking_view_is_the_latest_year_with_its_pillars(published_home)
 def test_make_run_fills_rank_uncertainty_for_every_ranked_unit_and_year(published_home):
     by_year = dict(_published(published_home, "SELECT reporting_year, count(*) FROM marts.rank_uncertainty GROUP BY 1"))
     assert by_year == {2021: 63, 2022: 63, 2023: 63, 2024: 63, 2025: 34}
-    disagreeing = _published(published_home, """
+    disagreeing = _published(
+        published_home,
+        """
         SELECT u.reporting_year, u.province_name, u.rank, r.rank FROM marts.rank_uncertainty AS u
         JOIN marts.province_rankings AS r USING (series, unit_set, reporting_year, province_code)
-        WHERE r.ranking = 'index' AND (u.rank IS DISTINCT FROM r.rank OR NOT u.rank BETWEEN u.rank_p05 AND u.rank_p95)""")
+        WHERE r.ranking = 'index' AND (u.rank IS DISTINCT FROM r.rank OR NOT u.rank BETWEEN u.rank_p05 AND u.rank_p95)""",
+    )
     assert disagreeing == []  # the Monte Carlo's nominal ranks are the published ones, inside their interval
-    assert _published(published_home, "SELECT min(samples), max(samples), count(DISTINCT seed) FROM marts.rank_uncertainty") == [(10_000, 10_000, 1)]
+    assert _published(
+        published_home, "SELECT min(samples), max(samples), count(DISTINCT seed) FROM marts.rank_uncertainty"
+    ) == [(10_000, 10_000, 1)]
     exported = pl.read_parquet(next(releases(published_home.exports)[0].folder.glob("dti_2025_xep-hang_*.parquet")))
     assert exported["rank_p05"].null_count() == 0 and (exported["rank_p05"] <= exported["rank"]).all()
 
@@ -100,8 +131,13 @@ def test_every_query_of_the_analyst_guide_runs_on_the_published_copy(published_h
 
 
 def test_dti_sql_queries_the_published_copy_and_refuses_writes(published_home, tmp_path):
-    done = dti_command(published_home.root, "sql", "--format", "csv",
-                       "SELECT rank, province_name FROM marts.latest_ranking ORDER BY rank LIMIT 3")
+    done = dti_command(
+        published_home.root,
+        "sql",
+        "--format",
+        "csv",
+        "SELECT rank, province_name FROM marts.latest_ranking ORDER BY rank LIMIT 3",
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(done.stdout.splitlines()))
     expected = _published(published_home, "SELECT rank, province_name FROM marts.latest_ranking ORDER BY rank LIMIT 3")
@@ -139,24 +175,48 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     assert ranking["is_synthetic"].all()
 
     workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx", read_only=True)
-    assert workbook.sheetnames == ["Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu", "Kiểm định | Audit", "Phương pháp"]
+    assert workbook.sheetnames == [
+        "Xếp hạng",
+        "Khoảng cách mục tiêu",
+        "Giá trị chỉ tiêu",
+        "Kiểm định | Audit",
+        "Phương pháp",
+    ]
     sheet = list(workbook["Xếp hạng"].iter_rows(values_only=True))
-    assert "SYNTHETIC" in sheet[0][0] and sheet[1][:7] == ("Năm báo cáo", "Hạng", "Hạng tốt nhất (P5)", "Hạng kém nhất (P95)",
-                                                             "Hạng trung vị (mô phỏng)", "Mã tỉnh", "Tỉnh/thành phố")
+    assert "SYNTHETIC" in sheet[0][0] and sheet[1][:7] == (
+        "Năm báo cáo",
+        "Hạng",
+        "Hạng tốt nhất (P5)",
+        "Hạng kém nhất (P95)",
+        "Hạng trung vị (mô phỏng)",
+        "Mã tỉnh",
+        "Tỉnh/thành phố",
+    )
     assert len(sheet) == 2 + 34
     method = dict(row[:2] for row in workbook["Phương pháp"].iter_rows(values_only=True))
     assert "MÔ PHỎNG" in method["Dữ liệu / Data"] and method["Phương pháp / Methodology"] == "default-2026.1"
     assert "749/QĐ-TTg" in method["Mục tiêu / Targets"] and method["Nguồn / Sources"]
     audit = [row[0] for row in workbook["Kiểm định | Audit"].iter_rows(values_only=True)]
-    assert "Độ tin cậy của trụ cột | Pillar reliability" in audit and {"economy", "government", "society", "index"} <= set(audit)
+    assert "Độ tin cậy của trụ cột | Pillar reliability" in audit and {
+        "economy",
+        "government",
+        "society",
+        "index",
+    } <= set(audit)
 
 
 def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path, methodology):
-    hostile = pl.DataFrame({"province_name": ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-1+2", "@SUM(A1)", "Hà Nội"],
-                            "rank": [1, 2, 3, 4, -5]})
+    hostile = pl.DataFrame(
+        {"province_name": ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "Hà Nội"], "rank": [1, 2, 3, 4, -5]}
+    )
     headers = catalog().headers("vi", methodology)
     assert csv_safe(hostile, headers)["Tỉnh/thành phố"].to_list() == [
-        "'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1+2", "'@SUM(A1)", "Hà Nội"]
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'-1+2",
+        "'@SUM(A1)",
+        "Hà Nội",
+    ]
     assert csv_safe(hostile, headers)["Hạng"].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
 
     # a release written from a copy whose province name is a formula
@@ -206,7 +266,8 @@ def test_analysts_read_the_published_copy_while_a_second_run_writes(demo_copy):
     before = {f["name"]: f["sha256"] for f in first.manifest["files"]}
     source = home.inbox / "SYNTHETIC_2025_04_caobang.csv"
     (home.inbox / "SYNTHETIC_2025_04_caobang_correction.csv").write_text(
-        source.read_text(encoding="utf-8").replace("SYNTHETIC", "SYNTHETIC correction", 1), encoding="utf-8")
+        source.read_text(encoding="utf-8").replace("SYNTHETIC", "SYNTHETIC correction", 1), encoding="utf-8"
+    )
     run = dti_command(home.root, "run", background=True)
     reads, seen_while_running = 0, 0
     while run.poll() is None:

@@ -55,7 +55,11 @@ def test_file_without_a_usable_year_is_still_archived(home):
 
 def test_yearly_schedule_processes_the_year_just_ended():
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    request = yearly_reporting_run(dg.build_schedule_context(scheduled_execution_time=datetime(2026, 3, 1, 6, tzinfo=tz)))
+    request = yearly_reporting_run(
+        dg.build_schedule_context(scheduled_execution_time=datetime(2026, 3, 1, 6, tzinfo=tz))
+    )
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2025"
-    skipped = yearly_reporting_run(dg.build_schedule_context(scheduled_execution_time=datetime(2021, 3, 1, 6, tzinfo=tz)))
+    skipped = yearly_reporting_run(
+        dg.build_schedule_context(scheduled_execution_time=datetime(2021, 3, 1, 6, tzinfo=tz))
+    )
     assert isinstance(skipped, dg.SkipReason) and "2020" in skipped.skip_message

@@ -18,11 +18,21 @@ def test_long_csv_with_english_headings(tmp_path):
 
 def test_vietnamese_headings_semicolons_and_bom(tmp_path):
     path = tmp_path / "b.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + "Tỉnh;Năm;Mã chỉ tiêu;Giá trị;Đơn vị;Ghi chú\nThanh Hoá;2022;smartphone_adult_pct;72,4;%;\n".encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + "Tỉnh;Năm;Mã chỉ tiêu;Giá trị;Đơn vị;Ghi chú\nThanh Hoá;2022;smartphone_adult_pct;72,4;%;\n".encode()
+    )
     result = read_submission(path)
     assert result.problem is None
-    assert result.rows[0].fields == {"province": "Thanh Hoá", "year": "2022", "indicator": "smartphone_adult_pct",
-                                     "value": "72,4", "unit": "%", "note": "", "data_origin": None}
+    assert result.rows[0].fields == {
+        "province": "Thanh Hoá",
+        "year": "2022",
+        "indicator": "smartphone_adult_pct",
+        "value": "72,4",
+        "unit": "%",
+        "note": "",
+        "data_origin": None,
+    }
     assert not result.is_synthetic
 
 
@@ -35,7 +45,9 @@ def test_utf16_with_bom_is_read(tmp_path):
 
 def test_wrong_encoding_names_line_and_column(tmp_path):
     path = tmp_path / "legacy.csv"
-    path.write_bytes(HEADER.encode() + "Hà Nam,2023,fibre_household_pct,80,%,,\n".encode("utf-8").replace("à".encode(), b"a\xcc"))
+    path.write_bytes(
+        HEADER.encode() + "Hà Nam,2023,fibre_household_pct,80,%,,\n".encode().replace("à".encode(), b"a\xcc")
+    )
     result = read_submission(path)
     assert result.problem.rule == "encoding"
     assert (result.problem.row, result.problem.column) == (2, "province")
@@ -67,7 +79,9 @@ def test_header_only(tmp_path):
 
 def test_row_with_wrong_field_count_is_kept_with_its_problem(tmp_path):
     path = tmp_path / "f.csv"
-    path.write_text(HEADER + "Huế,2024,ehealth_record_pct,61,5,%,,\nHuế,2024,fibre_household_pct,70,%,,\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "Huế,2024,ehealth_record_pct,61,5,%,,\nHuế,2024,fibre_household_pct,70,%,,\n", encoding="utf-8"
+    )
     result = read_submission(path)
     assert result.problem is None
     assert result.rows[0].problem.rule == "field_count" and result.rows[0].row_number == 2
@@ -75,14 +89,23 @@ def test_row_with_wrong_field_count_is_kept_with_its_problem(tmp_path):
 
 
 def test_template_round_trip(tmp_path, methodology, register):
-    path = write_workbook(tmp_path / "t.xlsx", methodology, register, 2024, province="Hoà Bình",
-                          values={"fibre_household_pct": 81.25, "digital_economy_grdp_pct": "12,5%"}, data_origin="SYNTHETIC")
+    path = write_workbook(
+        tmp_path / "t.xlsx",
+        methodology,
+        register,
+        2024,
+        province="Hoà Bình",
+        values={"fibre_household_pct": 81.25, "digital_economy_grdp_pct": "12,5%"},
+        data_origin="SYNTHETIC",
+    )
     result = read_submission(path)
     assert result.problem is None and result.format == "xlsx"
     assert (result.declared_year, result.declared_province, result.is_synthetic) == (2024, "Hoà Bình", True)
     assert len(result.rows) == len(methodology.reported_in(2024))
     filled = {r.fields["indicator"]: r for r in result.rows if r.fields["value"] is not None}
-    assert filled["fibre_household_pct"].value_is_number and float(filled["fibre_household_pct"].fields["value"]) == 81.25
+    assert (
+        filled["fibre_household_pct"].value_is_number and float(filled["fibre_household_pct"].fields["value"]) == 81.25
+    )
     assert filled["digital_economy_grdp_pct"].fields["value"] == "12,5%"
     assert filled["fibre_household_pct"].columns["value"] == "E (Giá trị)"
     assert filled["fibre_household_pct"].columns["province"] == "C3 (Tỉnh/Thành phố:)"

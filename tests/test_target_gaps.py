@@ -6,35 +6,47 @@ import polars as pl
 import pytest
 
 from expectations.plausibility import figure_flags
-from sources.intake.rules import default_rules
 from sources.index.engine import build_marts, build_target_gaps
-from sources.reference.tables import reference_tables
+from sources.intake.rules import default_rules
 from sources.intake.staging import FIGURE_SCHEMA, REJECT_SCHEMA
+from sources.reference.tables import reference_tables
 from sources.warehouse.tables import query_frame, replace_table
 
 # Thái Nguyên (63: code 19) and Bắc Kạn (63: code 06) became Thái Nguyên (34: code 19) on 01/07/2025.
 FORMER = {"19": "Thái Nguyên", "06": "Bắc Kạn"}
 # indicator: (value in 2021 for both former units, value of the current unit in 2025)
 SERIES = {
-    "online_services_level4_pct": (40, 76),      # 2030 ≥ 100: pace 9/yr vs 4.8 needed -> on track
-    "digital_economy_grdp_pct": (10, 18),        # 2030 ≥ 30: pace 2/yr vs 2.4 needed -> acceleration needed
-    "smartphone_adult_pct": (70, 74),            # 2030 ≥ 95: pace 1/yr vs 4.2 needed -> limited progress
-    "records_online_province_pct": (90, 85),     # 2030 ≥ 100: moved away -> deterioration
-    "ecommerce_retail_share_pct": (15, 25),      # 2030 > 20 -> target met
+    "online_services_level4_pct": (40, 76),  # 2030 ≥ 100: pace 9/yr vs 4.8 needed -> on track
+    "digital_economy_grdp_pct": (10, 18),  # 2030 ≥ 30: pace 2/yr vs 2.4 needed -> acceleration needed
+    "smartphone_adult_pct": (70, 74),  # 2030 ≥ 95: pace 1/yr vs 4.2 needed -> limited progress
+    "records_online_province_pct": (90, 85),  # 2030 ≥ 100: moved away -> deterioration
+    "ecommerce_retail_share_pct": (15, 25),  # 2030 > 20 -> target met
 }
 
 
 def _figure(year, unit_set, code, name, indicator, value):
-    return {"reporting_year": year, "unit_set": unit_set, "province_code": code, "province_name": name,
-            "indicator_code": indicator, "value": float(value), "is_synthetic": True,
-            "file_name": f"test_{code}_{year}.csv", "row_number": 2}
+    return {
+        "reporting_year": year,
+        "unit_set": unit_set,
+        "province_code": code,
+        "province_name": name,
+        "indicator_code": indicator,
+        "value": float(value),
+        "is_synthetic": True,
+        "file_name": f"test_{code}_{year}.csv",
+        "row_number": 2,
+    }
 
 
 def _stage(con, figures: pl.DataFrame) -> None:
     """staging.figures as given, and its flags as the pipeline computes them."""
-    staged = figures.select([pl.col(c) if c in figures.columns else pl.lit(None, dtype=t).alias(c) for c, t in FIGURE_SCHEMA.items()])
+    staged = figures.select(
+        [pl.col(c) if c in figures.columns else pl.lit(None, dtype=t).alias(c) for c, t in FIGURE_SCHEMA.items()]
+    )
     replace_table(con, "staging", "figures", staged)
-    replace_table(con, "staging", "figure_flags", figure_flags(staged, pl.DataFrame(schema=REJECT_SCHEMA), default_rules(), set()))
+    replace_table(
+        con, "staging", "figure_flags", figure_flags(staged, pl.DataFrame(schema=REJECT_SCHEMA), default_rules(), set())
+    )
 
 
 @pytest.fixture
@@ -58,19 +70,25 @@ def warehouse(tmp_path, methodology, register):
 
 
 def _gap(con, unit_set, code, target_id):
-    frame = query_frame(con, "SELECT * FROM marts.target_gaps WHERE unit_set = ? AND province_code = ? AND target_id = ?",
-                        [unit_set, code, target_id])
+    frame = query_frame(
+        con,
+        "SELECT * FROM marts.target_gaps WHERE unit_set = ? AND province_code = ? AND target_id = ?",
+        [unit_set, code, target_id],
+    )
     assert frame.height == 1, (unit_set, code, target_id)
     return frame.row(0, named=True)
 
 
-@pytest.mark.parametrize(("indicator", "status", "ratio"), [
-    ("online_services_level4_pct", "on track", 9 / 4.8),
-    ("digital_economy_grdp_pct", "acceleration needed", 2 / 2.4),
-    ("smartphone_adult_pct", "limited progress", 1 / 4.2),
-    ("records_online_province_pct", "deterioration", None),
-    ("ecommerce_retail_share_pct", "target met", None),
-])
+@pytest.mark.parametrize(
+    ("indicator", "status", "ratio"),
+    [
+        ("online_services_level4_pct", "on track", 9 / 4.8),
+        ("digital_economy_grdp_pct", "acceleration needed", 2 / 2.4),
+        ("smartphone_adult_pct", "limited progress", 1 / 4.2),
+        ("records_online_province_pct", "deterioration", None),
+        ("ecommerce_retail_share_pct", "target met", None),
+    ],
+)
 def test_a_current_unit_is_measured_on_its_restated_history(warehouse, indicator, status, ratio):
     gap = _gap(warehouse, "34", "19", f"national:{indicator}:2030")
     assert gap["status"] == status, gap["status_reason"]
@@ -88,17 +106,27 @@ def test_status_thresholds_and_vietnamese_labels(warehouse):
     assert gap["gap"] == pytest.approx(24) and gap["share_covered"] == pytest.approx(36 / 60)
     assert gap["status_vi"] == "đúng lộ trình"
     passed = _gap(warehouse, "34", "19", "national:online_services_level4_pct:2025")
-    assert (passed["status"], passed["status_reason"]) == ("limited progress", "the horizon has passed and the target was not met")
+    assert (passed["status"], passed["status_reason"]) == (
+        "limited progress",
+        "the horizon has passed and the target was not met",
+    )
 
 
 def test_a_former_units_target_stays_with_it_and_is_shown_against_its_successor(warehouse):
     gap = _gap(warehouse, "63", "19", "TN-03")  # Thái Nguyên 2025: online services > 90 %
     assert gap["province_name"] == "Thái Nguyên" and "thuộc nhóm" not in gap["quote_vi"]
     assert gap["baseline_value"] == 40 and gap["baseline_year"] == 2021
-    assert (gap["actual_value"], gap["actual_year"], gap["actual_basis"], gap["actual_unit_set"]) == (76, 2025, "successor", "34")
+    assert (gap["actual_value"], gap["actual_year"], gap["actual_basis"], gap["actual_unit_set"]) == (
+        76,
+        2025,
+        "successor",
+        "34",
+    )
     assert gap["actual_province_name"] == "Thái Nguyên"
     # Bắc Kạn set no target: its targets do not appear, and Thái Nguyên's are not given to it.
-    held = warehouse.execute("SELECT count(*) FROM marts.target_gaps WHERE unit_set = '63' AND province_code = '06'").fetchall()
+    held = warehouse.execute(
+        "SELECT count(*) FROM marts.target_gaps WHERE unit_set = '63' AND province_code = '06'"
+    ).fetchall()
     assert held == [(0,)]
 
 
@@ -124,17 +152,26 @@ def test_restatement_weights_shares_by_population_and_sums_counts(tmp_path, meth
     con = duckdb.connect(str(tmp_path / "r.duckdb"))
     for name, frame in reference_tables(register, methodology).items():
         replace_table(con, "reference", name, frame)
-    rows = [_figure(2024, "63", "19", "Thái Nguyên", "fibre_household_pct", 80),
-            _figure(2024, "63", "06", "Bắc Kạn", "fibre_household_pct", 40),
-            _figure(2024, "63", "19", "Thái Nguyên", "digital_enterprises_count", 1000),
-            _figure(2024, "63", "06", "Bắc Kạn", "digital_enterprises_count", 100)]
+    rows = [
+        _figure(2024, "63", "19", "Thái Nguyên", "fibre_household_pct", 80),
+        _figure(2024, "63", "06", "Bắc Kạn", "fibre_household_pct", 40),
+        _figure(2024, "63", "19", "Thái Nguyên", "digital_enterprises_count", 1000),
+        _figure(2024, "63", "06", "Bắc Kạn", "digital_enterprises_count", 100),
+    ]
     figures = pl.DataFrame(rows).with_columns(pl.col("reporting_year").cast(pl.Int32))
     _stage(con, figures)
     build_marts(con, methodology)
-    population = dict(con.execute("SELECT code, population_thousand FROM reference.population WHERE unit_set = '63' "
-                                  "AND code IN ('19', '06')").fetchall())
-    values = dict(con.execute("SELECT indicator_code, value FROM marts.indicator_values WHERE series = 'restated_34' "
-                              "AND province_code = '19'").fetchall())
+    population = dict(
+        con.execute(
+            "SELECT code, population_thousand FROM reference.population WHERE unit_set = '63' AND code IN ('19', '06')"
+        ).fetchall()
+    )
+    values = dict(
+        con.execute(
+            "SELECT indicator_code, value FROM marts.indicator_values WHERE series = 'restated_34' "
+            "AND province_code = '19'"
+        ).fetchall()
+    )
     weighted = (80 * population["19"] + 40 * population["06"]) / (population["19"] + population["06"])
     assert values["fibre_household_pct"] == pytest.approx(weighted)
     assert values["digital_enterprises_count"] == 1100

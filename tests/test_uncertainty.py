@@ -30,17 +30,30 @@ def _with(methodology, **uncertainty):
 
 def _goalpost_values(methodology, share: float, year=2024) -> list[float]:
     """Every indicator at `share` of the way from its worst to its best goalpost."""
-    return [leaf.goalposts[0] + share * (leaf.goalposts[1] - leaf.goalposts[0]) for leaf in methodology.leaves if leaf.valid_in(year)]
+    return [
+        leaf.goalposts[0] + share * (leaf.goalposts[1] - leaf.goalposts[0])
+        for leaf in methodology.leaves
+        if leaf.valid_in(year)
+    ]
 
 
 def test_a_province_far_ahead_has_a_zero_width_interval_and_identical_ones_share_theirs(methodology):
     rng = np.random.default_rng(1)
     rows = {"far ahead": _goalpost_values(methodology, 0.99)}
     rows |= {f"middle {i}": _goalpost_values(methodology, 0.45 + rng.uniform(0, 0.1)) for i in range(8)}
-    rows |= {"twin A": _goalpost_values(methodology, 0.3), "twin B": _goalpost_values(methodology, 0.3),
-             "far behind": _goalpost_values(methodology, 0.01)}
-    result = rank_uncertainty(methodology, _problem(methodology, rows), samples=2_000).rows_by_key("unit", named=True, unique=True)
-    assert (result["far ahead"]["rank_p05"], result["far ahead"]["rank_p95"], result["far ahead"]["interval_width"]) == (1, 1, 0)
+    rows |= {
+        "twin A": _goalpost_values(methodology, 0.3),
+        "twin B": _goalpost_values(methodology, 0.3),
+        "far behind": _goalpost_values(methodology, 0.01),
+    }
+    result = rank_uncertainty(methodology, _problem(methodology, rows), samples=2_000).rows_by_key(
+        "unit", named=True, unique=True
+    )
+    assert (
+        result["far ahead"]["rank_p05"],
+        result["far ahead"]["rank_p95"],
+        result["far ahead"]["interval_width"],
+    ) == (1, 1, 0)
     assert result["far ahead"]["tied_with"] is None and result["far ahead"]["most_influential_choice"] is None
     assert (result["far behind"]["rank_p05"], result["far behind"]["rank_p95"]) == (12, 12)
     twins = [result["twin A"], result["twin B"]]
@@ -52,8 +65,13 @@ def test_a_province_far_ahead_has_a_zero_width_interval_and_identical_ones_share
 
 
 def test_no_choice_left_to_draw_means_no_uncertainty(methodology):
-    fixed = _with(methodology, weight_perturbation=0.0, normalisations=["goalposts"], aggregations=["arithmetic"],
-                  imputations=["none"])
+    fixed = _with(
+        methodology,
+        weight_perturbation=0.0,
+        normalisations=["goalposts"],
+        aggregations=["arithmetic"],
+        imputations=["none"],
+    )
     rng = np.random.default_rng(7)
     problem = _problem(methodology, {f"u{i}": list(rng.uniform(0, 100, 23)) for i in range(12)})
     result = rank_uncertainty(fixed, problem, samples=500)
@@ -64,7 +82,9 @@ def test_no_choice_left_to_draw_means_no_uncertainty(methodology):
 def test_only_the_choice_that_varies_can_move_a_rank(methodology):
     only_normalisation = _with(methodology, weight_perturbation=0.0, aggregations=["arithmetic"], imputations=["none"])
     rng = np.random.default_rng(11)
-    problem = _problem(methodology, {f"u{i}": list(rng.uniform(0, 100, 23) ** rng.uniform(0.5, 1.5)) for i in range(15)})
+    problem = _problem(
+        methodology, {f"u{i}": list(rng.uniform(0, 100, 23) ** rng.uniform(0.5, 1.5)) for i in range(15)}
+    )
     result = rank_uncertainty(only_normalisation, problem, samples=1_000)
     assert result["shift_weights"].max() == result["shift_aggregation"].max() == result["shift_imputation"].max() == 0
     assert set(result["most_influential_choice"].drop_nulls()) == {"normalisation"}
@@ -94,14 +114,23 @@ def test_the_nominal_ranks_are_the_index_sqls(which, seed, methodology):
             if rng.uniform() < 0.12:
                 continue  # not reported: min_share and renormalised weights come into play
             low, high = sorted(leaf.goalposts)
-            rows.append({"unit": f"u{unit:02}", "indicator_code": leaf.code,
-                         "value": float(np.round(rng.uniform(low, high + 0.2 * (high - low)), 2))})
+            rows.append(
+                {
+                    "unit": f"u{unit:02}",
+                    "indicator_code": leaf.code,
+                    "value": float(np.round(rng.uniform(low, high + 0.2 * (high - low)), 2)),
+                }
+            )
     values = pl.DataFrame(rows)
     units = [f"u{unit:02}" for unit in range(25)]
     sql = score_values(values.with_columns(pl.lit(2023).alias("reporting_year")), chosen, units=units)
-    published = dict(sql["province_rankings"].filter(pl.col("ranking") == "index").select("province_code", "rank").iter_rows())
+    published = dict(
+        sql["province_rankings"].filter(pl.col("ranking") == "index").select("province_code", "rank").iter_rows()
+    )
     nominal = Simulation(chosen, problem_from_long(values, units, [leaf.code for leaf in indicators])).nominal()
-    assert {u: (None if np.isnan(r) else int(r)) for u, r in zip(units, nominal)} == {u: published.get(u) for u in units}
+    assert {u: (None if np.isnan(r) else int(r)) for u, r in zip(units, nominal)} == {
+        u: published.get(u) for u in units
+    }
 
 
 def test_tie_groups_chain_overlapping_intervals():
@@ -116,9 +145,11 @@ def test_the_methodology_refuses_alternatives_that_cannot_be_drawn(methodology, 
     import yaml
 
     raw = yaml.safe_load((PROJECT_ROOT / "methodology" / "default.yaml").read_text(encoding="utf-8"))
-    for change, message in ((dict(normalisations=["zscore"], aggregations=["geometric"]), "geometric mean needs positive"),
-                            (dict(interval=[95, 5]), "uncertainty: Value error, interval [95.0, 5.0] must be [low, high]"),
-                            (dict(weight_perturbation=1.5), "weight_perturbation")):
+    for change, message in (
+        (dict(normalisations=["zscore"], aggregations=["geometric"]), "geometric mean needs positive"),
+        (dict(interval=[95, 5]), "uncertainty: Value error, interval [95.0, 5.0] must be [low, high]"),
+        (dict(weight_perturbation=1.5), "weight_perturbation"),
+    ):
         broken = {**raw, "uncertainty": {**raw["uncertainty"], **change}}
         path = tmp_path / "broken.yaml"
         path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
@@ -133,10 +164,20 @@ def _main_indices(path: Path, rows: list[tuple]) -> Path:
 
 
 def test_dti_uncertainty_writes_the_interval_of_every_unit(tmp_path):
-    source = _main_indices(tmp_path / "main.csv", [("Leader", *[0.98] * 8), ("B", *[0.5] * 8), ("C", *[0.5] * 8),
-                                                   ("D", 0.6, 0.4, 0.55, 0.45, 0.5, 0.52, 0.48, 0.5), ("Last", *[0.05] * 8)])
+    source = _main_indices(
+        tmp_path / "main.csv",
+        [
+            ("Leader", *[0.98] * 8),
+            ("B", *[0.5] * 8),
+            ("C", *[0.5] * 8),
+            ("D", 0.6, 0.4, 0.55, 0.45, 0.5, 0.52, 0.48, 0.5),
+            ("Last", *[0.05] * 8),
+        ],
+    )
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["uncertainty", "--methodology", "dti-922", str(source), "--samples", "2000", "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["uncertainty", "--methodology", "dti-922", str(source), "--samples", "2000", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "5 unit(s), 2000 samples, seed 20250701" in result.output
     table = pl.read_csv(out)

@@ -40,7 +40,9 @@ def test_the_corpus_covers_at_least_70_kinds_and_every_row_rule():
     every = CASES + CASES_VALUES
     assert len(every) >= 90 and len({c.name for c in every}) == len(every)
     covered = {c.rule for c in every}
-    untested = set(default_rules().row_rules) - covered - {"superseded_by_later_file", "implausible_change", "refused_file"}
+    untested = (
+        set(default_rules().row_rules) - covered - {"superseded_by_later_file", "implausible_change", "refused_file"}
+    )
     # The first two need several files or years (tests/test_validation.py); a refused link or FIFO is a
     # matter of the inbox, not of a file's content (tests/test_hostile_run.py).
     assert untested == set()

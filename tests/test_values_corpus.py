@@ -13,7 +13,9 @@ def test_valid_values_are_read_as_written(tmp_path, methodology, register, name)
     case = next(c for c in CASES_VALUES if c.name == name)
     path = case.build(tmp_path, methodology, register)
     read = read_submission(path)
-    result = stage(rows_frame(read, read.reporting_year, "0" * 64, path.name, None), read.reporting_year, methodology, register)
+    result = stage(
+        rows_frame(read, read.reporting_year, "0" * 64, path.name, None), read.reporting_year, methodology, register
+    )
     indicator, value = READ_AS[name]
     assert result.rejects.is_empty()
     assert result.figures.select("indicator_code", "value").rows() == [(indicator, value)]

@@ -11,7 +11,11 @@ from sources.index.audit import AuditUnavailable, published_audit
 
 
 @click.command("audit", context_settings=CONTEXT)
-@click.option("--year", type=int, help="Năm báo cáo (mặc định: năm gần nhất có kiểm định) / Reporting year (default: the latest audited).")
+@click.option(
+    "--year",
+    type=int,
+    help="Năm báo cáo (mặc định: năm gần nhất có kiểm định) / Reporting year (default: the latest audited).",
+)
 def audit(year: int | None) -> None:
     """Kiểm định chỉ số như JRC kiểm định / The audit of the index, as the JRC audits one.
 
@@ -35,8 +39,14 @@ def audit(year: int | None) -> None:
     except AuditUnavailable as exc:
         fail(str(exc))
     click.echo(f"Kiểm định chỉ số năm {year} | Audit of the index, {year}")
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=220, tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True):
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        fmt_str_lengths=80,
+        tbl_width_chars=220,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+    ):
         for title, frame in blocks:
             click.echo(f"\n{title}")
             click.echo(frame if frame.height else "  không có | none")

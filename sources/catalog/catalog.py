@@ -58,7 +58,8 @@ class Catalog(_Strict):
     assets: dict[str, Text] = Field(description="assets that are not a warehouse table, by key joined with '.'")
     columns: dict[str, Column]
     pillar_columns: dict[str, Column] = Field(
-        description="column suffix (score, rank) -> templates filled with {name_vi} and {name_en} of each pillar")
+        description="column suffix (score, rank) -> templates filled with {name_vi} and {name_en} of each pillar"
+    )
     vocabularies: dict[str, dict[str, Text]] = Field(description="column -> value -> what it means")
     words: dict[str, Text]
 
@@ -128,8 +129,11 @@ def pillars(methodology: Methodology) -> list[dict[str, str]]:
 def pillar_columns(methodology: Methodology, suffixes: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
     """(column, pillar code, suffix) of the pillar columns of the published views, in the methodology's order:
     for each pillar one column per suffix of the catalog's pillar_columns (score, rank), or of `suffixes`."""
-    return [(f"{node.code}_{suffix}", node.code, suffix)
-            for node in methodology.pillars for suffix in suffixes or tuple(catalog().pillar_columns)]
+    return [
+        (f"{node.code}_{suffix}", node.code, suffix)
+        for node in methodology.pillars
+        for suffix in suffixes or tuple(catalog().pillar_columns)
+    ]
 
 
 def pillar_labels(manifest_pillars: list[dict[str, str]], lang: str) -> dict[str, str]:

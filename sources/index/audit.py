@@ -144,13 +144,18 @@ def sobol_design(groups: Sequence[str], base_samples: int, seed: int) -> tuple[d
     """Saltelli's design on Sobol' points (SALib.sample.sobol, scrambled with `seed`) for factors uniform on
     [0, 1], grouped by `groups` (one name per factor; a group is varied as one input). Returns SALib's
     problem and the base_samples × (groups + 2) rows of inputs."""
-    problem = {"num_vars": len(groups), "names": [f"x{i}" for i in range(len(groups))],
-               "bounds": [[0.0, 1.0]] * len(groups), "groups": list(groups)}
+    problem = {
+        "num_vars": len(groups),
+        "names": [f"x{i}" for i in range(len(groups))],
+        "bounds": [[0.0, 1.0]] * len(groups),
+        "groups": list(groups),
+    }
     return problem, sobol_sampling.sample(problem, base_samples, calc_second_order=False, seed=seed)
 
 
-def sobol_indices(problem: dict, outputs: np.ndarray, seed: int, conf_level: float = 0.95,
-                  resamples: int = SOBOL_RESAMPLES) -> dict[str, np.ndarray]:
+def sobol_indices(
+    problem: dict, outputs: np.ndarray, seed: int, conf_level: float = 0.95, resamples: int = SOBOL_RESAMPLES
+) -> dict[str, np.ndarray]:
     """First-order (S1) and total (ST) Sobol indices of each output column (evaluations × outputs) for each
     group, with the half-width of their bootstrap confidence interval at `conf_level`: what
     SALib.analyze.sobol.analyze returns for each column (its Saltelli et al. 2010 estimators, the same
@@ -169,15 +174,15 @@ def sobol_indices(problem: dict, outputs: np.ndarray, seed: int, conf_level: flo
     bootstrap = np.random.default_rng(seed).integers(base, size=(base, resamples))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     for start in range(0, moving.size, SOBOL_CHUNK):
-        columns = moving[start:start + SOBOL_CHUNK]
+        columns = moving[start : start + SOBOL_CHUNK]
         y = outputs[:, columns]
         y = (y - y.mean(axis=0)) / y.std(axis=0)
         # Saltelli's rows come in blocks of groups + 2: A, then A with group g from B (AB_g), then B
         # (SALib's separate_output_values, for one column).
         step = groups + 2
-        a, b = y[0::step], y[step - 1::step]
+        a, b = y[0::step], y[step - 1 :: step]
         for g in range(groups):
-            ab_g = y[g + 1::step]
+            ab_g = y[g + 1 :: step]
             result["S1"][columns, g] = sobol_analysis.first_order(a, ab_g, b)
             result["ST"][columns, g] = sobol_analysis.total_order(a, ab_g, b)
             resampled = (a[bootstrap], ab_g[bootstrap], b[bootstrap])
@@ -191,8 +196,9 @@ def _pick(u: np.ndarray, count: int) -> np.ndarray:
     return np.minimum((u * count).astype(int), count - 1)
 
 
-def rank_sobol(methodology: Methodology, problem: Problem, base_samples: int | None = None,
-               seed: int | None = None) -> pl.DataFrame:
+def rank_sobol(
+    methodology: Methodology, problem: Problem, base_samples: int | None = None, seed: int | None = None
+) -> pl.DataFrame:
     """Sobol indices of each unit's rank and index score, and of the mean absolute rank shift over all units
     (COINr's target in get_sensitivity), with respect to each contestable choice of the `uncertainty`
     section: the weights (every edge weight times a uniform draw in [1 - p, 1 + p], varied as one group),
@@ -208,14 +214,27 @@ def rank_sobol(methodology: Methodology, problem: Problem, base_samples: int | N
     seed = settings.seed if seed is None else seed
     simulation = Simulation(methodology, problem)
     framework, edges = simulation.framework, simulation.framework.edges
-    contestable = {"weights": settings.weight_perturbation > 0 and edges > 0,
-                   "normalisation": len(settings.normalisations) > 1, "aggregation": len(settings.aggregations) > 1,
-                   "imputation": len(settings.imputations) > 1}
+    contestable = {
+        "weights": settings.weight_perturbation > 0 and edges > 0,
+        "normalisation": len(settings.normalisations) > 1,
+        "aggregation": len(settings.aggregations) > 1,
+        "imputation": len(settings.imputations) > 1,
+    }
     choices = [c for c in CHOICES if contestable[c]]
-    columns = {"unit": pl.Utf8, "output": pl.Utf8, "choice": pl.Utf8, "first_order": pl.Float64,
-               "first_order_low": pl.Float64, "first_order_high": pl.Float64, "total_order": pl.Float64,
-               "total_order_low": pl.Float64, "total_order_high": pl.Float64, "base_samples": pl.Int64,
-               "evaluations": pl.Int64, "seed": pl.Int64}
+    columns = {
+        "unit": pl.Utf8,
+        "output": pl.Utf8,
+        "choice": pl.Utf8,
+        "first_order": pl.Float64,
+        "first_order_low": pl.Float64,
+        "first_order_high": pl.Float64,
+        "total_order": pl.Float64,
+        "total_order_low": pl.Float64,
+        "total_order_high": pl.Float64,
+        "base_samples": pl.Int64,
+        "evaluations": pl.Int64,
+        "seed": pl.Int64,
+    }
     if not choices:
         return pl.DataFrame(schema=columns)
     groups = [g for c in choices for g in ([c] * edges if c == "weights" else [c])]
@@ -230,24 +249,32 @@ def rank_sobol(methodology: Methodology, problem: Problem, base_samples: int | N
         return np.array([known.index(a) for a in listed])[_pick(x[:, at[choice]], len(listed))]
 
     p = settings.weight_perturbation
-    factors = (1 - p + 2 * p * x[:, at["weights"]:at["weights"] + edges]) if "weights" in at else np.ones((rows, edges))
+    factors = (
+        (1 - p + 2 * p * x[:, at["weights"] : at["weights"] + edges]) if "weights" in at else np.ones((rows, edges))
+    )
     normalisation = drawn("normalisation", settings.normalisations, simulation.normalisations)
     imputation = drawn("imputation", settings.imputations, simulation.imputations)
     if "aggregation" in at:
         geometric_drawn = np.array([a == "geometric" for a in settings.aggregations])[
-            _pick(x[:, at["aggregation"]], len(settings.aggregations))]
+            _pick(x[:, at["aggregation"]], len(settings.aggregations))
+        ]
         geometric = np.repeat(geometric_drawn[:, None], len(framework.nodes), axis=1)
     else:
         geometric = np.repeat(simulation.nominal_geometric[None, :], rows, axis=0)
     scores = np.empty((rows, len(problem.units)))
     for start in range(0, rows, 2_000):
         chunk = slice(start, start + 2_000)
-        scores[chunk] = simulation.index_scores(normalisation[chunk], imputation[chunk], geometric[chunk], factors[chunk])
+        scores[chunk] = simulation.index_scores(
+            normalisation[chunk], imputation[chunk], geometric[chunk], factors[chunk]
+        )
     ranks = competition_ranks(scores, methodology.score_decimals)
     nominal = simulation.nominal()
     with np.errstate(invalid="ignore"):
-        shift = np.nanmean(np.abs(ranks - nominal), axis=1, keepdims=True) if (~np.isnan(nominal)).any() \
+        shift = (
+            np.nanmean(np.abs(ranks - nominal), axis=1, keepdims=True)
+            if (~np.isnan(nominal)).any()
             else np.full((rows, 1), np.nan)
+        )
     low_q, high_q = settings.interval
     outputs = {"rank": ranks, "score": scores, "mean_abs_rank_shift": shift}
     records = []
@@ -257,8 +284,9 @@ def rank_sobol(methodology: Methodology, problem: Problem, base_samples: int | N
         for u, unit in enumerate(units):
             for g, choice in enumerate(choices):
                 s1, s1c, st, stc = (found[k][u, g] for k in ("S1", "S1_conf", "ST", "ST_conf"))
-                records.append((unit, output, choice, s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc,
-                                base_samples, rows, seed))
+                records.append(
+                    (unit, output, choice, s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc, base_samples, rows, seed)
+                )
     return pl.DataFrame(records, schema=columns, orient="row").with_columns(pl.selectors.float().fill_nan(None))
 
 
@@ -278,13 +306,22 @@ def _matrix(frame: pl.DataFrame, units: list[str], columns: list[str], key: str,
 def _pair(level: str, variable: str, against: str, group: str | None, x: np.ndarray, y: np.ndarray) -> dict:
     pearson, n = correlation(x, y, "pearson")
     spearman, _ = correlation(x, y, "spearman")
-    return {"level": level, "variable": variable, "against": against, "pillar": group, "pearson": pearson,
-            "spearman": spearman, "units": n, "pearson_p_value": correlation_p_value(pearson, n),
-            "spearman_p_value": correlation_p_value(spearman, n)}
+    return {
+        "level": level,
+        "variable": variable,
+        "against": against,
+        "pillar": group,
+        "pearson": pearson,
+        "spearman": spearman,
+        "units": n,
+        "pearson_p_value": correlation_p_value(pearson, n),
+        "spearman_p_value": correlation_p_value(spearman, n),
+    }
 
 
-def coherence(methodology: Methodology, year: int, units: list[str], indicator_scores: pl.DataFrame,
-              node_scores: pl.DataFrame) -> pl.DataFrame:
+def coherence(
+    methodology: Methodology, year: int, units: list[str], indicator_scores: pl.DataFrame, node_scores: pl.DataFrame
+) -> pl.DataFrame:
     """One year's correlations: each indicator with each node it feeds ('indicator–pillar') and with the
     index ('indicator–index'), each pillar with the index ('pillar–index'), and every pair of indicators of
     one pillar ('indicator–indicator'), Pearson and Spearman on pairwise complete observations with their
@@ -302,26 +339,46 @@ def coherence(methodology: Methodology, year: int, units: list[str], indicator_s
     for pillar in methodology.pillars:
         members = [c for c in pillar.children if c in at]
         for code in members:
-            rows.append(_pair("indicator–pillar", code, pillar.code, pillar.code, leaf[:, at[code]], node[:, node_at[pillar.code]]))
+            rows.append(
+                _pair(
+                    "indicator–pillar", code, pillar.code, pillar.code, leaf[:, at[code]], node[:, node_at[pillar.code]]
+                )
+            )
         for i, first in enumerate(members):
-            for second in members[i + 1:]:
-                rows.append(_pair("indicator–indicator", first, second, pillar.code, leaf[:, at[first]], leaf[:, at[second]]))
+            for second in members[i + 1 :]:
+                rows.append(
+                    _pair("indicator–indicator", first, second, pillar.code, leaf[:, at[first]], leaf[:, at[second]])
+                )
     for code in indicators:
         rows.append(_pair("indicator–index", code, index, None, leaf[:, at[code]], node[:, node_at[index]]))
     for child in methodology.index.children:
         if child in node_at:
             rows.append(_pair("pillar–index", child, index, None, node[:, node_at[child]], node[:, node_at[index]]))
-    schema = {"level": pl.Utf8, "variable": pl.Utf8, "against": pl.Utf8, "pillar": pl.Utf8, "pearson": pl.Float64,
-              "spearman": pl.Float64, "units": pl.Int64, "pearson_p_value": pl.Float64, "spearman_p_value": pl.Float64}
+    schema = {
+        "level": pl.Utf8,
+        "variable": pl.Utf8,
+        "against": pl.Utf8,
+        "pillar": pl.Utf8,
+        "pearson": pl.Float64,
+        "spearman": pl.Float64,
+        "units": pl.Int64,
+        "pearson_p_value": pl.Float64,
+        "spearman_p_value": pl.Float64,
+    }
     frame = pl.DataFrame(rows, schema=schema)
     return frame.with_columns(
-        pl.when((pl.col("level") == "indicator–indicator") & (pl.col("pearson") > COLLINEAR)).then(pl.lit("collinear"))
-        .when((pl.col("level") == "indicator–pillar") & (pl.col("pearson") < 0)).then(pl.lit("negative"))
-        .otherwise(None).alias("flag"))
+        pl.when((pl.col("level") == "indicator–indicator") & (pl.col("pearson") > COLLINEAR))
+        .then(pl.lit("collinear"))
+        .when((pl.col("level") == "indicator–pillar") & (pl.col("pearson") < 0))
+        .then(pl.lit("negative"))
+        .otherwise(None)
+        .alias("flag")
+    )
 
 
-def reliability(methodology: Methodology, year: int, units: list[str], indicator_scores: pl.DataFrame,
-                node_scores: pl.DataFrame) -> pl.DataFrame:
+def reliability(
+    methodology: Methodology, year: int, units: list[str], indicator_scores: pl.DataFrame, node_scores: pl.DataFrame
+) -> pl.DataFrame:
     """Per node (each pillar over its indicators; the index over its pillars): Cronbach's alpha (pairwise
     complete covariances, as COINr's get_cronbach) and a principal component analysis on the correlation
     matrix of the complete cases (as COINr's get_PCA): the first component's share of the variance (its
@@ -334,18 +391,37 @@ def reliability(methodology: Methodology, year: int, units: list[str], indicator
     rows = []
     for parent in [*methodology.pillars, methodology.index]:
         children = [c for c in parent.children if c in at or c in node_at]
-        matrix = np.column_stack([leaf[:, at[c]] if c in at else node[:, node_at[c]] for c in children]) \
-            if children else np.empty((len(units), 0))
+        matrix = (
+            np.column_stack([leaf[:, at[c]] if c in at else node[:, node_at[c]] for c in children])
+            if children
+            else np.empty((len(units), 0))
+        )
         eigenvalues, complete = principal_components(matrix)
-        rows.append({
-            "node": parent.code, "children": len(children), "units": len(units), "complete_units": complete,
-            "cronbach_alpha": cronbach_alpha(matrix),
-            "pca_first_share": None if eigenvalues is None else float(eigenvalues[0] / len(children)),
-            "pca_eigenvalues_above_1": None if eigenvalues is None else int((eigenvalues > 1).sum()),
-            "pca_eigenvalues": None if eigenvalues is None else "; ".join(f"{e:.4f}" for e in eigenvalues)})
-    return pl.DataFrame(rows, schema={"node": pl.Utf8, "children": pl.Int64, "units": pl.Int64, "complete_units": pl.Int64,
-                                      "cronbach_alpha": pl.Float64, "pca_first_share": pl.Float64,
-                                      "pca_eigenvalues_above_1": pl.Int64, "pca_eigenvalues": pl.Utf8})
+        rows.append(
+            {
+                "node": parent.code,
+                "children": len(children),
+                "units": len(units),
+                "complete_units": complete,
+                "cronbach_alpha": cronbach_alpha(matrix),
+                "pca_first_share": None if eigenvalues is None else float(eigenvalues[0] / len(children)),
+                "pca_eigenvalues_above_1": None if eigenvalues is None else int((eigenvalues > 1).sum()),
+                "pca_eigenvalues": None if eigenvalues is None else "; ".join(f"{e:.4f}" for e in eigenvalues),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "node": pl.Utf8,
+            "children": pl.Int64,
+            "units": pl.Int64,
+            "complete_units": pl.Int64,
+            "cronbach_alpha": pl.Float64,
+            "pca_first_share": pl.Float64,
+            "pca_eigenvalues_above_1": pl.Int64,
+            "pca_eigenvalues": pl.Utf8,
+        },
+    )
 
 
 def effective_weights(methodology: Methodology, year: int, coherence_table: pl.DataFrame) -> pl.DataFrame:
@@ -367,19 +443,42 @@ def effective_weights(methodology: Methodology, year: int, coherence_table: pl.D
         squares = {c: None if r is None else r * r for c, r in squares.items()}
         known = sum(s for s in squares.values() if s is not None)
         for c in children:
-            rows.append({"node": parent.code, "child": c, "child_is_indicator": c in valid,
-                         "nominal_weight": parent.children[c] / total, "correlation": pearson.get((c, parent.code)),
-                         "effective_weight": None if squares[c] is None or known == 0 else squares[c] / known,
-                         "nominal_weight_in_index": in_index.get(c)})
-    frame = pl.DataFrame(rows, schema={"node": pl.Utf8, "child": pl.Utf8, "child_is_indicator": pl.Boolean,
-                                       "nominal_weight": pl.Float64, "correlation": pl.Float64,
-                                       "effective_weight": pl.Float64, "nominal_weight_in_index": pl.Float64})
-    with_index = frame.join(coherence_table.filter(pl.col("against") == index).select(
-        pl.col("variable").alias("child"), pl.col("pearson").alias("correlation_with_index")).unique("child"),
-        on="child", how="left")
+            rows.append(
+                {
+                    "node": parent.code,
+                    "child": c,
+                    "child_is_indicator": c in valid,
+                    "nominal_weight": parent.children[c] / total,
+                    "correlation": pearson.get((c, parent.code)),
+                    "effective_weight": None if squares[c] is None or known == 0 else squares[c] / known,
+                    "nominal_weight_in_index": in_index.get(c),
+                }
+            )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "node": pl.Utf8,
+            "child": pl.Utf8,
+            "child_is_indicator": pl.Boolean,
+            "nominal_weight": pl.Float64,
+            "correlation": pl.Float64,
+            "effective_weight": pl.Float64,
+            "nominal_weight_in_index": pl.Float64,
+        },
+    )
+    with_index = frame.join(
+        coherence_table.filter(pl.col("against") == index)
+        .select(pl.col("variable").alias("child"), pl.col("pearson").alias("correlation_with_index"))
+        .unique("child"),
+        on="child",
+        how="left",
+    )
     return with_index.with_columns(
-        (pl.col("correlation_with_index") ** 2 / (pl.col("correlation_with_index") ** 2).sum()
-         .over("child_is_indicator")).alias("effective_weight_in_index"))
+        (
+            pl.col("correlation_with_index") ** 2
+            / (pl.col("correlation_with_index") ** 2).sum().over("child_is_indicator")
+        ).alias("effective_weight_in_index")
+    )
 
 
 def _index_weights(methodology: Methodology, valid: set[str]) -> dict[str, float]:
@@ -401,8 +500,9 @@ def _index_weights(methodology: Methodology, valid: set[str]) -> dict[str, float
     return weights
 
 
-def outliers(methodology: Methodology, year: int, units: list[str], names: dict[str, str],
-             values: pl.DataFrame) -> pl.DataFrame:
+def outliers(
+    methodology: Methodology, year: int, units: list[str], names: dict[str, str], values: pl.DataFrame
+) -> pl.DataFrame:
     """Per indicator of the year, on the values as reported across the units: skewness and excess kurtosis,
     COINr's outlier flag, and what the treatment rule (the methodology's `outliers` thresholds, COINr's
     by default) does to it: 'winsorised' (how many points, which units, from what to what) or 'log'.
@@ -416,41 +516,89 @@ def outliers(methodology: Methodology, year: int, units: list[str], names: dict[
         treated, labels = treat_vector(x, settings)
         changed = [i for i, label in enumerate(labels) if label and label != "log_CT"]
         treatment = "log" if "log_CT" in labels else "winsorised" if changed else None
-        rows.append({
-            "indicator_code": code, "units": int((~np.isnan(x)).sum()), "skewness": skewness(x), "kurtosis": kurtosis(x),
-            "outlier": is_outlying(x, settings.skew_thresh, settings.kurt_thresh), "treatment": treatment,
-            "points_treated": len(changed) if treatment == "winsorised" else int((~np.isnan(x)).sum()) if treatment else 0,
-            "skewness_after": skewness(treated) if treatment else None, "kurtosis_after": kurtosis(treated) if treatment else None,
-            "treated_units": "; ".join(f"{names.get(units[i], units[i])} ({x[i]:g} → {treated[i]:g})" for i in changed) or None,
-            "applied": settings.treatment != "none" and treatment is not None})
-    return pl.DataFrame(rows, schema={
-        "indicator_code": pl.Utf8, "units": pl.Int64, "skewness": pl.Float64, "kurtosis": pl.Float64, "outlier": pl.Boolean,
-        "treatment": pl.Utf8, "points_treated": pl.Int64, "skewness_after": pl.Float64, "kurtosis_after": pl.Float64,
-        "treated_units": pl.Utf8, "applied": pl.Boolean})
+        rows.append(
+            {
+                "indicator_code": code,
+                "units": int((~np.isnan(x)).sum()),
+                "skewness": skewness(x),
+                "kurtosis": kurtosis(x),
+                "outlier": is_outlying(x, settings.skew_thresh, settings.kurt_thresh),
+                "treatment": treatment,
+                "points_treated": len(changed)
+                if treatment == "winsorised"
+                else int((~np.isnan(x)).sum())
+                if treatment
+                else 0,
+                "skewness_after": skewness(treated) if treatment else None,
+                "kurtosis_after": kurtosis(treated) if treatment else None,
+                "treated_units": "; ".join(
+                    f"{names.get(units[i], units[i])} ({x[i]:g} → {treated[i]:g})" for i in changed
+                )
+                or None,
+                "applied": settings.treatment != "none" and treatment is not None,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "indicator_code": pl.Utf8,
+            "units": pl.Int64,
+            "skewness": pl.Float64,
+            "kurtosis": pl.Float64,
+            "outlier": pl.Boolean,
+            "treatment": pl.Utf8,
+            "points_treated": pl.Int64,
+            "skewness_after": pl.Float64,
+            "kurtosis_after": pl.Float64,
+            "treated_units": pl.Utf8,
+            "applied": pl.Boolean,
+        },
+    )
 
 
 # --- the marts ----------------------------------------------------------------------------------------------
 
-AUDIT_TABLES = ("audit_coherence", "audit_flagged_pairs", "audit_reliability", "audit_effective_weights",
-                "audit_outliers", "audit_sobol")  # described in sources/catalog/catalog.yaml
+AUDIT_TABLES = (
+    "audit_coherence",
+    "audit_flagged_pairs",
+    "audit_reliability",
+    "audit_effective_weights",
+    "audit_outliers",
+    "audit_sobol",
+)  # described in sources/catalog/catalog.yaml
 
 
 def _year_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return {
-        "units": query_frame(con, """
+        "units": query_frame(
+            con,
+            """
             SELECT reporting_year, unit_set, province_code, province_name, is_synthetic FROM marts.index_scores
-            WHERE series = ? ORDER BY reporting_year, province_code""", [SERIES]),
-        "indicator_scores": query_frame(con, """
+            WHERE series = ? ORDER BY reporting_year, province_code""",
+            [SERIES],
+        ),
+        "indicator_scores": query_frame(
+            con,
+            """
             SELECT reporting_year, unit_set, province_code, indicator_code, score FROM marts.indicator_scores
-            WHERE series = ?""", [SERIES]),
-        "node_scores": query_frame(con, """
+            WHERE series = ?""",
+            [SERIES],
+        ),
+        "node_scores": query_frame(
+            con,
+            """
             SELECT reporting_year, unit_set, province_code, pillar AS node, score FROM marts.pillar_scores WHERE series = ?
             UNION ALL
             SELECT reporting_year, unit_set, province_code, 'index', score FROM marts.index_scores WHERE series = ?""",
-                                   [SERIES, SERIES]),
-        "values": query_frame(con, """
+            [SERIES, SERIES],
+        ),
+        "values": query_frame(
+            con,
+            """
             SELECT reporting_year, unit_set, province_code, province_code AS unit, indicator_code, value
-            FROM marts.indicator_values WHERE series = ? AND value IS NOT NULL""", [SERIES]),
+            FROM marts.indicator_values WHERE series = ? AND value IS NOT NULL""",
+            [SERIES],
+        ),
     }
 
 
@@ -469,22 +617,34 @@ def audit_tables(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> di
         table = coherence(methodology, year, units, leaf, node)
         same_set = inputs["values"].filter(pl.col("unit_set") == unit_set)
         indicators = [c.code for c in methodology.leaves if c.valid_in(year)]
-        problem = problem_from_long(same_set.filter(pl.col("reporting_year") == year), units, indicators,
-                                    earlier=same_set.filter(pl.col("reporting_year") < year))
+        problem = problem_from_long(
+            same_set.filter(pl.col("reporting_year") == year),
+            units,
+            indicators,
+            earlier=same_set.filter(pl.col("reporting_year") < year),
+        )
         year_frames = {
             "audit_coherence": table,
             "audit_flagged_pairs": table.filter(pl.col("flag").is_not_null()),
             "audit_reliability": reliability(methodology, year, units, leaf, node),
             "audit_effective_weights": effective_weights(methodology, year, table),
             "audit_outliers": outliers(methodology, year, units, names, of_year(inputs["values"])),
-            "audit_sobol": rank_sobol(methodology, problem).with_columns(
+            "audit_sobol": rank_sobol(methodology, problem)
+            .with_columns(
                 pl.col("unit").alias("province_code"),
-                pl.col("unit").replace_strict(names, default=None).alias("province_name")).drop("unit"),
+                pl.col("unit").replace_strict(names, default=None).alias("province_name"),
+            )
+            .drop("unit"),
         }
-        keys = [pl.lit(SERIES).alias("series"), pl.lit(unit_set).alias("unit_set"),
-                pl.lit(year, dtype=pl.Int32).alias("reporting_year")]
-        tail = [pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
-                pl.lit(methodology.version).alias("methodology_version")]
+        keys = [
+            pl.lit(SERIES).alias("series"),
+            pl.lit(unit_set).alias("unit_set"),
+            pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+        ]
+        tail = [
+            pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
+            pl.lit(methodology.version).alias("methodology_version"),
+        ]
         for name, frame in year_frames.items():
             frames[name].append(frame.select(*keys, pl.all(), *tail))
     empty = pl.DataFrame(schema={"series": pl.Utf8, "unit_set": pl.Utf8, "reporting_year": pl.Int32})
@@ -504,42 +664,62 @@ def build_audit(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> dic
 # --- the audit as people read it (release workbook and report, `dti audit`) ---------------------------------
 
 REPORT_QUERIES = [
-    ("Độ tin cậy của trụ cột | Pillar reliability", """
+    (
+        "Độ tin cậy của trụ cột | Pillar reliability",
+        """
         SELECT node AS "Nút | Node", children AS "Số thành phần | Children", complete_units AS "Đơn vị đủ số liệu | Complete units",
                round(cronbach_alpha, 3) AS "Cronbach alpha", round(pca_first_share, 3) AS "Thành phần chính 1 | PC1 share",
                pca_eigenvalues_above_1 AS "Giá trị riêng > 1 | Eigenvalues > 1"
-        FROM marts.audit_reliability WHERE reporting_year = $year ORDER BY node = 'index', node"""),
-    ("Tương quan với trụ cột và chỉ số | Correlations with pillar and index", """
+        FROM marts.audit_reliability WHERE reporting_year = $year ORDER BY node = 'index', node""",
+    ),
+    (
+        "Tương quan với trụ cột và chỉ số | Correlations with pillar and index",
+        """
         SELECT level AS "Cặp | Pair", variable AS "Biến | Variable", against AS "So với | Against",
                round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman", units AS "Số đơn vị | Units",
                flag AS "Cảnh báo | Flag"
         FROM marts.audit_coherence WHERE reporting_year = $year AND level <> 'indicator–indicator'
-        ORDER BY level, against, variable"""),
-    ("Cặp bị cảnh báo (r > 0,92 trong trụ cột; tương quan âm) | Flagged pairs (r > 0.92 within a pillar; negative)", """
+        ORDER BY level, against, variable""",
+    ),
+    (
+        "Cặp bị cảnh báo (r > 0,92 trong trụ cột; tương quan âm) | Flagged pairs (r > 0.92 within a pillar; negative)",
+        """
         SELECT flag AS "Cảnh báo | Flag", pillar AS "Trụ cột | Pillar", variable AS "Biến | Variable",
                against AS "So với | Against", round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman"
-        FROM marts.audit_flagged_pairs WHERE reporting_year = $year ORDER BY flag, pearson DESC"""),
-    ("Trọng số danh nghĩa và hiệu dụng | Nominal and effective weights", """
+        FROM marts.audit_flagged_pairs WHERE reporting_year = $year ORDER BY flag, pearson DESC""",
+    ),
+    (
+        "Trọng số danh nghĩa và hiệu dụng | Nominal and effective weights",
+        """
         SELECT node AS "Nút | Node", child AS "Thành phần | Child", round(nominal_weight, 3) AS "Danh nghĩa | Nominal",
                round(effective_weight, 3) AS "Hiệu dụng | Effective",
                round(nominal_weight_in_index, 3) AS "Danh nghĩa trong chỉ số | Nominal in index",
                round(effective_weight_in_index, 3) AS "Hiệu dụng trong chỉ số | Effective in index"
-        FROM marts.audit_effective_weights WHERE reporting_year = $year ORDER BY node = 'index', node, child"""),
-    ("Giá trị ngoại lai | Outliers", """
+        FROM marts.audit_effective_weights WHERE reporting_year = $year ORDER BY node = 'index', node, child""",
+    ),
+    (
+        "Giá trị ngoại lai | Outliers",
+        """
         SELECT indicator_code AS "Chỉ tiêu | Indicator", round(skewness, 2) AS "Độ lệch | Skewness",
                round(kurtosis, 2) AS "Độ nhọn | Kurtosis", treatment AS "Xử lý | Treatment",
                points_treated AS "Số điểm | Points", treated_units AS "Đơn vị được xử lý | Treated units",
                CASE WHEN applied THEN 'có | yes' ELSE 'không | no' END AS "Đã áp dụng | Applied"
         FROM marts.audit_outliers WHERE reporting_year = $year AND (outlier OR treatment IS NOT NULL)
-        ORDER BY indicator_code"""),
-    ("Độ nhạy Sobol của độ dịch hạng trung bình | Sobol indices of the mean absolute rank shift", """
+        ORDER BY indicator_code""",
+    ),
+    (
+        "Độ nhạy Sobol của độ dịch hạng trung bình | Sobol indices of the mean absolute rank shift",
+        """
         SELECT choice AS "Lựa chọn | Choice", round(first_order, 3) AS "Bậc một | First order",
                round(first_order_low, 3) || ' – ' || round(first_order_high, 3) AS "Khoảng bậc một | First-order interval",
                round(total_order, 3) AS "Toàn phần | Total",
                round(total_order_low, 3) || ' – ' || round(total_order_high, 3) AS "Khoảng toàn phần | Total interval",
                evaluations AS "Số lần tính | Evaluations"
-        FROM marts.audit_sobol WHERE reporting_year = $year AND output = 'mean_abs_rank_shift' ORDER BY total_order DESC"""),
-    ("Chỉ số Sobol toàn phần của hạng từng tỉnh | Total Sobol index of each province's rank", """
+        FROM marts.audit_sobol WHERE reporting_year = $year AND output = 'mean_abs_rank_shift' ORDER BY total_order DESC""",
+    ),
+    (
+        "Chỉ số Sobol toàn phần của hạng từng tỉnh | Total Sobol index of each province's rank",
+        """
         WITH s AS (SELECT * FROM marts.audit_sobol WHERE reporting_year = $year AND output = 'rank'),
         r AS (SELECT province_code, rank FROM marts.province_rankings
               WHERE series = 'as_reported' AND ranking = 'index' AND reporting_year = $year)
@@ -550,7 +730,8 @@ REPORT_QUERIES = [
                round(max(total_order) FILTER (choice = 'imputation'), 3) AS "Bù số liệu | Imputation",
                CASE WHEN max(total_order) > 0 THEN arg_max(choice, total_order) END AS "Ảnh hưởng nhất | Most influential"
         FROM s LEFT JOIN r USING (province_code)
-        GROUP BY ALL ORDER BY r.rank NULLS LAST, s.province_name"""),
+        GROUP BY ALL ORDER BY r.rank NULLS LAST, s.province_name""",
+    ),
 ]
 
 
@@ -582,13 +763,19 @@ def published_audit(published: Path, year: int | None = None) -> tuple[int, list
     con = duckdb.connect(str(published), read_only=True)
     try:
         if not has_audit(con):
-            raise AuditUnavailable("bản công bố chưa có kiểm định | the published copy holds no audit; run `dti run` again")
-        years = [row[0] for row in con.execute(
-            "SELECT DISTINCT reporting_year FROM marts.audit_reliability ORDER BY 1").fetchall()]
+            raise AuditUnavailable(
+                "bản công bố chưa có kiểm định | the published copy holds no audit; run `dti run` again"
+            )
+        years = [
+            row[0]
+            for row in con.execute("SELECT DISTINCT reporting_year FROM marts.audit_reliability ORDER BY 1").fetchall()
+        ]
         year = year if year is not None else (years[-1] if years else None)
         if year not in years:
-            raise AuditUnavailable(f"không có kiểm định cho năm {year} | no audit for {year}; audited years: "
-                                   f"{', '.join(map(str, years)) or 'none'}")
+            raise AuditUnavailable(
+                f"không có kiểm định cho năm {year} | no audit for {year}; audited years: "
+                f"{', '.join(map(str, years)) or 'none'}"
+            )
         return year, audit_report(con, year)
     finally:
         con.close()

@@ -22,14 +22,29 @@ from sources.index.outliers import treat_outliers
 from sources.index.uncertainty import problem_from_long, rank_uncertainty
 from sources.intake.numbers import Domain, number_text, parse_number
 from sources.reference.provinces import ProvinceRegister
-from sources.warehouse.tables import comment_table, query_frame, replace_table, scalar, single_threaded, temp_table, transaction
+from sources.warehouse.tables import (
+    comment_table,
+    query_frame,
+    replace_table,
+    scalar,
+    single_threaded,
+    temp_table,
+    transaction,
+)
 
 ENGINE_SQL = PROJECT_ROOT / "sql" / "index" / "engine"
 PROVENANCE_SQL = PROJECT_ROOT / "sql" / "index" / "provenance"
 WAREHOUSE_SQL = PROJECT_ROOT / "sql" / "warehouse"
 
-MART_TABLES = ("indicator_values", "indicator_scores", "pillar_scores", "index_scores", "province_rankings",
-               "indicator_contributions", "framework_weights")
+MART_TABLES = (
+    "indicator_values",
+    "indicator_scores",
+    "pillar_scores",
+    "index_scores",
+    "province_rankings",
+    "indicator_contributions",
+    "framework_weights",
+)
 IN_MEMORY_MARTS = ("indicator_scores", "pillar_scores", "index_scores", "province_rankings", "indicator_contributions")
 SERIES_INPUT = "input"
 MAX_PROBLEMS_SHOWN = 25  # of a table given to `dti score`: the first ones, then how many more
@@ -77,42 +92,97 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
     m_leaves (scored indicators), m_indicators (the whole catalogue) and m_descendants (the indicators
     beneath each node); and the engine's macros (sql/index/engine/00_formulas.sql)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    settings = pl.DataFrame([{
-        "version": methodology.version, "name": methodology.name, "imputation": methodology.imputation,
-        "geometric_floor": methodology.geometric_floor, "score_decimals": methodology.score_decimals,
-        "on_track_min_ratio": methodology.gap_status.on_track_min_ratio,
-        "acceleration_min_ratio": methodology.gap_status.acceleration_min_ratio,
-        "approx_tolerance": methodology.gap_status.approx_tolerance,
-    }], schema_overrides={"score_decimals": pl.Int32})
-    nodes = pl.DataFrame([{
-        "node": n.code, "name_vi": n.name_vi, "name_en": n.name_en, "aggregation": n.aggregation,
-        "min_share": n.min_share, "level": methodology.levels[n.code],
-        "is_index": n.code == methodology.index.code, "is_pillar": n.code != methodology.index.code,
-    } for n in methodology.nodes])
-    edges = pl.DataFrame([{
-        "parent": n.code, "child": child, "weight": weight, "weight_normalised": n.normalised_weights()[child],
-        "parent_level": methodology.levels[n.code], "child_is_indicator": child in methodology.by_code,
-    } for n in methodology.nodes for child, weight in n.children.items()])
+    settings = pl.DataFrame(
+        [
+            {
+                "version": methodology.version,
+                "name": methodology.name,
+                "imputation": methodology.imputation,
+                "geometric_floor": methodology.geometric_floor,
+                "score_decimals": methodology.score_decimals,
+                "on_track_min_ratio": methodology.gap_status.on_track_min_ratio,
+                "acceleration_min_ratio": methodology.gap_status.acceleration_min_ratio,
+                "approx_tolerance": methodology.gap_status.approx_tolerance,
+            }
+        ],
+        schema_overrides={"score_decimals": pl.Int32},
+    )
+    nodes = pl.DataFrame(
+        [
+            {
+                "node": n.code,
+                "name_vi": n.name_vi,
+                "name_en": n.name_en,
+                "aggregation": n.aggregation,
+                "min_share": n.min_share,
+                "level": methodology.levels[n.code],
+                "is_index": n.code == methodology.index.code,
+                "is_pillar": n.code != methodology.index.code,
+            }
+            for n in methodology.nodes
+        ]
+    )
+    edges = pl.DataFrame(
+        [
+            {
+                "parent": n.code,
+                "child": child,
+                "weight": weight,
+                "weight_normalised": n.normalised_weights()[child],
+                "parent_level": methodology.levels[n.code],
+                "child_is_indicator": child in methodology.by_code,
+            }
+            for n in methodology.nodes
+            for child, weight in n.children.items()
+        ]
+    )
     paths = _paths_from_index(methodology)
-    indicators = pl.DataFrame([{
-        "indicator_code": i.code, "kind": i.kind, "direction": i.direction, "unit": i.unit,
-        "normalisation": methodology.normalisation_of(i), "worst": i.goalposts[0], "best": i.goalposts[1],
-        "valid_from": i.valid_from, "valid_to": i.valid_to, "restatement": methodology.restatement[i.kind],
-        "derived_numerator": i.derived_from.numerator if i.derived_from else None,
-        "derived_per": i.derived_from.per if i.derived_from else None,
-        "is_leaf": i in methodology.leaves, "paths": paths.get(i.code, 0),
-    } for i in methodology.indicators], schema_overrides={"valid_to": pl.Int32, "valid_from": pl.Int32,
-                                                          "derived_numerator": pl.Utf8, "derived_per": pl.Float64})
+    indicators = pl.DataFrame(
+        [
+            {
+                "indicator_code": i.code,
+                "kind": i.kind,
+                "direction": i.direction,
+                "unit": i.unit,
+                "normalisation": methodology.normalisation_of(i),
+                "worst": i.goalposts[0],
+                "best": i.goalposts[1],
+                "valid_from": i.valid_from,
+                "valid_to": i.valid_to,
+                "restatement": methodology.restatement[i.kind],
+                "derived_numerator": i.derived_from.numerator if i.derived_from else None,
+                "derived_per": i.derived_from.per if i.derived_from else None,
+                "is_leaf": i in methodology.leaves,
+                "paths": paths.get(i.code, 0),
+            }
+            for i in methodology.indicators
+        ],
+        schema_overrides={
+            "valid_to": pl.Int32,
+            "valid_from": pl.Int32,
+            "derived_numerator": pl.Utf8,
+            "derived_per": pl.Float64,
+        },
+    )
     descendants = pl.DataFrame(_descendants(methodology), schema={"node": pl.Utf8, "indicator_code": pl.Utf8})
-    for name, frame in (("m_settings", settings), ("m_nodes", nodes), ("m_edges", edges), ("m_indicators", indicators),
-                        ("m_descendants", descendants)):
+    for name, frame in (
+        ("m_settings", settings),
+        ("m_nodes", nodes),
+        ("m_edges", edges),
+        ("m_indicators", indicators),
+        ("m_descendants", descendants),
+    ):
         temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
     _run(con, ENGINE_SQL, "00_formulas.sql")
 
 
-def compute_index(con: duckdb.DuckDBPyConnection, methodology: Methodology, keep_leaf_scores: bool = False,
-                  timings: dict[str, float] | None = None) -> None:
+def compute_index(
+    con: duckdb.DuckDBPyConnection,
+    methodology: Methodology,
+    keep_leaf_scores: bool = False,
+    timings: dict[str, float] | None = None,
+) -> None:
     """The engine: from `units_in` and `values_in` (and the tables of `load_framework`) to the temporary
     tables leaf_scores, node_scores and node_ranks and the view engine_scores (see sql/index/engine).
     `keep_leaf_scores` stores the leaf scores for a later reader (the provenance) instead of a view read
@@ -147,7 +217,8 @@ def _treat_outliers(con: duckdb.DuckDBPyConnection, methodology: Methodology) ->
         return
     treated = treat_outliers(query_frame(con, "SELECT * FROM values_in"), methodology.outliers)
     changed = treated.filter(pl.col("treated")).select(
-        "series", "reporting_year", "province_code", "indicator_code", "original_value", "treatment")
+        "series", "reporting_year", "province_code", "indicator_code", "original_value", "treatment"
+    )
     temp_table(con, "values_in", treated.drop("original_value", "treated", "treatment"))
     con.register("_treated", changed.to_arrow())
     try:
@@ -156,8 +227,9 @@ def _treat_outliers(con: duckdb.DuckDBPyConnection, methodology: Methodology) ->
         con.unregister("_treated")
 
 
-def add_provenance(con: duckdb.DuckDBPyConnection, methodology: Methodology,
-                   timings: dict[str, float] | None = None) -> None:
+def add_provenance(
+    con: duckdb.DuckDBPyConnection, methodology: Methodology, timings: dict[str, float] | None = None
+) -> None:
     """The warehouse's layer on the engine's output (sql/index/provenance): marts.indicator_scores,
     pillar_scores, index_scores, indicator_contributions, province_rankings and framework_weights."""
     for name in ("10_indicator_scores.sql", "20_pillar_and_index_scores.sql", "30_contributions.sql"):
@@ -195,8 +267,9 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
-def table_values(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
-                 merge_to_34: bool = False) -> tuple[pl.DataFrame, list[str]]:
+def table_values(
+    frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister, merge_to_34: bool = False
+) -> tuple[pl.DataFrame, list[str]]:
     """A wide table (`unit`, optionally `year`, and one column per leaf indicator) as long values (`unit`,
     `reporting_year`, `indicator_code`, `value`) and its units in order. With a `year` column each row is a
     unit in a year (imputation 'carry_forward' reads the earlier years). Every value is read against its indicator's domain ("31.632" is a
@@ -239,9 +312,11 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
             if parsed.value is None:
                 continue
             if not domain.contains(parsed.value):
-                problems.append(f"row {row_number}, column {code}: '{text}' is outside the domain of {code}: expected a "
-                                f"value from {number_text(domain.low)} to {number_text(domain.high)} "
-                                f"{methodology.units[methodology.by_code[code].unit].symbol}")
+                problems.append(
+                    f"row {row_number}, column {code}: '{text}' is outside the domain of {code}: expected a "
+                    f"value from {number_text(domain.low)} to {number_text(domain.high)} "
+                    f"{methodology.units[methodology.by_code[code].unit].symbol}"
+                )
                 continue
             long_rows.append({"unit": unit, "reporting_year": year, "indicator_code": code, "value": parsed.value})
     units = list(dict.fromkeys(unit for unit, _ in keys))
@@ -257,20 +332,29 @@ def table_values(frame: pl.DataFrame, methodology: Methodology, register: Provin
         more = f"; and {len(problems) - len(shown)} more problem(s)" if len(problems) > len(shown) else ""
         raise ScoreInputError("; ".join(shown) + more)
 
-    values = pl.DataFrame(long_rows, schema={"unit": pl.Utf8, "reporting_year": pl.Int32, "indicator_code": pl.Utf8,
-                                             "value": pl.Float64})
+    values = pl.DataFrame(
+        long_rows, schema={"unit": pl.Utf8, "reporting_year": pl.Int32, "indicator_code": pl.Utf8, "value": pl.Float64}
+    )
     if merge_to_34:
         by_codes = all(u.isdigit() for u in units)
         successors = {u: register.successor(unit.code) for u, unit in former.items()}
         label = {u: unit.code if by_codes else unit.name for u, unit in successors.items()}
-        values = (values.with_columns(pl.col("unit").replace_strict(label))
-                  .group_by("unit", "reporting_year", "indicator_code", maintain_order=True).agg(pl.col("value").mean()))
+        values = (
+            values.with_columns(pl.col("unit").replace_strict(label))
+            .group_by("unit", "reporting_year", "indicator_code", maintain_order=True)
+            .agg(pl.col("value").mean())
+        )
         units = list(dict.fromkeys(label.values()))
     return values, units
 
 
-def score_table(frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister,
-                merge_to_34: bool = False, year: int | None = None) -> pl.DataFrame:
+def score_table(
+    frame: pl.DataFrame,
+    methodology: Methodology,
+    register: ProvinceRegister,
+    merge_to_34: bool = False,
+    year: int | None = None,
+) -> pl.DataFrame:
     """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit (and
     per year, when the table has a `year` column; `year` then must not be given)."""
     by_year = "year" in frame.columns
@@ -284,11 +368,13 @@ def score_table(frame: pl.DataFrame, methodology: Methodology, register: Provinc
     wide = scores.pivot(on="ranking", index=keys, values="score_rounded")  # rounded as ranked: by DuckDB
     ranks = scores.filter(pl.col("ranking") == "index").select(*keys, "rank")
     order = {u: i for i, u in enumerate(units)}
-    table = (wide.select(*keys, pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
-             .join(ranks, on=keys, how="left", nulls_equal=True)
-             .with_columns(pl.col("rank").cast(pl.Int64))
-             .rename({"province_code": "unit", "reporting_year": "year"})
-             .sort("year", pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict(order, default=None)))
+    table = (
+        wide.select(*keys, pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
+        .join(ranks, on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col("rank").cast(pl.Int64))
+        .rename({"province_code": "unit", "reporting_year": "year"})
+        .sort("year", pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict(order, default=None))
+    )
     return table if by_year else table.drop("year")
 
 
@@ -300,19 +386,36 @@ def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.Dat
     values = values.with_columns(pl.col("reporting_year").cast(pl.Int32))
     years = values["reporting_year"].unique().sort().to_list() or [None]
     names = list(dict.fromkeys([*(units or []), *values["unit"].to_list()]))
-    units_in = pl.DataFrame([{"series": SERIES_INPUT, "unit_set": None, "reporting_year": y,
-                              "province_code": u, "province_name": u} for y in years for u in names],
-                            schema={"series": pl.Utf8, "unit_set": pl.Utf8, "reporting_year": pl.Int32,
-                                    "province_code": pl.Utf8, "province_name": pl.Utf8})
+    units_in = pl.DataFrame(
+        [
+            {"series": SERIES_INPUT, "unit_set": None, "reporting_year": y, "province_code": u, "province_name": u}
+            for y in years
+            for u in names
+        ],
+        schema={
+            "series": pl.Utf8,
+            "unit_set": pl.Utf8,
+            "reporting_year": pl.Int32,
+            "province_code": pl.Utf8,
+            "province_name": pl.Utf8,
+        },
+    )
     values_in = values.select(
-        pl.lit(SERIES_INPUT).alias("series"), "reporting_year", pl.col("unit").alias("province_code"),
-        "indicator_code", pl.col("value").cast(pl.Float64), pl.lit("reported").alias("value_status"),
-        pl.lit(None, dtype=pl.Utf8).alias("traced_to"), pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"))
+        pl.lit(SERIES_INPUT).alias("series"),
+        "reporting_year",
+        pl.col("unit").alias("province_code"),
+        "indicator_code",
+        pl.col("value").cast(pl.Float64),
+        pl.lit("reported").alias("value_status"),
+        pl.lit(None, dtype=pl.Utf8).alias("traced_to"),
+        pl.lit(None, dtype=pl.Boolean).alias("is_synthetic"),
+    )
     return units_in, values_in
 
 
-def _in_memory(values: pl.DataFrame, methodology: Methodology, units: list[str] | None,
-               threads: int | None) -> duckdb.DuckDBPyConnection:
+def _in_memory(
+    values: pl.DataFrame, methodology: Methodology, units: list[str] | None, threads: int | None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB in memory holding the methodology tables and the inputs of long values."""
     units_in, values_in = _input_tables(values, units)
     con = duckdb.connect(config={"threads": threads} if threads else {})
@@ -322,8 +425,9 @@ def _in_memory(values: pl.DataFrame, methodology: Methodology, units: list[str] 
     return con
 
 
-def score(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None,
-          threads: int | None = None) -> pl.DataFrame:
+def score(
+    values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None, threads: int | None = None
+) -> pl.DataFrame:
     """The engine in memory on long values (`unit`, `indicator_code`, `value`, optionally `reporting_year`):
     per unit, year and ranking ('index' or a node code) the score, scored flag, coverage and rank. Every
     thread unless `threads` says otherwise (the scores are the same). `units` lists units that reported
@@ -336,7 +440,9 @@ def score(values: pl.DataFrame, methodology: Methodology, units: list[str] | Non
         con.close()
 
 
-def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None) -> dict[str, pl.DataFrame]:
+def score_values(
+    values: pl.DataFrame, methodology: Methodology, units: list[str] | None = None
+) -> dict[str, pl.DataFrame]:
     """The engine and the warehouse's provenance in memory on long values (see `score`): the marts
     indicator_scores, pillar_scores, index_scores, province_rankings and indicator_contributions."""
     con = _in_memory(values, methodology, units, None)
@@ -351,34 +457,68 @@ def score_values(values: pl.DataFrame, methodology: Methodology, units: list[str
 def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
     """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
     as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
-    values = query_frame(con, """
+    values = query_frame(
+        con,
+        """
         SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value
-        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""")
-    units = query_frame(con, """
+        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""",
+    )
+    units = query_frame(
+        con,
+        """
         SELECT reporting_year, unit_set, province_code, province_name, is_synthetic
-        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""")
+        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""",
+    )
     frames = []
     for (year, unit_set), year_units in units.group_by("reporting_year", "unit_set", maintain_order=True):
         codes = year_units["province_code"].to_list()
         indicators = [leaf.code for leaf in methodology.leaves if leaf.valid_in(year)]
         same_set = values.filter(pl.col("unit_set") == unit_set)
-        problem = problem_from_long(same_set.filter(pl.col("reporting_year") == year), codes, indicators,
-                                    earlier=same_set.filter(pl.col("reporting_year") < year))
+        problem = problem_from_long(
+            same_set.filter(pl.col("reporting_year") == year),
+            codes,
+            indicators,
+            earlier=same_set.filter(pl.col("reporting_year") < year),
+        )
         result = rank_uncertainty(methodology, problem)
         names = dict(zip(codes, year_units["province_name"]))
-        frames.append(result.rename({"unit": "province_code"}).with_columns(
-            pl.lit("as_reported").alias("series"), pl.lit(unit_set).alias("unit_set"),
-            pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
-            pl.col("province_code").replace_strict(names).alias("province_name"),
-            pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
-            pl.col("tied_with").map_elements(lambda text: "; ".join(names[c] for c in text.split("; ")) if text else None,
-                                             return_dtype=pl.Utf8),
-            pl.lit(methodology.version).alias("methodology_version")))
+        frames.append(
+            result.rename({"unit": "province_code"}).with_columns(
+                pl.lit("as_reported").alias("series"),
+                pl.lit(unit_set).alias("unit_set"),
+                pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+                pl.col("province_code").replace_strict(names).alias("province_name"),
+                pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
+                pl.col("tied_with").map_elements(
+                    lambda text, names=names: "; ".join(names[c] for c in text.split("; ")) if text else None,
+                    return_dtype=pl.Utf8,
+                ),
+                pl.lit(methodology.version).alias("methodology_version"),
+            )
+        )
     table = pl.concat(frames).select(
-        "series", "unit_set", "reporting_year", "province_code", "province_name", "rank", "median_rank", "rank_p05",
-        "rank_p95", "interval_width", "tie_group", "tied_with", "most_influential_choice", "shift_weights",
-        "shift_normalisation", "shift_aggregation", "shift_imputation", "samples", "seed", "is_synthetic",
-        "methodology_version")
+        "series",
+        "unit_set",
+        "reporting_year",
+        "province_code",
+        "province_name",
+        "rank",
+        "median_rank",
+        "rank_p05",
+        "rank_p95",
+        "interval_width",
+        "tie_group",
+        "tied_with",
+        "most_influential_choice",
+        "shift_weights",
+        "shift_normalisation",
+        "shift_aggregation",
+        "shift_imputation",
+        "samples",
+        "seed",
+        "is_synthetic",
+        "methodology_version",
+    )
     with transaction(con):
         replace_table(con, "marts", "rank_uncertainty", table)
     return table.height

@@ -111,7 +111,9 @@ class Indicator(_Strict):
         worst, best = self.goalposts
         if (best > worst) != (self.direction == "positive") or worst == best:
             order = "worst < best" if self.direction == "positive" else "worst > best"
-            raise ValueError(f"goalposts [{worst:g}, {best:g}] are [worst, best]: a {self.direction} indicator needs {order}")
+            raise ValueError(
+                f"goalposts [{worst:g}, {best:g}] are [worst, best]: a {self.direction} indicator needs {order}"
+            )
         if not self.reported and self.derived_from is None:
             raise ValueError("an indicator with reported: false needs derived_from")
         return self
@@ -137,8 +139,9 @@ class Uncertainty(_Strict):
 
     samples: int = Field(default=10_000, ge=100, le=1_000_000)
     seed: int = Field(default=20250701, ge=0)
-    weight_perturbation: float = Field(default=0.25, ge=0, lt=1,
-                                       description="each weight is multiplied by a uniform draw in [1 - p, 1 + p]")
+    weight_perturbation: float = Field(
+        default=0.25, ge=0, lt=1, description="each weight is multiplied by a uniform draw in [1 - p, 1 + p]"
+    )
     normalisations: list[Normalisation] = Field(default=["goalposts", "minmax", "rank"], min_length=1)
     aggregations: list[Aggregation] = Field(default=["arithmetic", "geometric"], min_length=1)
     imputations: list[Literal["none", "carry_forward"]] = Field(default=["none", "carry_forward"], min_length=1)
@@ -147,11 +150,14 @@ class Uncertainty(_Strict):
     @model_validator(mode="after")
     def _drawable(self) -> Uncertainty:
         if "zscore" in self.normalisations and "geometric" in self.aggregations:
-            raise ValueError("normalisations lists zscore and aggregations geometric: a geometric mean needs "
-                             "positive scores")
+            raise ValueError(
+                "normalisations lists zscore and aggregations geometric: a geometric mean needs positive scores"
+            )
         low, high = self.interval
         if not 0 <= low < high <= 100:
-            raise ValueError(f"interval {list(self.interval)} must be [low, high] percentiles with 0 <= low < high <= 100")
+            raise ValueError(
+                f"interval {list(self.interval)} must be [low, high] percentiles with 0 <= low < high <= 100"
+            )
         return self
 
 
@@ -163,7 +169,9 @@ class Outliers(_Strict):
 
     treatment: Literal["none", "winsorise_then_log"] = "none"
     winmax: int = Field(default=5, ge=1, description="most points winsorised per indicator and year")
-    skew_thresh: float = Field(default=2.0, gt=0, description="absolute skewness beyond which an indicator may hold outliers")
+    skew_thresh: float = Field(
+        default=2.0, gt=0, description="absolute skewness beyond which an indicator may hold outliers"
+    )
     kurt_thresh: float = Field(default=3.5, description="excess kurtosis beyond which an indicator may hold outliers")
 
 
@@ -206,13 +214,25 @@ class Methodology(_Strict):
         scored = {child for node in self.nodes for child in node.children}
         for indicator in self.indicators:
             if indicator.pillar is not None and indicator.pillar not in pillars:
-                problems.append(f"indicator {indicator.code}: pillar {indicator.pillar!r} is not one of {sorted(pillars)}")
-            elif indicator.pillar is not None and indicator.code in scored and indicator.code not in pillars[indicator.pillar].children:
-                problems.append(f"indicator {indicator.code}: its pillar {indicator.pillar} does not list it among its children")
+                problems.append(
+                    f"indicator {indicator.code}: pillar {indicator.pillar!r} is not one of {sorted(pillars)}"
+                )
+            elif (
+                indicator.pillar is not None
+                and indicator.code in scored
+                and indicator.code not in pillars[indicator.pillar].children
+            ):
+                problems.append(
+                    f"indicator {indicator.code}: its pillar {indicator.pillar} does not list it among its children"
+                )
             if indicator.unit not in self.units:
-                problems.append(f"indicator {indicator.code}: unit {indicator.unit!r} is not one of {sorted(self.units)}")
+                problems.append(
+                    f"indicator {indicator.code}: unit {indicator.unit!r} is not one of {sorted(self.units)}"
+                )
             if indicator.derived_from and indicator.derived_from.numerator not in codes:
-                problems.append(f"indicator {indicator.code}: derived_from.numerator {indicator.derived_from.numerator!r} is not an indicator")
+                problems.append(
+                    f"indicator {indicator.code}: derived_from.numerator {indicator.derived_from.numerator!r} is not an indicator"
+                )
         for subject in self.target_subjects:
             if subject.code in codes:
                 problems.append(f"target subject {subject.code} is also an indicator")
@@ -235,9 +255,15 @@ class Methodology(_Strict):
             for child in node.children:
                 if child not in nodes and child not in indicators:
                     problems.append(f"node {node.code}: child {child!r} is neither an indicator nor a node")
-                elif child in indicators and node.aggregation == "geometric" and self.normalisation_of(indicators[child]) == "zscore":
-                    problems.append(f"node {node.code}: geometric aggregation needs positive scores, but child {child} "
-                                    "is normalised by zscore")
+                elif (
+                    child in indicators
+                    and node.aggregation == "geometric"
+                    and self.normalisation_of(indicators[child]) == "zscore"
+                ):
+                    problems.append(
+                        f"node {node.code}: geometric aggregation needs positive scores, but child {child} "
+                        "is normalised by zscore"
+                    )
         try:
             _heights(self.nodes)
         except _Cycle as cycle:

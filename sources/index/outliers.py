@@ -117,9 +117,16 @@ def treat_outliers(values: pl.DataFrame, settings: Outliers) -> pl.DataFrame:
     for _, group in out.group_by(keys, maintain_order=True) if keys else [((), out)]:
         original = group["original_value"].fill_null(np.nan).to_numpy()
         treated, labels = treat_vector(original, settings)
-        parts.append(group.select("_row").with_columns(
-            pl.Series("value", treated, pl.Float64).fill_nan(None), pl.Series("treatment", labels, pl.Utf8)))
+        parts.append(
+            group.select("_row").with_columns(
+                pl.Series("value", treated, pl.Float64).fill_nan(None), pl.Series("treatment", labels, pl.Utf8)
+            )
+        )
     changes = pl.concat(parts)
-    return (out.drop("value").join(changes, on="_row", how="left").sort("_row")
-            .with_columns(pl.col("treatment").is_not_null().alias("treated"))
-            .select(*values.columns, "original_value", "treated", "treatment"))
+    return (
+        out.drop("value")
+        .join(changes, on="_row", how="left")
+        .sort("_row")
+        .with_columns(pl.col("treatment").is_not_null().alias("treated"))
+        .select(*values.columns, "original_value", "treated", "treatment")
+    )

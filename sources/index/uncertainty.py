@@ -33,9 +33,9 @@ class Problem:
 @dataclass(frozen=True)
 class _Node:
     code: str
-    children: list[int]        # positions among indicators, then nodes (len(indicators) + node position)
+    children: list[int]  # positions among indicators, then nodes (len(indicators) + node position)
     weights: np.ndarray
-    edge_slice: slice          # this node's edges among all edges, for the weight factors
+    edge_slice: slice  # this node's edges among all edges, for the weight factors
     min_share: float
     geometric: bool
 
@@ -51,10 +51,21 @@ class Framework:
         node_position = {n.code: len(indicators) + i for i, n in enumerate(ordered)}
         self.nodes, start = [], 0
         for node in ordered:
-            children = [(position.get(c, node_position.get(c)), w) for c, w in node.children.items()
-                        if c in position or c in node_position]
-            self.nodes.append(_Node(node.code, [c for c, _ in children], np.array([w for _, w in children], dtype=float),
-                                    slice(start, start + len(children)), node.min_share, node.aggregation == "geometric"))
+            children = [
+                (position.get(c, node_position.get(c)), w)
+                for c, w in node.children.items()
+                if c in position or c in node_position
+            ]
+            self.nodes.append(
+                _Node(
+                    node.code,
+                    [c for c, _ in children],
+                    np.array([w for _, w in children], dtype=float),
+                    slice(start, start + len(children)),
+                    node.min_share,
+                    node.aggregation == "geometric",
+                )
+            )
             start += len(children)
         self.edges = start
         self.index = len(self.nodes) - 1 - [n.code for n in reversed(self.nodes)].index(methodology.index.code)
@@ -83,21 +94,28 @@ def normalise(values: np.ndarray, methods: list[str], framework: Framework) -> n
             s = np.clip((x - framework.worst[j]) / (framework.best[j] - framework.worst[j]), 0.0, 1.0)
         elif method == "minmax":
             low, high = x.min(), x.max()
-            s = np.full_like(x, 0.5) if high == low else (
-                (x - low) / (high - low) if framework.direction[j] > 0 else (high - x) / (high - low))
+            s = (
+                np.full_like(x, 0.5)
+                if high == low
+                else ((x - low) / (high - low) if framework.direction[j] > 0 else (high - x) / (high - low))
+            )
         elif method == "zscore":
             sd = x.std()
             s = np.zeros_like(x) if sd == 0 else framework.direction[j] * (x - x.mean()) / sd
         else:  # rank: percent_rank of the direction-adjusted value
             oriented = framework.direction[j] * x
-            s = np.full_like(x, 0.5) if x.size == 1 else (
-                (oriented[None, :] < oriented[:, None]).sum(axis=1) / (x.size - 1))
+            s = (
+                np.full_like(x, 0.5)
+                if x.size == 1
+                else ((oriented[None, :] < oriented[:, None]).sum(axis=1) / (x.size - 1))
+            )
         scores[present, j] = s
     return scores
 
 
-def _aggregate(framework: Framework, leaf_scores: np.ndarray, observed: np.ndarray, factors: np.ndarray,
-               geometric: np.ndarray) -> np.ndarray:
+def _aggregate(
+    framework: Framework, leaf_scores: np.ndarray, observed: np.ndarray, factors: np.ndarray, geometric: np.ndarray
+) -> np.ndarray:
     """Index scores (samples × units) for samples that share one leaf-score matrix (units × indicators).
     `observed` marks reported values (imputed ones do not count towards min_share), `factors` multiply
     the edge weights (samples × edges), `geometric` says per sample and node whether the node
@@ -121,15 +139,27 @@ def _aggregate(framework: Framework, leaf_scores: np.ndarray, observed: np.ndarr
                 geometric_mean = np.exp((w @ log_leaf[:, columns].T) / total)
                 share = np.broadcast_to(observed[:, columns].sum(axis=1) / len(columns), (samples, units))
             else:
-                y = np.stack([np.broadcast_to(leaf_scores[:, c], (samples, units)) if c < leaves else outputs[c - leaves]
-                              for c in node.children], axis=2)
+                y = np.stack(
+                    [
+                        np.broadcast_to(leaf_scores[:, c], (samples, units)) if c < leaves else outputs[c - leaves]
+                        for c in node.children
+                    ],
+                    axis=2,
+                )
                 present = ~np.isnan(y)
                 weights = w[:, None, :] * present
                 total = weights.sum(axis=2)
                 arithmetic = (weights * np.where(present, y, 0.0)).sum(axis=2) / total
-                geometric_mean = np.exp((weights * np.log(np.maximum(np.where(present, y, 1.0), floor))).sum(axis=2) / total)
-                reported = np.stack([np.broadcast_to(observed[:, c], (samples, units)) if c < leaves else counted[c - leaves]
-                                     for c in node.children], axis=2)
+                geometric_mean = np.exp(
+                    (weights * np.log(np.maximum(np.where(present, y, 1.0), floor))).sum(axis=2) / total
+                )
+                reported = np.stack(
+                    [
+                        np.broadcast_to(observed[:, c], (samples, units)) if c < leaves else counted[c - leaves]
+                        for c in node.children
+                    ],
+                    axis=2,
+                )
                 share = reported.sum(axis=2) / len(node.children)
         score = np.where(geometric[:, k][:, None], geometric_mean, arithmetic)
         score[share + 1e-9 < node.min_share] = np.nan
@@ -154,18 +184,26 @@ class Simulation:
         self.framework = Framework(methodology, problem.indicators)
         self.problem = problem
         self.normalisations = list(dict.fromkeys([methodology.normalisation, *self.settings.normalisations]))
-        self.imputations = list(dict.fromkeys(["carry_forward" if methodology.imputation == "carry_forward" else "none",
-                                               *self.settings.imputations]))
+        self.imputations = list(
+            dict.fromkeys(
+                ["carry_forward" if methodology.imputation == "carry_forward" else "none", *self.settings.imputations]
+            )
+        )
         carried = problem.carried if problem.carried is not None else np.full_like(problem.values, np.nan)
         inputs = {"none": problem.values, "carry_forward": np.where(np.isnan(problem.values), carried, problem.values)}
         # scores[normalisation, imputation]: units × indicators
-        self.scores = np.stack([np.stack([normalise(inputs[i], self.framework.methods(n), self.framework)
-                                          for i in self.imputations]) for n in self.normalisations])
+        self.scores = np.stack(
+            [
+                np.stack([normalise(inputs[i], self.framework.methods(n), self.framework) for i in self.imputations])
+                for n in self.normalisations
+            ]
+        )
         self.observed = ~np.isnan(problem.values)
         self.nominal_geometric = np.array([n.geometric for n in self.framework.nodes])
 
-    def index_scores(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
-                     factors: np.ndarray) -> np.ndarray:
+    def index_scores(
+        self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray, factors: np.ndarray
+    ) -> np.ndarray:
         """Index scores (samples × units): samples that drew the same normalisation and imputation share
         one leaf-score matrix."""
         index = np.empty((len(normalisation), len(self.problem.units)))
@@ -176,21 +214,29 @@ class Simulation:
             index[rows] = _aggregate(self.framework, self.scores[n, i], self.observed, factors[rows], geometric[rows])
         return index
 
-    def ranks(self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray,
-              factors: np.ndarray) -> np.ndarray:
+    def ranks(
+        self, normalisation: np.ndarray, imputation: np.ndarray, geometric: np.ndarray, factors: np.ndarray
+    ) -> np.ndarray:
         """Ranks (samples × units) of `index_scores`."""
-        return competition_ranks(self.index_scores(normalisation, imputation, geometric, factors),
-                                 self.methodology.score_decimals)
+        return competition_ranks(
+            self.index_scores(normalisation, imputation, geometric, factors), self.methodology.score_decimals
+        )
 
     def nominal_scores(self) -> np.ndarray:
         """Index scores under the methodology's own choices (tests hold them to the engine's)."""
-        return _aggregate(self.framework, self.scores[0, 0], self.observed, np.ones((1, self.framework.edges)),
-                          self.nominal_geometric[None, :])[0]
+        return _aggregate(
+            self.framework,
+            self.scores[0, 0],
+            self.observed,
+            np.ones((1, self.framework.edges)),
+            self.nominal_geometric[None, :],
+        )[0]
 
     def nominal(self) -> np.ndarray:
         """Ranks under the methodology's own choices: the published ranking."""
-        return self.ranks(np.array([0]), np.array([0]), self.nominal_geometric[None, :],
-                          np.ones((1, self.framework.edges)))[0]
+        return self.ranks(
+            np.array([0]), np.array([0]), self.nominal_geometric[None, :], np.ones((1, self.framework.edges))
+        )[0]
 
     def draw(self, samples: int, rng: np.random.Generator, vary: tuple[str, ...] = CHOICES) -> np.ndarray:
         """Ranks (samples × units) under random draws of the choices in `vary`; the others stay nominal."""
@@ -199,18 +245,33 @@ class Simulation:
         for start in range(0, samples, CHUNK):
             size = min(CHUNK, samples - start)
             p = settings.weight_perturbation
-            factors = (rng.uniform(1 - p, 1 + p, (size, self.framework.edges)) if "weights" in vary
-                       else np.ones((size, self.framework.edges)))
-            normalisation = (np.array([self.normalisations.index(n) for n in settings.normalisations])[
-                rng.integers(len(settings.normalisations), size=size)] if "normalisation" in vary else np.zeros(size, int))
-            imputation = (np.array([self.imputations.index(i) for i in settings.imputations])[
-                rng.integers(len(settings.imputations), size=size)] if "imputation" in vary else np.zeros(size, int))
+            factors = (
+                rng.uniform(1 - p, 1 + p, (size, self.framework.edges))
+                if "weights" in vary
+                else np.ones((size, self.framework.edges))
+            )
+            normalisation = (
+                np.array([self.normalisations.index(n) for n in settings.normalisations])[
+                    rng.integers(len(settings.normalisations), size=size)
+                ]
+                if "normalisation" in vary
+                else np.zeros(size, int)
+            )
+            imputation = (
+                np.array([self.imputations.index(i) for i in settings.imputations])[
+                    rng.integers(len(settings.imputations), size=size)
+                ]
+                if "imputation" in vary
+                else np.zeros(size, int)
+            )
             if "aggregation" in vary:
-                drawn = np.array([a == "geometric" for a in settings.aggregations])[rng.integers(len(settings.aggregations), size=size)]
+                drawn = np.array([a == "geometric" for a in settings.aggregations])[
+                    rng.integers(len(settings.aggregations), size=size)
+                ]
                 geometric = np.repeat(drawn[:, None], nodes, axis=1)
             else:
                 geometric = np.repeat(self.nominal_geometric[None, :], size, axis=0)
-            out[start:start + size] = self.ranks(normalisation, imputation, geometric, factors)
+            out[start : start + size] = self.ranks(normalisation, imputation, geometric, factors)
         return out
 
     def shifts(self, nominal: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -226,19 +287,47 @@ class Simulation:
             ends = np.nanpercentile(weights_only, [low, high], axis=0, method="inverted_cdf")
         moved["weights"] = np.nanmax(np.abs(ends - nominal), axis=0)
         normalisations = np.array([self.normalisations.index(n) for n in settings.normalisations])
-        moved["normalisation"] = np.nanmax(np.abs(self.ranks(
-            normalisations, np.zeros(len(normalisations), int), np.repeat(self.nominal_geometric[None, :], len(normalisations), 0),
-            np.ones((len(normalisations), edges))) - nominal), axis=0)
+        moved["normalisation"] = np.nanmax(
+            np.abs(
+                self.ranks(
+                    normalisations,
+                    np.zeros(len(normalisations), int),
+                    np.repeat(self.nominal_geometric[None, :], len(normalisations), 0),
+                    np.ones((len(normalisations), edges)),
+                )
+                - nominal
+            ),
+            axis=0,
+        )
         geometric = np.array([[a == "geometric"] * nodes for a in settings.aggregations])
-        moved["aggregation"] = np.nanmax(np.abs(self.ranks(
-            np.zeros(len(geometric), int), np.zeros(len(geometric), int), geometric, np.ones((len(geometric), edges))) - nominal), axis=0)
+        moved["aggregation"] = np.nanmax(
+            np.abs(
+                self.ranks(
+                    np.zeros(len(geometric), int),
+                    np.zeros(len(geometric), int),
+                    geometric,
+                    np.ones((len(geometric), edges)),
+                )
+                - nominal
+            ),
+            axis=0,
+        )
         imputations = np.array([self.imputations.index(i) for i in settings.imputations])
-        moved["imputation"] = np.nanmax(np.abs(np.concatenate([self.ranks(
-            zero, np.array([i]), self.nominal_geometric[None, :], ones) for i in imputations]) - nominal), axis=0)
+        moved["imputation"] = np.nanmax(
+            np.abs(
+                np.concatenate(
+                    [self.ranks(zero, np.array([i]), self.nominal_geometric[None, :], ones) for i in imputations]
+                )
+                - nominal
+            ),
+            axis=0,
+        )
         return moved
 
 
-def tie_groups(units: list[str], low: np.ndarray, high: np.ndarray, median: np.ndarray) -> tuple[list[int | None], list[list[str]]]:
+def tie_groups(
+    units: list[str], low: np.ndarray, high: np.ndarray, median: np.ndarray
+) -> tuple[list[int | None], list[list[str]]]:
     """Groups of units whose rank intervals overlap, chained (sorted by median rank, a unit joins the
     group while its interval starts before the group's furthest end), and for each unit the units whose
     interval overlaps its own. Units not ranked get no group."""
@@ -252,14 +341,21 @@ def tie_groups(units: list[str], low: np.ndarray, high: np.ndarray, median: np.n
             reach = high[i]
         reach = max(reach, high[i])
         group[i] = number
-    overlapping = [sorted((units[j] for j in ranked if j != i and low[j] <= high[i] and low[i] <= high[j]),
-                          key=lambda name: (median[units.index(name)], name)) if i in ranked else []
-                   for i in range(len(units))]
+    overlapping = [
+        sorted(
+            (units[j] for j in ranked if j != i and low[j] <= high[i] and low[i] <= high[j]),
+            key=lambda name: (median[units.index(name)], name),
+        )
+        if i in ranked
+        else []
+        for i in range(len(units))
+    ]
     return group, overlapping
 
 
-def rank_uncertainty(methodology: Methodology, problem: Problem, samples: int | None = None,
-                     seed: int | None = None) -> pl.DataFrame:
+def rank_uncertainty(
+    methodology: Methodology, problem: Problem, samples: int | None = None, seed: int | None = None
+) -> pl.DataFrame:
     """Per unit: nominal rank, median rank, the percentile interval, its tie group, the units it is
     statistically tied with, and which choice moves its rank the most."""
     settings = methodology.uncertainty
@@ -284,21 +380,31 @@ def rank_uncertainty(methodology: Methodology, problem: Problem, samples: int | 
     def whole(values: np.ndarray) -> list[int | None]:
         return [None if np.isnan(v) else int(v) for v in values]
 
-    return pl.DataFrame({
-        "unit": problem.units, "rank": whole(nominal), "median_rank": whole(median),
-        "rank_p05": whole(low), "rank_p95": whole(high),
-        "interval_width": [None if np.isnan(h) else int(h - lo) for lo, h in zip(low, high)],
-        "tie_group": group, "tied_with": ["; ".join(names) or None for names in tied],
-        "most_influential_choice": [strongest(i) for i in range(len(problem.units))],
-        **{f"shift_{c}": whole(shifts[c]) for c in CHOICES},
-        "samples": [samples] * len(problem.units), "seed": [seed] * len(problem.units),
-    }, schema_overrides={"tie_group": pl.Int32, "tied_with": pl.Utf8, "most_influential_choice": pl.Utf8})
+    return pl.DataFrame(
+        {
+            "unit": problem.units,
+            "rank": whole(nominal),
+            "median_rank": whole(median),
+            "rank_p05": whole(low),
+            "rank_p95": whole(high),
+            "interval_width": [None if np.isnan(h) else int(h - lo) for lo, h in zip(low, high)],
+            "tie_group": group,
+            "tied_with": ["; ".join(names) or None for names in tied],
+            "most_influential_choice": [strongest(i) for i in range(len(problem.units))],
+            **{f"shift_{c}": whole(shifts[c]) for c in CHOICES},
+            "samples": [samples] * len(problem.units),
+            "seed": [seed] * len(problem.units),
+        },
+        schema_overrides={"tie_group": pl.Int32, "tied_with": pl.Utf8, "most_influential_choice": pl.Utf8},
+    )
 
 
-def problem_from_long(values: pl.DataFrame, units: list[str], indicators: list[str],
-                      earlier: pl.DataFrame | None = None) -> Problem:
+def problem_from_long(
+    values: pl.DataFrame, units: list[str], indicators: list[str], earlier: pl.DataFrame | None = None
+) -> Problem:
     """A Problem from long values (`unit`, `indicator_code`, `value`); `earlier` holds earlier years'
     values (`unit`, `indicator_code`, `reporting_year`, `value`) for carry-forward imputation."""
+
     def matrix(frame: pl.DataFrame) -> np.ndarray:
         grid = np.full((len(units), len(indicators)), np.nan)
         row, column = {u: i for i, u in enumerate(units)}, {c: j for j, c in enumerate(indicators)}
@@ -309,13 +415,18 @@ def problem_from_long(values: pl.DataFrame, units: list[str], indicators: list[s
 
     carried = None
     if earlier is not None and earlier.height:
-        carried = matrix(earlier.drop_nulls("value").sort("reporting_year")
-                         .group_by("unit", "indicator_code").agg(pl.col("value").last()))
+        carried = matrix(
+            earlier.drop_nulls("value")
+            .sort("reporting_year")
+            .group_by("unit", "indicator_code")
+            .agg(pl.col("value").last())
+        )
     return Problem(units, indicators, matrix(values), carried)
 
 
-def table_uncertainty(values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None,
-                      samples: int | None = None) -> pl.DataFrame:
+def table_uncertainty(
+    values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None, samples: int | None = None
+) -> pl.DataFrame:
     """`dti uncertainty`: the analysis on a table read by sources.index.engine.table_values."""
     indicators = [leaf.code for leaf in methodology.leaves if year is None or leaf.valid_in(year)]
     return rank_uncertainty(methodology, problem_from_long(values, units, indicators), samples=samples)

@@ -75,7 +75,7 @@ def _is_candidate(name: str) -> bool:
 
 @dataclass
 class Listing:
-    files: list[Path] = field(default_factory=list)           # regular files, in a stable order
+    files: list[Path] = field(default_factory=list)  # regular files, in a stable order
     refused: list[tuple[Path, str]] = field(default_factory=list)  # (path, what it is) never opened
 
 
@@ -212,7 +212,7 @@ class ReceivedFile:
 class Intake:
     files: list[ReceivedFile]
     refused: list[tuple[str, str]]  # (name, kind)
-    pending: list[str]              # still being written: read by a later run
+    pending: list[str]  # still being written: read by a later run
 
 
 def receive(home: DataHome, interval: float | None = None) -> Intake:
@@ -235,8 +235,11 @@ def receive(home: DataHome, interval: float | None = None) -> Intake:
         if entry is None:
             last = _next_arrival_time(last)
             ledger["files"][digest] = {
-                "arrival": ledger["next_arrival"], "received_at": last.isoformat(), "names": [name],
-                "archived_path": str(target.relative_to(home.root)), "size": size,
+                "arrival": ledger["next_arrival"],
+                "received_at": last.isoformat(),
+                "names": [name],
+                "archived_path": str(target.relative_to(home.root)),
+                "size": size,
             }
             ledger["next_arrival"] += 1
             arrived.add(digest)
@@ -246,10 +249,19 @@ def receive(home: DataHome, interval: float | None = None) -> Intake:
     files = []
     for digest, entry in sorted(ledger["files"].items(), key=lambda item: item[1]["arrival"]):
         archived = home.root / entry["archived_path"]
-        files.append(ReceivedFile(
-            sha256=digest, archived=archived, received_at=datetime.fromisoformat(entry["received_at"]),
-            arrival=entry["arrival"], result=read_submission(archived, name=entry["names"][0]), size=entry["size"], names=list(entry["names"]),
-            withdrawn_reason=(entry.get("withdrawn") or {}).get("reason"), new=digest in arrived))
+        files.append(
+            ReceivedFile(
+                sha256=digest,
+                archived=archived,
+                received_at=datetime.fromisoformat(entry["received_at"]),
+                arrival=entry["arrival"],
+                result=read_submission(archived, name=entry["names"][0]),
+                size=entry["size"],
+                names=list(entry["names"]),
+                withdrawn_reason=(entry.get("withdrawn") or {}).get("reason"),
+                new=digest in arrived,
+            )
+        )
     refused = [(str(path.relative_to(inbox)), kind) for path, kind in listing.refused]
     return Intake(files, refused, [str(p.relative_to(inbox)) for p in sorted(set(pending))])
 
@@ -258,35 +270,47 @@ def withdraw(home: DataHome, name_or_sha: str, reason: str) -> dict:
     """Take a received file out of force: its rows stop counting from the next run; it stays archived and
     listed, and the next release's notes record the withdrawal with its reason."""
     ledger = load_ledger(home)
-    matches = [(digest, entry) for digest, entry in ledger["files"].items()
-               if digest.startswith(name_or_sha.lower()) and len(name_or_sha) >= 8
-               or name_or_sha in entry["names"] or Path(name_or_sha).name in {Path(n).name for n in entry["names"]}]
+    matches = [
+        (digest, entry)
+        for digest, entry in ledger["files"].items()
+        if (digest.startswith(name_or_sha.lower()) and len(name_or_sha) >= 8)
+        or name_or_sha in entry["names"]
+        or Path(name_or_sha).name in {Path(n).name for n in entry["names"]}
+    ]
     if not matches:
         raise LookupError(f"không có tệp nào tên {name_or_sha} đã nhận | no received file named {name_or_sha}")
     if len(matches) > 1:
-        raise LookupError(f"{name_or_sha} khớp {len(matches)} tệp đã nhận; hãy dùng mã SHA-256 | "
-                          f"{name_or_sha} matches {len(matches)} received files; give its SHA-256: "
-                          + ", ".join(d[:12] for d, _ in matches))
+        raise LookupError(
+            f"{name_or_sha} khớp {len(matches)} tệp đã nhận; hãy dùng mã SHA-256 | "
+            f"{name_or_sha} matches {len(matches)} received files; give its SHA-256: "
+            + ", ".join(d[:12] for d, _ in matches)
+        )
     digest, entry = matches[0]
     entry["withdrawn"] = {"reason": reason, "at": datetime.now(UTC).isoformat(timespec="seconds")}
     save_ledger(home, ledger)
     return {"sha256": digest, "names": entry["names"], **entry["withdrawn"]}
 
 
-def withdraw_received(home: DataHome, name_or_sha: str, reason: str,
-                      on_wait: Callable[[str], None] | None = None) -> str:
+def withdraw_received(
+    home: DataHome, name_or_sha: str, reason: str, on_wait: Callable[[str], None] | None = None
+) -> str:
     """`dti withdraw`: under the warehouse's writer lock (no run reads the ledger meanwhile), withdraw the
     received file and say so, with what to do next, in Vietnamese and English. LookupError when no file
     or several match."""
     with WriterLock(home.writer_lock, "dti withdraw", lock_timeout_seconds(), on_wait=on_wait):
         done = withdraw(home, name_or_sha, reason)
-    return (f"đã rút tệp | withdrawn: {', '.join(done['names'])} (sha256 {done['sha256'][:12]}…): {reason}\n"
-            f"chạy `dti run` để áp dụng | run `dti run` to apply it")
+    return (
+        f"đã rút tệp | withdrawn: {', '.join(done['names'])} (sha256 {done['sha256'][:12]}…): {reason}\n"
+        f"chạy `dti run` để áp dụng | run `dti run` to apply it"
+    )
 
 
 def withdrawn_files(home: DataHome) -> list[dict]:
-    return [{"sha256": digest, "names": entry["names"], **entry["withdrawn"]}
-            for digest, entry in load_ledger(home)["files"].items() if entry.get("withdrawn")]
+    return [
+        {"sha256": digest, "names": entry["names"], **entry["withdrawn"]}
+        for digest, entry in load_ledger(home)["files"].items()
+        if entry.get("withdrawn")
+    ]
 
 
 def mark_staged(home: DataHome, digests: list[str], run_id: str) -> None:
@@ -298,7 +322,9 @@ def mark_staged(home: DataHome, digests: list[str], run_id: str) -> None:
     save_ledger(home, ledger)
 
 
-def unstaged_contents(home: DataHome, paths: list[Path], known: dict[str, tuple[int, int, str]]) -> tuple[list[tuple[Path, str]], dict]:
+def unstaged_contents(
+    home: DataHome, paths: list[Path], known: dict[str, tuple[int, int, str]]
+) -> tuple[list[tuple[Path, str]], dict]:
     """The settled inbox files whose content staging has not used yet, with their SHA-256. `known` caches
     (size, mtime) → hash per name between calls, so unchanged files are not hashed again."""
     ledger = load_ledger(home)["files"]
@@ -332,30 +358,55 @@ def inventory_frame(intake: Intake, data_home: Path, first_year: int, last_year:
         problem = f.result.problem
         year = f.result.reporting_year
         row = {
-            "file_sha256": f.sha256, "file_name": f.names[0], "also_received_as": "; ".join(f.names[1:]) or None,
-            "format": f.result.format, "size_bytes": f.size, "received_at": f.received_at, "arrival": f.arrival,
-            "archived_path": str(f.archived.relative_to(data_home)) if f.archived.is_relative_to(data_home) else str(f.archived),
-            "reporting_year": year, "declared_province": f.result.declared_province,
-            "is_synthetic": f.result.is_synthetic, "row_count": len(f.result.rows),
+            "file_sha256": f.sha256,
+            "file_name": f.names[0],
+            "also_received_as": "; ".join(f.names[1:]) or None,
+            "format": f.result.format,
+            "size_bytes": f.size,
+            "received_at": f.received_at,
+            "arrival": f.arrival,
+            "archived_path": str(f.archived.relative_to(data_home))
+            if f.archived.is_relative_to(data_home)
+            else str(f.archived),
+            "reporting_year": year,
+            "declared_province": f.result.declared_province,
+            "is_synthetic": f.result.is_synthetic,
+            "row_count": len(f.result.rows),
             "status": "withdrawn" if f.withdrawn_reason else "rejected" if problem else "read",
-            "problem_rule": problem.rule if problem else None, "problem_message": problem.message if problem else None,
-            "problem_expected": problem.expected if problem else None, "problem_row": problem.row if problem else None,
-            "problem_column": problem.column if problem else None, "problem_value": problem.value if problem else None,
+            "problem_rule": problem.rule if problem else None,
+            "problem_message": problem.message if problem else None,
+            "problem_expected": problem.expected if problem else None,
+            "problem_row": problem.row if problem else None,
+            "problem_column": problem.column if problem else None,
+            "problem_value": problem.value if problem else None,
             "withdrawn_reason": f.withdrawn_reason,
         }
         if not problem and year is not None and not first_year <= year <= last_year and not f.withdrawn_reason:
-            row |= {"status": "rejected", "reporting_year": None, "problem_rule": "year_out_of_range",
-                    "problem_message": f"the file reports year {year}, outside the reporting years {first_year}–{last_year}",
-                    "problem_expected": f"a reporting year from {first_year} to {last_year} (a year that is over)",
-                    "problem_column": "year", "problem_value": str(year)}
+            row |= {
+                "status": "rejected",
+                "reporting_year": None,
+                "problem_rule": "year_out_of_range",
+                "problem_message": f"the file reports year {year}, outside the reporting years {first_year}–{last_year}",
+                "problem_expected": f"a reporting year from {first_year} to {last_year} (a year that is over)",
+                "problem_column": "year",
+                "problem_value": str(year),
+            }
         rows.append(row)
     for name, kind in intake.refused:
-        rows.append({
-            "file_sha256": None, "file_name": name, "format": kind, "status": "rejected", "problem_rule": "refused_file",
-            "problem_message": f"{name} is a {kind}, not a regular file: it was not opened (links are never followed)",
-            "problem_expected": "a regular CSV or Excel file copied into the inbox", "problem_value": kind,
-            "is_synthetic": False, "row_count": 0,
-        })
+        rows.append(
+            {
+                "file_sha256": None,
+                "file_name": name,
+                "format": kind,
+                "status": "rejected",
+                "problem_rule": "refused_file",
+                "problem_message": f"{name} is a {kind}, not a regular file: it was not opened (links are never followed)",
+                "problem_expected": "a regular CSV or Excel file copied into the inbox",
+                "problem_value": kind,
+                "is_synthetic": False,
+                "row_count": 0,
+            }
+        )
     return pl.DataFrame(rows, schema=FILE_SCHEMA)
 
 

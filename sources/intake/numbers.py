@@ -18,9 +18,15 @@ if TYPE_CHECKING:
     from sources.index.methodology import Indicator
 
 _MULTIPLIERS = {
-    "nghìn": 1e3, "nghin": 1e3, "ngàn": 1e3, "ngan": 1e3,
-    "triệu": 1e6, "trieu": 1e6,
-    "tỷ": 1e9, "tỉ": 1e9, "ty": 1e9,
+    "nghìn": 1e3,
+    "nghin": 1e3,
+    "ngàn": 1e3,
+    "ngan": 1e3,
+    "triệu": 1e6,
+    "trieu": 1e6,
+    "tỷ": 1e9,
+    "tỉ": 1e9,
+    "ty": 1e9,
 }
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _NUMBER = re.compile(r"^[+-]?(\d[\d.,]*|[.,]\d+)$")
@@ -85,7 +91,7 @@ def _digits(body: str) -> float | tuple[float, float, str]:
         decimal = "," if body.rfind(",") > body.rfind(".") else "."
         thousands = "." if decimal == "," else ","
         whole, _, frac = body.rpartition(decimal)
-        if not re.fullmatch(r"\d{1,3}(\%s\d{3})*" % thousands, whole):
+        if not re.fullmatch(rf"\d{{1,3}}(\{thousands}\d{{3}})*", whole):
             raise ValueError("mixed separators in an unexpected pattern")
         return float(whole.replace(thousands, "") + "." + frac)
     separator = "," if has_comma else "." if has_dot else ""
@@ -124,7 +130,7 @@ def parse_number(raw: object, domain: Domain | Indicator | None = None) -> Parse
     body = text.lower()
     multiplier = 1.0
     for word, factor in _MULTIPLIERS.items():
-        if body.endswith(" " + word) or body.endswith(word) and body[: -len(word)].rstrip()[-1:].isdigit():
+        if body.endswith(" " + word) or (body.endswith(word) and body[: -len(word)].rstrip()[-1:].isdigit()):
             body = body[: -len(word)].strip()
             multiplier = factor
             break
@@ -150,14 +156,21 @@ def parse_number(raw: object, domain: Domain | Indicator | None = None) -> Parse
     possible = [r for r in (decimal, thousands) if domain is not None and domain.could_be(r)]
     if len(possible) == 1:
         return ParsedNumber(possible[0], percent=percent)
-    return ParsedNumber(None, percent=percent, error=ambiguity_message(text, decimal, thousands, separator, domain),
-                        readings=(decimal, thousands), separator=separator)
+    return ParsedNumber(
+        None,
+        percent=percent,
+        error=ambiguity_message(text, decimal, thousands, separator, domain),
+        readings=(decimal, thousands),
+        separator=separator,
+    )
 
 
 def ambiguity_message(text: str, decimal: float, thousands: float, separator: str, domain: Domain | None) -> str:
     """Why a value reads two ways, with both readings (English; rules.yaml has the Vietnamese)."""
-    message = (f"'{text}' reads two ways: {number_text(decimal)} with '{separator}' as the decimal separator, "
-               f"or {number_text(thousands)} with '{separator}' between thousands")
+    message = (
+        f"'{text}' reads two ways: {number_text(decimal)} with '{separator}' as the decimal separator, "
+        f"or {number_text(thousands)} with '{separator}' between thousands"
+    )
     if domain is not None:
         message += f"; the range of {domain.label or 'the indicator'} is {number_text(domain.low)} to {number_text(domain.high)}"
     return message + "; write it without a thousands separator and with a decimal comma (e.g. 2100 or 2,1)"

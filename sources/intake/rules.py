@@ -15,9 +15,17 @@ RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 Severity = Literal["ERROR", "WARN"]
 # Rules whose row still holds a usable value: only these may be WARN (kept and flagged).
 MAY_WARN = {"out_of_domain", "implausible_change", "superseded_by_later_file", "duplicate_row"}
-CHECKS = {"raw_rows_match_contract", "figures_match_contract", "quarantine_is_complete",
-          "provinces_report_enough_indicators", "indicators_reported_by_enough_provinces",
-          "values_change_plausibly", "submissions_are_not_duplicated", "marts_match_contract", "rankings_are_sane"}
+CHECKS = {
+    "raw_rows_match_contract",
+    "figures_match_contract",
+    "quarantine_is_complete",
+    "provinces_report_enough_indicators",
+    "indicators_reported_by_enough_provinces",
+    "values_change_plausibly",
+    "submissions_are_not_duplicated",
+    "marts_match_contract",
+    "rankings_are_sane",
+}
 
 
 class RulesError(ValueError):
@@ -60,11 +68,16 @@ class Rules(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> Rules:
-        problems = [f"row rule {name}: WARN is not possible, the row holds no usable value (only {sorted(MAY_WARN)})"
-                    for name, rule in self.row_rules.items() if rule.severity == "WARN" and name not in MAY_WARN]
+        problems = [
+            f"row rule {name}: WARN is not possible, the row holds no usable value (only {sorted(MAY_WARN)})"
+            for name, rule in self.row_rules.items()
+            if rule.severity == "WARN" and name not in MAY_WARN
+        ]
         if set(self.checks) != CHECKS:
-            problems.append(f"checks must list exactly {sorted(CHECKS)}; missing {sorted(CHECKS - set(self.checks))}, "
-                            f"unknown {sorted(set(self.checks) - CHECKS)}")
+            problems.append(
+                f"checks must list exactly {sorted(CHECKS)}; missing {sorted(CHECKS - set(self.checks))}, "
+                f"unknown {sorted(set(self.checks) - CHECKS)}"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -78,13 +91,15 @@ class Rules(BaseModel):
             return self.row_rules[rule].severity
         return self.checks[rule]
 
-    def message_vi(self, rule: str, value: object = None, column: str | None = None, row: int | None = None,
-                   **facts: object) -> str:
+    def message_vi(
+        self, rule: str, value: object = None, column: str | None = None, row: int | None = None, **facts: object
+    ) -> str:
         """The rule's Vietnamese message; `facts` fill the rule's own placeholders (e.g. {decimal} and
         {thousands} of ambiguous_number). A placeholder left without its fact shows as written."""
         template = self.row_rules[rule].vi
-        return template.format_map(_Facts(value="" if value is None else value, column=column or "",
-                                          row="" if row is None else row, **facts))
+        return template.format_map(
+            _Facts(value="" if value is None else value, column=column or "", row="" if row is None else row, **facts)
+        )
 
 
 class _Facts(dict):

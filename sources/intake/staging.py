@@ -18,11 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.intake.rules import Rules, default_rules
 from sources.index.methodology import Indicator, Methodology
 from sources.intake.numbers import Domain, number_text, parse_number
-from sources.reference.provinces import ProvinceRegister, Unit, fold, name_key, unit_set_for
+from sources.intake.rules import Rules, default_rules
 from sources.intake.submissions import FIELDS, Problem, ReadResult, is_synthetic_origin, read_submission
+from sources.reference.provinces import ProvinceRegister, Unit, fold, name_key, unit_set_for
 
 RAW_SCHEMA = {
     "reporting_year": pl.Int32,
@@ -79,21 +79,37 @@ def raw_frame(inventory: pl.DataFrame, year: int, data_home: Path) -> pl.DataFra
     """Rows as received from the readable files of reporting year `year`, re-read from the archive
     (never from the inbox, which the province may have changed since)."""
     files = inventory.filter((pl.col("status") == "read") & (pl.col("reporting_year") == year))
-    frames = [rows_frame(read_submission(data_home / f["archived_path"]), year, f["file_sha256"], f["file_name"], f["received_at"])
-              for f in files.sort("received_at", "file_name").iter_rows(named=True)]
+    frames = [
+        rows_frame(
+            read_submission(data_home / f["archived_path"]), year, f["file_sha256"], f["file_name"], f["received_at"]
+        )
+        for f in files.sort("received_at", "file_name").iter_rows(named=True)
+    ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=RAW_SCHEMA)
 
 
 def rows_frame(read: ReadResult, year: int, sha256: str, file_name: str, received_at: datetime | None) -> pl.DataFrame:
     """The rows of one read file, as raw.submissions holds them."""
-    return pl.DataFrame([{
-        "reporting_year": year, "file_sha256": sha256, "file_name": file_name, "received_at": received_at,
-        "sheet": row.sheet, "row_number": row.row_number,
-        **{f"{name}_raw": row.fields.get(name) for name in FIELDS},
-        "value_is_number": row.value_is_number, "value_format": row.value_format,
-        "column_map": json.dumps(row.columns, ensure_ascii=False, sort_keys=True),
-        "read_problem": json.dumps(row.problem.__dict__, ensure_ascii=False) if row.problem else None,
-    } for row in read.rows], schema=RAW_SCHEMA, orient="row")
+    return pl.DataFrame(
+        [
+            {
+                "reporting_year": year,
+                "file_sha256": sha256,
+                "file_name": file_name,
+                "received_at": received_at,
+                "sheet": row.sheet,
+                "row_number": row.row_number,
+                **{f"{name}_raw": row.fields.get(name) for name in FIELDS},
+                "value_is_number": row.value_is_number,
+                "value_format": row.value_format,
+                "column_map": json.dumps(row.columns, ensure_ascii=False, sort_keys=True),
+                "read_problem": json.dumps(row.problem.__dict__, ensure_ascii=False) if row.problem else None,
+            }
+            for row in read.rows
+        ],
+        schema=RAW_SCHEMA,
+        orient="row",
+    )
 
 
 FIRST_REPORTING_YEAR = 2021
@@ -154,13 +170,18 @@ def province_in_file_name(file_name: str, year: int, register: ProvinceRegister)
     stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
     words = [w for w in re.split(r"[^a-z0-9]+", fold(stem)) if w and not w.isdigit()]
     keys = _name_keys(register)[unit_set]
-    found = {keys[key] for i in range(len(words)) for n in range(1, 5) if i + n <= len(words)
-             and (key := "".join(words[i:i + n])) in keys}
+    found = {
+        keys[key]
+        for i in range(len(words))
+        for n in range(1, 5)
+        if i + n <= len(words) and (key := "".join(words[i : i + n])) in keys
+    }
     return register.unit(unit_set, found.pop()) if len(found) == 1 else None
 
 
-def file_provinces(raw: pl.DataFrame, year: int, register: ProvinceRegister,
-                   declared: Mapping[str, str | None] | None = None) -> dict[str, FileProvince]:
+def file_provinces(
+    raw: pl.DataFrame, year: int, register: ProvinceRegister, declared: Mapping[str, str | None] | None = None
+) -> dict[str, FileProvince]:
     """The province each file (by SHA-256) speaks for: the workbook's declared province (given in
     `declared`, or seen on rows whose province came from the header cell), else the province named in the
     file name, else the province of most of its rows (tie: the first row's). Files with none are absent."""
@@ -169,8 +190,11 @@ def file_provinces(raw: pl.DataFrame, year: int, register: ProvinceRegister,
     for (sha,), rows in raw.sort("row_number").group_by("file_sha256", maintain_order=True):
         written = declared.get(sha)
         if not written:
-            from_header = [r["province_raw"] for r in rows.iter_rows(named=True) if r["sheet"] is not None and
-                           _LABEL_CELL.match(json.loads(r["column_map"]).get("province") or "")]
+            from_header = [
+                r["province_raw"]
+                for r in rows.iter_rows(named=True)
+                if r["sheet"] is not None and _LABEL_CELL.match(json.loads(r["column_map"]).get("province") or "")
+            ]
             written = from_header[0] if from_header else None
         unit = register.resolve(written, year).unit if written else None
         if unit is not None:
@@ -180,8 +204,11 @@ def file_provinces(raw: pl.DataFrame, year: int, register: ProvinceRegister,
         if unit is not None:
             found[sha] = FileProvince(unit, "file_name")
             continue
-        codes = Counter(resolved.code for text in rows["province_raw"].to_list()
-                        if text and (resolved := register.resolve(text, year).unit) is not None)
+        codes = Counter(
+            resolved.code
+            for text in rows["province_raw"].to_list()
+            if text and (resolved := register.resolve(text, year).unit) is not None
+        )
         if codes:
             found[sha] = FileProvince(register.unit(unit_set_for(year), codes.most_common(1)[0][0]), "rows")
     return found
@@ -202,21 +229,31 @@ class _IndicatorIndex:
             self.by_key[indicator.code] = indicator
             self.by_key[name_key(indicator.name_vi)] = indicator
             self.by_key[name_key(indicator.name_en)] = indicator
-        self.unit_keys = {code: {fold(a).strip() for a in unit.aliases} | {fold(unit.symbol)}
-                          for code, unit in methodology.units.items()}
+        self.unit_keys = {
+            code: {fold(a).strip() for a in unit.aliases} | {fold(unit.symbol)}
+            for code, unit in methodology.units.items()
+        }
 
     def find(self, written: str) -> Indicator | None:
         text = (written or "").strip()
         return self.by_key.get(text.lower()) or self.by_key.get(name_key(text))
 
     def suggest(self, written: str) -> str:
-        close = difflib.get_close_matches((written or "").strip().lower(), [i.code for i in self.methodology.indicators], n=1, cutoff=0.75)
+        close = difflib.get_close_matches(
+            (written or "").strip().lower(), [i.code for i in self.methodology.indicators], n=1, cutoff=0.75
+        )
         return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: ProvinceRegister,
-          rules: Rules | None = None, declared: Mapping[str, str | None] | None = None,
-          today: date | None = None) -> StagingResult:
+def stage(
+    raw: pl.DataFrame,
+    year: int,
+    methodology: Methodology,
+    register: ProvinceRegister,
+    rules: Rules | None = None,
+    declared: Mapping[str, str | None] | None = None,
+    today: date | None = None,
+) -> StagingResult:
     """Type and map the raw rows of one reporting year. Rows breaking an ERROR rule are quarantined;
     a WARN rule keeps the figure with a flag. A file speaks for one province (see `file_provinces`;
     `declared` maps a workbook's SHA-256 to the province in its header cell) and one year: its rows for
@@ -232,15 +269,28 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
     for row in raw.sort("received_at", "file_name", "row_number").iter_rows(named=True):
         columns = json.loads(row["column_map"])
 
-        def reject(rule: str, message: str, expected: str, field: str | None, value: object = None, **facts: object) -> None:
+        def reject(
+            rule: str, message: str, expected: str, field: str | None, value: object = None, **facts: object
+        ) -> None:
             column = columns.get(field, field) if field else None
-            rejects.append({
-                "reporting_year": year, "file_sha256": row["file_sha256"], "file_name": row["file_name"],
-                "sheet": row["sheet"], "row_number": row["row_number"], "column_name": column,
-                "value": None if value is None else str(value), "rule": rule, "severity": rules.severity(rule),
-                "message": message, "message_vi": rules.message_vi(rule, value, column, row["row_number"], **facts),
-                "expected": expected, "province_raw": row["province_raw"], "indicator_raw": row["indicator_raw"],
-            })
+            rejects.append(
+                {
+                    "reporting_year": year,
+                    "file_sha256": row["file_sha256"],
+                    "file_name": row["file_name"],
+                    "sheet": row["sheet"],
+                    "row_number": row["row_number"],
+                    "column_name": column,
+                    "value": None if value is None else str(value),
+                    "rule": rule,
+                    "severity": rules.severity(rule),
+                    "message": message,
+                    "message_vi": rules.message_vi(rule, value, column, row["row_number"], **facts),
+                    "expected": expected,
+                    "province_raw": row["province_raw"],
+                    "indicator_raw": row["indicator_raw"],
+                }
+            )
 
         if row["read_problem"]:
             problem = Problem(**json.loads(row["read_problem"]))
@@ -248,54 +298,98 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             continue
 
         if year > last:
-            reject("future_year", f"{year} is not over yet: figures are reported for a year that has ended",
-                   f"a reporting year up to {last}", "year", row["year_raw"] or year)
+            reject(
+                "future_year",
+                f"{year} is not over yet: figures are reported for a year that has ended",
+                f"a reporting year up to {last}",
+                "year",
+                row["year_raw"] or year,
+            )
             continue
         year_raw = (row["year_raw"] or "").strip()
         written = _written_year(year_raw)
         row_outside = written is not None and not first <= written <= last
         if row_outside or year < first:
             outside = written if row_outside else year
-            reject("year_out_of_range", f"the year {outside} is outside the reporting range {first}–{last}: figures are "
-                   f"accepted for the years from {first} to the last year that has ended",
-                   f"a reporting year from {first} to {last} (the last year that has ended)", "year",
-                   year_raw or year, first=first, last=last)
+            reject(
+                "year_out_of_range",
+                f"the year {outside} is outside the reporting range {first}–{last}: figures are "
+                f"accepted for the years from {first} to the last year that has ended",
+                f"a reporting year from {first} to {last} (the last year that has ended)",
+                "year",
+                year_raw or year,
+                first=first,
+                last=last,
+            )
             continue
         if year_raw.removesuffix(".0") != str(year):
-            reject("year_mismatch" if year_raw else "missing_year",
-                   f"the row's year '{year_raw}' differs from the file's reporting year {year}" if year_raw else "the year is empty",
-                   f"{year}: one file per province and reporting year", "year", year_raw)
+            reject(
+                "year_mismatch" if year_raw else "missing_year",
+                f"the row's year '{year_raw}' differs from the file's reporting year {year}"
+                if year_raw
+                else "the year is empty",
+                f"{year}: one file per province and reporting year",
+                "year",
+                year_raw,
+            )
             continue
 
         resolved = register.resolve(row["province_raw"] or "", year)
         if resolved.unit is None:
-            reject(f"{resolved.kind}_province", resolved.error, f"a province name or code of the {unit_set_for(year)} units in force in {year}",
-                   "province", row["province_raw"])
+            reject(
+                f"{resolved.kind}_province",
+                resolved.error,
+                f"a province name or code of the {unit_set_for(year)} units in force in {year}",
+                "province",
+                row["province_raw"],
+            )
             continue
 
         own = provinces.get(row["file_sha256"])
         if own is not None and own.unit.code != resolved.unit.code:
             basis_en, basis_vi = _BASIS[own.basis]
-            reject("province_mismatch", f"the file is {own.unit.name}'s ({basis_en}); this row is for {resolved.unit.name}: "
-                   f"one file per province and reporting year, send {resolved.unit.name}'s figures in a file of their own",
-                   f"rows for {own.unit.name} only: one file per province and reporting year ({resolved.unit.name} "
-                   "sends its own file)", "province", row["province_raw"],
-                   file_province=own.unit.name, row_province=resolved.unit.name, basis=basis_vi)
+            reject(
+                "province_mismatch",
+                f"the file is {own.unit.name}'s ({basis_en}); this row is for {resolved.unit.name}: "
+                f"one file per province and reporting year, send {resolved.unit.name}'s figures in a file of their own",
+                f"rows for {own.unit.name} only: one file per province and reporting year ({resolved.unit.name} "
+                "sends its own file)",
+                "province",
+                row["province_raw"],
+                file_province=own.unit.name,
+                row_province=resolved.unit.name,
+                basis=basis_vi,
+            )
             continue
 
         indicator = indicators.find(row["indicator_raw"] or "")
         if indicator is None:
-            reject("unknown_indicator", f"unknown indicator '{row['indicator_raw']}'{indicators.suggest(row['indicator_raw'])}",
-                   "an indicator code of the catalogue (see `dti template`)", "indicator", row["indicator_raw"])
+            reject(
+                "unknown_indicator",
+                f"unknown indicator '{row['indicator_raw']}'{indicators.suggest(row['indicator_raw'])}",
+                "an indicator code of the catalogue (see `dti template`)",
+                "indicator",
+                row["indicator_raw"],
+            )
             continue
         if not indicator.reported:
-            reject("derived_indicator", f"'{indicator.code}' is computed by the pipeline and is not reported",
-                   "only reported indicators", "indicator", row["indicator_raw"])
+            reject(
+                "derived_indicator",
+                f"'{indicator.code}' is computed by the pipeline and is not reported",
+                "only reported indicators",
+                "indicator",
+                row["indicator_raw"],
+            )
             continue
         if not indicator.valid_in(year):
             until = f"ended in {indicator.valid_to}" if indicator.valid_to else f"starts in {indicator.valid_from}"
-            reject("indicator_not_valid_for_year", f"indicator '{indicator.code}' {until} and is not reported for {year}",
-                   f"an indicator valid in {year}", "indicator", row["indicator_raw"])
+            reject(
+                "indicator_not_valid_for_year",
+                f"indicator '{indicator.code}' {until} and is not reported for {year}",
+                f"an indicator valid in {year}",
+                "indicator",
+                row["indicator_raw"],
+            )
             continue
 
         if row["value_is_number"]:
@@ -308,15 +402,29 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
             parsed = parse_number(row["value_raw"], domain)
             if parsed.ambiguous:
                 decimal, thousands = parsed.readings
-                reject("ambiguous_number", parsed.error,
-                       f"one reading only: a value from {number_text(domain.low)} to {number_text(domain.high)} "
-                       f"{methodology.units[indicator.unit].symbol} without thousands separators, with a decimal comma",
-                       "value", row["value_raw"], decimal=number_text(decimal, ","), thousands=number_text(thousands, ","),
-                       separator=parsed.separator, indicator=indicator.code, low=number_text(domain.low, ","),
-                       high=number_text(domain.high, ","))
+                reject(
+                    "ambiguous_number",
+                    parsed.error,
+                    f"one reading only: a value from {number_text(domain.low)} to {number_text(domain.high)} "
+                    f"{methodology.units[indicator.unit].symbol} without thousands separators, with a decimal comma",
+                    "value",
+                    row["value_raw"],
+                    decimal=number_text(decimal, ","),
+                    thousands=number_text(thousands, ","),
+                    separator=parsed.separator,
+                    indicator=indicator.code,
+                    low=number_text(domain.low, ","),
+                    high=number_text(domain.high, ","),
+                )
                 continue
             if parsed.error:
-                reject("unreadable_number", parsed.error, f"a number in {methodology.units[indicator.unit].symbol}", "value", row["value_raw"])
+                reject(
+                    "unreadable_number",
+                    parsed.error,
+                    f"a number in {methodology.units[indicator.unit].symbol}",
+                    "value",
+                    row["value_raw"],
+                )
                 continue
             if parsed.value is None:
                 not_reported += 1
@@ -325,32 +433,59 @@ def stage(raw: pl.DataFrame, year: int, methodology: Methodology, register: Prov
 
         unit_written = fold(row["unit_raw"] or "").strip()
         if unit_written and unit_written not in indicators.unit_keys[indicator.unit]:
-            reject("unit_mismatch", f"unit '{row['unit_raw']}' does not match the catalogue unit of {indicator.code}",
-                   f"{methodology.units[indicator.unit].symbol} (or leave the unit empty)", "unit", row["unit_raw"])
+            reject(
+                "unit_mismatch",
+                f"unit '{row['unit_raw']}' does not match the catalogue unit of {indicator.code}",
+                f"{methodology.units[indicator.unit].symbol} (or leave the unit empty)",
+                "unit",
+                row["unit_raw"],
+            )
             continue
         if percent and not indicator.unit.startswith("percent"):
-            reject("unit_mismatch", f"a percentage was given for {indicator.code}, which is measured in {indicator.unit}",
-                   methodology.units[indicator.unit].symbol, "value", row["value_raw"])
+            reject(
+                "unit_mismatch",
+                f"a percentage was given for {indicator.code}, which is measured in {indicator.unit}",
+                methodology.units[indicator.unit].symbol,
+                "value",
+                row["value_raw"],
+            )
             continue
         low, high = indicator.domain
         flags = None
         if not low <= value <= high:
             message = f"{value:g} is outside the possible range [{low:g}, {high:g}] of {indicator.code}"
             if rules.severity("out_of_domain") == "ERROR":
-                reject("out_of_domain", message, f"a value from {low:g} to {high:g} {methodology.units[indicator.unit].symbol}",
-                       "value", row["value_raw"])
+                reject(
+                    "out_of_domain",
+                    message,
+                    f"a value from {low:g} to {high:g} {methodology.units[indicator.unit].symbol}",
+                    "value",
+                    row["value_raw"],
+                )
                 continue
             flags = f"out_of_domain: {message}"
 
-        figures.append({
-            "reporting_year": year, "unit_set": resolved.unit.unit_set, "province_code": resolved.unit.code,
-            "province_name": resolved.unit.name, "indicator_code": indicator.code, "pillar": indicator.pillar,
-            "value": value, "unit": indicator.unit, "note": row["note_raw"],
-            "is_synthetic": is_synthetic_origin(row["data_origin_raw"]),
-            "file_sha256": row["file_sha256"], "file_name": row["file_name"], "sheet": row["sheet"],
-            "row_number": row["row_number"], "value_raw": row["value_raw"], "flags": flags,
-            "_columns": columns,
-        })
+        figures.append(
+            {
+                "reporting_year": year,
+                "unit_set": resolved.unit.unit_set,
+                "province_code": resolved.unit.code,
+                "province_name": resolved.unit.name,
+                "indicator_code": indicator.code,
+                "pillar": indicator.pillar,
+                "value": value,
+                "unit": indicator.unit,
+                "note": row["note_raw"],
+                "is_synthetic": is_synthetic_origin(row["data_origin_raw"]),
+                "file_sha256": row["file_sha256"],
+                "file_name": row["file_name"],
+                "sheet": row["sheet"],
+                "row_number": row["row_number"],
+                "value_raw": row["value_raw"],
+                "flags": flags,
+                "_columns": columns,
+            }
+        )
 
     kept = _resolve_duplicates(figures, rejects, year, rules)
     for figure in kept:
@@ -378,19 +513,31 @@ def _resolve_duplicates(figures: list[dict], rejects: list[dict], year: int, rul
                 continue
             same_file = loser["file_sha256"] == winner["file_sha256"]
             rule = "duplicate_row" if same_file else "superseded_by_later_file"
-            rejects.append({
-                "reporting_year": year, "file_sha256": loser["file_sha256"], "file_name": loser["file_name"],
-                "sheet": loser["sheet"], "row_number": loser["row_number"],
-                "column_name": loser["_columns"].get("indicator", "indicator"), "value": loser["value_raw"],
-                "rule": rule, "severity": rules.severity(rule),
-                "message_vi": rules.message_vi(rule, loser["value_raw"], loser["_columns"].get("indicator"), loser["row_number"]),
-                "message": (f"{indicator} for {winner['province_name']} appears again; row {winner['row_number']} counts"
-                            if same_file else
-                            f"{indicator} for {winner['province_name']} {year} was sent again in {winner['file_name']} "
-                            f"(row {winner['row_number']}), which was received later and counts"),
-                "expected": "one value per province, indicator and year",
-                "province_raw": loser["province_name"], "indicator_raw": indicator,
-            })
+            rejects.append(
+                {
+                    "reporting_year": year,
+                    "file_sha256": loser["file_sha256"],
+                    "file_name": loser["file_name"],
+                    "sheet": loser["sheet"],
+                    "row_number": loser["row_number"],
+                    "column_name": loser["_columns"].get("indicator", "indicator"),
+                    "value": loser["value_raw"],
+                    "rule": rule,
+                    "severity": rules.severity(rule),
+                    "message_vi": rules.message_vi(
+                        rule, loser["value_raw"], loser["_columns"].get("indicator"), loser["row_number"]
+                    ),
+                    "message": (
+                        f"{indicator} for {winner['province_name']} appears again; row {winner['row_number']} counts"
+                        if same_file
+                        else f"{indicator} for {winner['province_name']} {year} was sent again in {winner['file_name']} "
+                        f"(row {winner['row_number']}), which was received later and counts"
+                    ),
+                    "expected": "one value per province, indicator and year",
+                    "province_raw": loser["province_name"],
+                    "indicator_raw": indicator,
+                }
+            )
     return sorted(kept, key=lambda r: (r["province_code"], r["indicator_code"]))
 
 
@@ -401,15 +548,32 @@ def file_rejects(inventory: pl.DataFrame, year: int | None, rules: Rules | None 
     rejected = rejected.filter(pl.col("reporting_year").is_null() if year is None else pl.col("reporting_year") == year)
     rejected = rejected.with_columns(
         pl.col("problem_rule").map_elements(rules.severity, return_dtype=pl.String).alias("severity"),
-        pl.struct("problem_rule", "problem_value", "problem_column", "problem_row").map_elements(
-            lambda p: rules.message_vi(p["problem_rule"], p["problem_value"], p["problem_column"], p["problem_row"],
-                                       **rule_facts(p["problem_rule"])),
-            return_dtype=pl.String).alias("message_vi"))
+        pl.struct("problem_rule", "problem_value", "problem_column", "problem_row")
+        .map_elements(
+            lambda p: rules.message_vi(
+                p["problem_rule"],
+                p["problem_value"],
+                p["problem_column"],
+                p["problem_row"],
+                **rule_facts(p["problem_rule"]),
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("message_vi"),
+    )
     return rejected.select(
-        pl.col("reporting_year"), "file_sha256", "file_name", pl.lit(None, pl.String).alias("sheet"),
-        pl.col("problem_row").alias("row_number"), pl.col("problem_column").alias("column_name"),
-        pl.col("problem_value").alias("value"), pl.col("problem_rule").alias("rule"), "severity",
-        pl.col("problem_message").alias("message"), "message_vi", pl.col("problem_expected").alias("expected"),
-        pl.col("declared_province").alias("province_raw"), pl.lit(None, pl.String).alias("indicator_raw"),
+        pl.col("reporting_year"),
+        "file_sha256",
+        "file_name",
+        pl.lit(None, pl.String).alias("sheet"),
+        pl.col("problem_row").alias("row_number"),
+        pl.col("problem_column").alias("column_name"),
+        pl.col("problem_value").alias("value"),
+        pl.col("problem_rule").alias("rule"),
+        "severity",
+        pl.col("problem_message").alias("message"),
+        "message_vi",
+        pl.col("problem_expected").alias("expected"),
+        pl.col("declared_province").alias("province_raw"),
+        pl.lit(None, pl.String).alias("indicator_raw"),
     ).cast(REJECT_SCHEMA)
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -94,7 +95,9 @@ class ReadResult:
 
     @property
     def is_synthetic(self) -> bool:
-        return any(is_synthetic_origin(o) for o in [self.data_origin] + [r.fields.get("data_origin") for r in self.rows])
+        return any(
+            is_synthetic_origin(o) for o in [self.data_origin] + [r.fields.get("data_origin") for r in self.rows]
+        )
 
     @property
     def reporting_year(self) -> int | None:
@@ -125,20 +128,43 @@ def year_from_name(path: Path) -> int | None:
 
 # ------------------------------------------------------------------------------------ format, limits
 
-SEND_INSTEAD = "the Excel workbook from `dti template` (.xlsx) or a CSV file saved as UTF-8 (Excel: Save As → 'CSV UTF-8')"
+SEND_INSTEAD = (
+    "the Excel workbook from `dti template` (.xlsx) or a CSV file saved as UTF-8 (Excel: Save As → 'CSV UTF-8')"
+)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Signatures of formats that are not submissions: (leading bytes, what the file is, as `value` shows it).
 _SIGNATURES = (
-    (b"%PDF", ".pdf (PDF)"), (b"\x89PNG", ".png (image)"), (b"\xff\xd8\xff", ".jpg (image)"), (b"GIF8", ".gif (image)"),
-    (b"\x1f\x8b", ".gz (gzip)"), (b"7z\xbc\xaf\x27\x1c", ".7z (7-Zip)"), (b"Rar!", ".rar (RAR)"), (b"{\\rtf", ".rtf (RTF)"),
-    (b"\x7fELF", "ELF (program)"), (b"BZh", ".bz2 (bzip2)"), (b"\xfd7zXZ", ".xz (xz)"),
+    (b"%PDF", ".pdf (PDF)"),
+    (b"\x89PNG", ".png (image)"),
+    (b"\xff\xd8\xff", ".jpg (image)"),
+    (b"GIF8", ".gif (image)"),
+    (b"\x1f\x8b", ".gz (gzip)"),
+    (b"7z\xbc\xaf\x27\x1c", ".7z (7-Zip)"),
+    (b"Rar!", ".rar (RAR)"),
+    (b"{\\rtf", ".rtf (RTF)"),
+    (b"\x7fELF", "ELF (program)"),
+    (b"BZh", ".bz2 (bzip2)"),
+    (b"\xfd7zXZ", ".xz (xz)"),
 )
 # Suffixes that name a format this reader does not read, whatever the bytes turn out to be.
-_OTHER_SUFFIXES = {".xls": ".xls (Excel 97-2003)", ".xlt": ".xls (Excel 97-2003)", ".xlsb": ".xlsb (Excel binary)",
-                   ".ods": ".ods (OpenDocument)", ".numbers": ".numbers (Apple Numbers)", ".doc": ".doc (Word 97-2003)",
-                   ".docx": ".docx (Word)", ".pdf": ".pdf (PDF)", ".zip": ".zip", ".rar": ".rar (RAR)", ".7z": ".7z (7-Zip)",
-                   ".json": ".json (JSON)", ".xml": ".xml (XML)", ".html": "HTML", ".htm": "HTML"}
+_OTHER_SUFFIXES = {
+    ".xls": ".xls (Excel 97-2003)",
+    ".xlt": ".xls (Excel 97-2003)",
+    ".xlsb": ".xlsb (Excel binary)",
+    ".ods": ".ods (OpenDocument)",
+    ".numbers": ".numbers (Apple Numbers)",
+    ".doc": ".doc (Word 97-2003)",
+    ".docx": ".docx (Word)",
+    ".pdf": ".pdf (PDF)",
+    ".zip": ".zip",
+    ".rar": ".rar (RAR)",
+    ".7z": ".7z (7-Zip)",
+    ".json": ".json (JSON)",
+    ".xml": ".xml (XML)",
+    ".html": "HTML",
+    ".htm": "HTML",
+}
 # A CSV may have this many lines per data row allowed (blank lines, notes written over several lines).
 LINES_PER_ROW = 10
 # A part of a workbook may unpack to at most max_compression_ratio times its packed size once it is over this.
@@ -167,15 +193,23 @@ def size_problem(size: int, rules: Rules | None = None) -> Problem | None:
     limit = _limits(rules).max_file_bytes
     if size <= limit:
         return None
-    return Problem("file_too_large", f"the file is {size:,} bytes, more than the {limit:,} bytes a submission may have "
-                   f"(a province's file is a few dozen rows, under 100 KB); it was not read",
-                   f"a file of at most {limit:,} bytes: one province and one year", value=f"{size} > {limit}")
+    return Problem(
+        "file_too_large",
+        f"the file is {size:,} bytes, more than the {limit:,} bytes a submission may have "
+        f"(a province's file is a few dozen rows, under 100 KB); it was not read",
+        f"a file of at most {limit:,} bytes: one province and one year",
+        value=f"{size} > {limit}",
+    )
 
 
 def unsupported(kind: str, detail: str = "") -> Problem:
     """A file in a format this reader does not read, with what to send instead."""
-    return Problem("unsupported_format", f"the file is {kind}{detail}, a format that is not read: send {SEND_INSTEAD} instead",
-                   SEND_INSTEAD, value=kind)
+    return Problem(
+        "unsupported_format",
+        f"the file is {kind}{detail}, a format that is not read: send {SEND_INSTEAD} instead",
+        SEND_INSTEAD,
+        value=kind,
+    )
 
 
 def _unreadable(exc: BaseException, where: str = "") -> Problem:
@@ -185,9 +219,13 @@ def _unreadable(exc: BaseException, where: str = "") -> Problem:
     if isinstance(position, tuple) and position and isinstance(position[0], int):
         row = position[0]
     reason = f"{type(exc).__name__}: {_preview(str(exc), 200)}" if str(exc) else type(exc).__name__
-    return Problem("unreadable_file", f"the file could not be read{where}: {reason}",
-                   "a CSV file saved as UTF-8 or the .xlsx workbook from `dti template`, saved again by the program that made it",
-                   row=row, value=reason)
+    return Problem(
+        "unreadable_file",
+        f"the file could not be read{where}: {reason}",
+        "a CSV file saved as UTF-8 or the .xlsx workbook from `dti template`, saved again by the program that made it",
+        row=row,
+        value=reason,
+    )
 
 
 def _classify(path: Path, data: bytes) -> tuple[str, Problem | None]:
@@ -210,7 +248,9 @@ def _classify(path: Path, data: bytes) -> tuple[str, Problem | None]:
         head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) and suffix in (".xls", ".xlt", ".ods"):
             kind = "HTML" if b"<?xml" not in head[:5] else ".xml (XML)"
-            return "html", unsupported(kind, f" saved under the name {suffix} (a web page or an XML export, not a workbook)")
+            return "html", unsupported(
+                kind, f" saved under the name {suffix} (a web page or an XML export, not a workbook)"
+            )
         return suffix.lstrip("."), unsupported(_OTHER_SUFFIXES[suffix])
     return "csv", None
 
@@ -232,7 +272,9 @@ def _classify_zip(data: bytes) -> tuple[str, Problem | None]:
             if any(name.startswith("ppt/") for name in names):
                 return "pptx", unsupported(".pptx (PowerPoint)")
             shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-            return "zip", unsupported(".zip", f" holding {len(names)} file(s): {shown}; send each submission on its own")
+            return "zip", unsupported(
+                ".zip", f" holding {len(names)} file(s): {shown}; send each submission on its own"
+            )
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError):
         return "xlsx", None  # a damaged zip: the workbook reader reports it
 
@@ -253,7 +295,9 @@ def submission_bytes(path: Path, rules: Rules | None = None) -> tuple[bytes | No
     return (None, size_problem(len(data), rules)) if len(data) > _limits(rules).max_file_bytes else (data, None)
 
 
-def read_submission(path: Path, data: bytes | None = None, rules: Rules | None = None, name: str | None = None) -> ReadResult:
+def read_submission(
+    path: Path, data: bytes | None = None, rules: Rules | None = None, name: str | None = None
+) -> ReadResult:
     """Read one submission file. Never raises: any problem, of the content or of any reader, comes back in
     the result, located where the reader knows where. Limits (sources/intake/rules.yaml `limits`) are
     checked before reading where possible: the byte size before the bytes are read (when `data` is not
@@ -273,7 +317,9 @@ def read_submission(path: Path, data: bytes | None = None, rules: Rules | None =
         if problem:
             result = ReadResult(fmt, problem=problem)
         elif not data.strip():
-            result = ReadResult(fmt, problem=Problem("empty_file", "the file is empty", "a header row and at least one data row", row=1))
+            result = ReadResult(
+                fmt, problem=Problem("empty_file", "the file is empty", "a header row and at least one data row", row=1)
+            )
         else:
             fmt, problem = _classify(path, data)
             if problem:
@@ -285,7 +331,7 @@ def read_submission(path: Path, data: bytes | None = None, rules: Rules | None =
             result.rows = []
     except Refused as refused:
         result = ReadResult(fmt, problem=refused.problem)
-    except Exception as exc:  # noqa: BLE001 - any reader error of any type is this file's problem, not the run's
+    except Exception as exc:
         result = ReadResult(fmt, problem=_unreadable(exc))
     if result.declared_year is None and result.reporting_year is None:
         result.declared_year = year_from_name(Path(name) if name else path)
@@ -294,8 +340,12 @@ def read_submission(path: Path, data: bytes | None = None, rules: Rules | None =
 
 def _too_many_rows(count: int, limits: Limits) -> Problem:
     limit = limits.max_rows_per_file
-    return Problem("too_many_rows", f"the file has {count} data rows, more than the {limit} a province's file can hold",
-                   f"one province and one year per file (at most {limit} rows)", value=str(count))
+    return Problem(
+        "too_many_rows",
+        f"the file has {count} data rows, more than the {limit} a province's file can hold",
+        f"one province and one year per file (at most {limit} rows)",
+        value=str(count),
+    )
 
 
 # --------------------------------------------------------------------------------------------- CSV
@@ -306,13 +356,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     bytes on one side of each pair only (digits, separators and Latin letters are below U+0100), and
     the first 4 KB decode to printable text (Vietnamese letters, U+1Exx, included)."""
     sample = data[:4096]
-    sample = sample[:len(sample) - len(sample) % 2]
+    sample = sample[: len(sample) - len(sample) % 2]
     if len(sample) < 4:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     half = len(sample) // 2
-    encoding = "utf-16-le" if odd >= 0.1 * half and even <= 0.01 * half else \
-        "utf-16-be" if even >= 0.1 * half and odd <= 0.01 * half else None
+    encoding = (
+        "utf-16-le"
+        if odd >= 0.1 * half and even <= 0.01 * half
+        else "utf-16-be"
+        if even >= 0.1 * half and odd <= 0.01 * half
+        else None
+    )
     if encoding is None:
         return None
     text = sample.decode(encoding, errors="replace")
@@ -331,17 +386,25 @@ def _decode(data: bytes) -> tuple[str | None, Problem | None]:
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
-            return None, Problem("encoding", "the file starts with a UTF-16 mark but is not valid UTF-16",
-                                 "UTF-8 text (Excel: Save As → 'CSV UTF-8')", row=1)
+            return None, Problem(
+                "encoding",
+                "the file starts with a UTF-16 mark but is not valid UTF-16",
+                "UTF-8 text (Excel: Save As → 'CSV UTF-8')",
+                row=1,
+            )
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:
             return data.decode(utf16), None
         except UnicodeDecodeError as exc:
-            return None, Problem("encoding", f"the file looks like UTF-16 text ({utf16[-2:].upper()}, without a byte-order mark) "
-                                 f"but is not valid UTF-16 at byte {exc.start}",
-                                 "UTF-8 text (Excel: Save As → 'CSV UTF-8')", row=data[:exc.start].decode(utf16, "replace").count("\n") + 1,
-                                 value=data[exc.start:exc.start + 4].hex(" "))
+            return None, Problem(
+                "encoding",
+                f"the file looks like UTF-16 text ({utf16[-2:].upper()}, without a byte-order mark) "
+                f"but is not valid UTF-16 at byte {exc.start}",
+                "UTF-8 text (Excel: Save As → 'CSV UTF-8')",
+                row=data[: exc.start].decode(utf16, "replace").count("\n") + 1,
+                value=data[exc.start : exc.start + 4].hex(" "),
+            )
     sample = data[:8192]
     controls = sum(sample.count(byte) for byte in _BINARY_BYTES)
     if controls > 0.05 * len(sample):
@@ -349,25 +412,33 @@ def _decode(data: bytes) -> tuple[str | None, Problem | None]:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data[:nul].count(b"\n") + 1
-        return None, Problem("unreadable_file", f"the file holds a NUL byte (0x00) on line {line}: it is damaged or not text",
-                             "a CSV file saved as UTF-8 text, whole", row=line, value="0x00")
+        return None, Problem(
+            "unreadable_file",
+            f"the file holds a NUL byte (0x00) on line {line}: it is damaged or not text",
+            "a CSV file saved as UTF-8 text, whole",
+            row=line,
+            value="0x00",
+        )
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
         delimiter = _sniff_delimiter(header)
-        before = data[line_start:exc.start].decode("utf-8", errors="replace")
+        before = data[line_start : exc.start].decode("utf-8", errors="replace")
         column_index = before.count(delimiter)
         columns = next(csv.reader([header], delimiter=delimiter))
         column = columns[column_index].strip() if column_index < len(columns) else f"field {column_index + 1}"
-        bad = data[exc.start:exc.end + 2]
+        bad = data[exc.start : exc.end + 2]
         return None, Problem(
             "encoding",
             f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} cannot be read "
             f"(likely saved as Windows-1258 or another legacy code page)",
-            "UTF-8 text (Excel: Save As → 'CSV UTF-8')", row=line, column=column, value=bad.hex(" "),
+            "UTF-8 text (Excel: Save As → 'CSV UTF-8')",
+            row=line,
+            column=column,
+            value=bad.hex(" "),
         )
 
 
@@ -401,10 +472,16 @@ class _RecordLines:
         outside = line if '"' not in line else _QUOTED.sub("", line) if line.count('"') % 2 == 0 else ""
         if outside.count(self.delimiter) >= self.limits.max_columns:
             fields = outside.count(self.delimiter) + 1
-            raise Refused(Problem("too_many_columns", f"line {self.number} has {fields:,} fields, more than the "
-                                  f"{self.limits.max_columns} columns a submission may have",
-                                  "the columns province, year, indicator, value, unit, note",
-                                  row=self.number, value=f"{fields} > {self.limits.max_columns}"))
+            raise Refused(
+                Problem(
+                    "too_many_columns",
+                    f"line {self.number} has {fields:,} fields, more than the "
+                    f"{self.limits.max_columns} columns a submission may have",
+                    "the columns province, year, indicator, value, unit, note",
+                    row=self.number,
+                    value=f"{fields} > {self.limits.max_columns}",
+                )
+            )
         self.record.append(line)
         return line
 
@@ -432,16 +509,30 @@ def _csv_column(index: int, header: list[str] | None) -> str:
 
 def _check_record(number: int, cells: list[str], header: list[str] | None, limits: Limits) -> None:
     if len(cells) > limits.max_columns:
-        raise Refused(Problem("too_many_columns", f"row {number} has {len(cells):,} fields, more than the {limits.max_columns} "
-                              f"columns a submission may have", "the columns province, year, indicator, value, unit, note",
-                              row=number, value=f"{len(cells)} > {limits.max_columns}"))
+        raise Refused(
+            Problem(
+                "too_many_columns",
+                f"row {number} has {len(cells):,} fields, more than the {limits.max_columns} "
+                f"columns a submission may have",
+                "the columns province, year, indicator, value, unit, note",
+                row=number,
+                value=f"{len(cells)} > {limits.max_columns}",
+            )
+        )
     for index, cell in enumerate(cells):
         if len(cell) > limits.max_cell_chars:
             column = _csv_column(index, header)
-            raise Refused(Problem("cell_too_long", f"the field in row {number}, column {column} has {len(cell):,} characters, "
-                                  f"more than the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell, 40)}')",
-                                  f"at most {limits.max_cell_chars:,} characters in a field (a value, a name or a short note)",
-                                  row=number, column=column, value=f"{len(cell)} > {limits.max_cell_chars}"))
+            raise Refused(
+                Problem(
+                    "cell_too_long",
+                    f"the field in row {number}, column {column} has {len(cell):,} characters, "
+                    f"more than the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell, 40)}')",
+                    f"at most {limits.max_cell_chars:,} characters in a field (a value, a name or a short note)",
+                    row=number,
+                    column=column,
+                    value=f"{len(cell)} > {limits.max_cell_chars}",
+                )
+            )
 
 
 def _header_mapping(header: list[str], number: int) -> dict[int, str]:
@@ -454,9 +545,17 @@ def _header_mapping(header: list[str], number: int) -> dict[int, str]:
         first = next((i for i, f in mapping.items() if f == known), None)
         if first is not None:
             both = f"{_csv_column(first, header)}, {_csv_column(index, header)}"
-            raise Refused(Problem("duplicate_column", f"columns {_csv_column(first, header)} and {_csv_column(index, header)} are both read as "
-                                  f"'{known}': which one holds the figures cannot be told", f"one column for '{known}' (remove the other)",
-                                  row=number, column=both, value=known))
+            raise Refused(
+                Problem(
+                    "duplicate_column",
+                    f"columns {_csv_column(first, header)} and {_csv_column(index, header)} are both read as "
+                    f"'{known}': which one holds the figures cannot be told",
+                    f"one column for '{known}' (remove the other)",
+                    row=number,
+                    column=both,
+                    value=known,
+                )
+            )
         mapping[index] = known
     return mapping
 
@@ -467,19 +566,31 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
         return ReadResult("csv", problem=problem)
     start = len(text) - len(text.lstrip())
     if start == len(text):
-        return ReadResult("csv", problem=Problem("empty_file", "the file holds no text", "a header row and data rows", row=1))
+        return ReadResult(
+            "csv", problem=Problem("empty_file", "the file holds no text", "a header row and data rows", row=1)
+        )
     if text[start] == "<":
-        kind = "HTML" if re.match(r"<(!doctype html|html|table|head|body)", text[start:start + 200], re.IGNORECASE) else ".xml (XML)"
+        kind = (
+            "HTML"
+            if re.match(r"<(!doctype html|html|table|head|body)", text[start : start + 200], re.IGNORECASE)
+            else ".xml (XML)"
+        )
         return ReadResult("html", problem=unsupported(kind, " (a page or table saved as text)"))
     end = text.find("\n", start)
-    delimiter = _sniff_delimiter(text[start:end if end >= 0 else len(text)])
+    delimiter = _sniff_delimiter(text[start : end if end >= 0 else len(text)])
     line_count = text.count("\n") + (not text.endswith("\n"))
     max_lines = LINES_PER_ROW * limits.max_rows_per_file
     if line_count > max_lines:
-        return ReadResult("csv", problem=Problem(
-            "too_many_rows", f"the file has {line_count:,} lines, more than the {max_lines:,} lines (blank ones included) a file of "
-            f"at most {limits.max_rows_per_file} data rows may have; it was not read further",
-            f"one province and one year per file (at most {limits.max_rows_per_file} rows)", value=str(line_count)))
+        return ReadResult(
+            "csv",
+            problem=Problem(
+                "too_many_rows",
+                f"the file has {line_count:,} lines, more than the {max_lines:,} lines (blank ones included) a file of "
+                f"at most {limits.max_rows_per_file} data rows may have; it was not read further",
+                f"one province and one year per file (at most {limits.max_rows_per_file} rows)",
+                value=str(line_count),
+            ),
+        )
     lines = _RecordLines(text, delimiter, limits)
     header: list[str] | None = None
     header_number = 0
@@ -500,13 +611,17 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
                 mapping = _header_mapping(header, number)
                 missing = [f for f in REQUIRED_CSV if f not in mapping.values()]
                 if missing:
-                    return ReadResult("csv", problem=Problem(
-                        "missing_column",
-                        f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found in the header "
-                        f"(found: {', '.join(h.strip() for h in header) or 'nothing'})",
-                        "columns province, year, indicator, value (unit, note optional; Vietnamese headings accepted)",
-                        row=number, column=", ".join(missing),
-                    ))
+                    return ReadResult(
+                        "csv",
+                        problem=Problem(
+                            "missing_column",
+                            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found in the header "
+                            f"(found: {', '.join(h.strip() for h in header) or 'nothing'})",
+                            "columns province, year, indicator, value (unit, note optional; Vietnamese headings accepted)",
+                            row=number,
+                            column=", ".join(missing),
+                        ),
+                    )
                 columns = {name: f"{get_column_letter(i + 1)} ({header[i].strip()})" for i, name in mapping.items()}
                 continue
             data_rows += 1
@@ -518,16 +633,21 @@ def _read_csv(data: bytes, limits: Limits) -> ReadResult:
             row = RawRow(None, number, fields, columns)
             if len(cells) != len(header):
                 row.problem = Problem(
-                    "field_count", f"the row has {len(cells)} fields but the header has {len(header)}",
+                    "field_count",
+                    f"the row has {len(cells)} fields but the header has {len(header)}",
                     f"{len(header)} fields separated by '{delimiter}' (quote values that contain '{delimiter}')",
-                    row=number, column=None, value=_preview(delimiter.join(cells), 200),
+                    row=number,
+                    column=None,
+                    value=_preview(delimiter.join(cells), 200),
                 )
             result.rows.append(row)
             last = (row, cells, written)
     if data_rows > limits.max_rows_per_file:
         return ReadResult("csv", problem=_too_many_rows(data_rows, limits))
     if header is not None and not result.rows:
-        result.problem = Problem("no_rows", "the file has a header but no data rows", "one row per indicator", row=header_number + 1)
+        result.problem = Problem(
+            "no_rows", "the file has a header but no data rows", "one row per indicator", row=header_number + 1
+        )
     if last is not None and last[0].row_number == final and not text.endswith(("\n", "\r")):
         _check_last_line(*last, header, mapping)
     return result
@@ -553,7 +673,10 @@ def _check_last_line(row: RawRow, cells: list[str], written: str, header: list[s
         f"the file does not end with a line break and its last line (row {row.row_number}) {why}: "
         f"found '{_preview(written, 160)}'",
         f"the whole last line ending with a line break ({len(header)} fields, every quoted field closed): send the file again whole",
-        row=row.row_number, column=row.columns.get(last_field) if last_field else None, value=_preview(written, 160))
+        row=row.row_number,
+        column=row.columns.get(last_field) if last_field else None,
+        value=_preview(written, 160),
+    )
 
 
 # ------------------------------------------------------------------------------------------- Excel
@@ -581,13 +704,17 @@ def _cell_ref(text: str) -> tuple[int, int] | None:
 
 
 def _sheet_limits_text(limits: Limits) -> str:
-    return (f"a sheet of at most {limits.max_sheet_rows:,} rows and {limits.max_columns} columns, {limits.max_cells:,} cells in the "
-            f"workbook: the table of the template (delete stray cells or formatting far from it)")
+    return (
+        f"a sheet of at most {limits.max_sheet_rows:,} rows and {limits.max_columns} columns, {limits.max_cells:,} cells in the "
+        f"workbook: the table of the template (delete stray cells or formatting far from it)"
+    )
 
 
 def _sheet_too_large(what: str, row: int, column: int, limits: Limits, value: str) -> Refused:
     letter = get_column_letter(min(max(column, 1), 18278))
-    return Refused(Problem("sheet_too_large", what, _sheet_limits_text(limits), row=row or None, column=letter, value=value))
+    return Refused(
+        Problem("sheet_too_large", what, _sheet_limits_text(limits), row=row or None, column=letter, value=value)
+    )
 
 
 # A sheet's XML elements per cell it may hold (a cell is <c>, <v> and maybe <f> or <is><t>; then rows, columns, formats).
@@ -608,9 +735,14 @@ class _SheetScan:
         local = name.rpartition(" ")[2]
         self.elements += 1
         if self.elements > ELEMENTS_PER_CELL * self.limits.max_cells:
-            raise _sheet_too_large(f"{self.label} has more than {ELEMENTS_PER_CELL * self.limits.max_cells:,} XML elements (counted up "
-                                   f"to <{local}>), more than a sheet of {self.limits.max_cells:,} cells holds", self.row, max(self.column, 1),
-                                   self.limits, f"> {ELEMENTS_PER_CELL * self.limits.max_cells} elements")
+            raise _sheet_too_large(
+                f"{self.label} has more than {ELEMENTS_PER_CELL * self.limits.max_cells:,} XML elements (counted up "
+                f"to <{local}>), more than a sheet of {self.limits.max_cells:,} cells holds",
+                self.row,
+                max(self.column, 1),
+                self.limits,
+                f"> {ELEMENTS_PER_CELL * self.limits.max_cells} elements",
+            )
         if local == "row":
             number = attributes.get("r", "")
             self.row = int(number) if number.isdigit() else self.row + 1
@@ -638,36 +770,71 @@ class _SheetScan:
         columns = abs(max(end[1], 1) - max(start[1], 1)) + 1
         self.area += rows * columns
         limits = self.limits
-        if max(start[0], end[0]) > limits.max_sheet_rows or max(start[1], end[1]) > limits.max_columns or self.area > limits.max_cells:
+        if (
+            max(start[0], end[0]) > limits.max_sheet_rows
+            or max(start[1], end[1]) > limits.max_columns
+            or self.area > limits.max_cells
+        ):
             raise _sheet_too_large(
                 f"{self.label} has a {RANGE_ELEMENTS[element]} over {text} ({rows:,} rows × {columns:,} columns), beyond the "
                 f"{limits.max_sheet_rows:,} rows, {limits.max_columns} columns and {limits.max_cells:,} cells a submission sheet may have",
-                max(end[0], 1), max(end[1], 1), limits, f"{element} {text}: {rows} × {columns}")
+                max(end[0], 1),
+                max(end[1], 1),
+                limits,
+                f"{element} {text}: {rows} × {columns}",
+            )
 
     def _check(self) -> None:
         limits, row, column = self.limits, self.row, self.column
         self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, column)
         at = f"{get_column_letter(min(max(column, 1), 18278))}{row}"
         if row > limits.max_sheet_rows:
-            raise _sheet_too_large(f"{self.label} has a row numbered {row:,}, beyond the {limits.max_sheet_rows:,} rows a "
-                                   f"submission sheet may have", row, max(column, 1), limits, f"{row} > {limits.max_sheet_rows}")
+            raise _sheet_too_large(
+                f"{self.label} has a row numbered {row:,}, beyond the {limits.max_sheet_rows:,} rows a "
+                f"submission sheet may have",
+                row,
+                max(column, 1),
+                limits,
+                f"{row} > {limits.max_sheet_rows}",
+            )
         if column > limits.max_columns:
-            raise _sheet_too_large(f"{self.label} has a cell in column {get_column_letter(min(column, 18278))} (column number {column:,}), "
-                                   f"beyond the {limits.max_columns} columns a submission sheet may have", row, column, limits,
-                                   f"{at}: {column} > {limits.max_columns}")
+            raise _sheet_too_large(
+                f"{self.label} has a cell in column {get_column_letter(min(column, 18278))} (column number {column:,}), "
+                f"beyond the {limits.max_columns} columns a submission sheet may have",
+                row,
+                column,
+                limits,
+                f"{at}: {column} > {limits.max_columns}",
+            )
         if self.max_row * self.max_column > limits.max_cells:
-            raise _sheet_too_large(f"{self.label} spans {self.max_row:,} rows × {self.max_column:,} columns up to cell {at}, "
-                                   f"more than the {limits.max_cells:,} cells a submission may have", row, column, limits,
-                                   f"{self.max_row} × {self.max_column} > {limits.max_cells}")
+            raise _sheet_too_large(
+                f"{self.label} spans {self.max_row:,} rows × {self.max_column:,} columns up to cell {at}, "
+                f"more than the {limits.max_cells:,} cells a submission may have",
+                row,
+                column,
+                limits,
+                f"{self.max_row} × {self.max_column} > {limits.max_cells}",
+            )
         if self.cells > limits.max_cells:
-            raise _sheet_too_large(f"the workbook has more than {limits.max_cells:,} cells (counted up to cell {at} of "
-                                   f"{self.label})", row, column, limits, f"{self.cells} > {limits.max_cells}")
+            raise _sheet_too_large(
+                f"the workbook has more than {limits.max_cells:,} cells (counted up to cell {at} of {self.label})",
+                row,
+                column,
+                limits,
+                f"{self.cells} > {limits.max_cells}",
+            )
 
 
 def _unsafe_xml(label: str, what: str) -> Refused:
-    return Refused(Problem("unsafe_xml", f"{label} declares {what} (a DTD), which a workbook saved by Excel never holds and "
-                           f"which can make a reader expand a few bytes into gigabytes: the workbook was not opened",
-                           "a workbook saved by Excel or LibreOffice as .xlsx, or the template (`dti template`)", value=what))
+    return Refused(
+        Problem(
+            "unsafe_xml",
+            f"{label} declares {what} (a DTD), which a workbook saved by Excel never holds and "
+            f"which can make a reader expand a few bytes into gigabytes: the workbook was not opened",
+            "a workbook saved by Excel or LibreOffice as .xlsx, or the template (`dti template`)",
+            value=what,
+        )
+    )
 
 
 def _parse_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, start=None) -> None:
@@ -692,16 +859,24 @@ def _parse_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, sta
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise Refused(Problem(
-            "unreadable_workbook", f"not a readable Excel workbook: {label} is not well-formed XML "
-            f"({expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset}); the file may be cut or damaged",
-            "an .xlsx file made from the template (`dti template`), saved again by Excel or LibreOffice",
-            value=f"{info.filename}: line {exc.lineno}, column {exc.offset}")) from None
+        raise Refused(
+            Problem(
+                "unreadable_workbook",
+                f"not a readable Excel workbook: {label} is not well-formed XML "
+                f"({expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset}); the file may be cut or damaged",
+                "an .xlsx file made from the template (`dti template`), saved again by Excel or LibreOffice",
+                value=f"{info.filename}: line {exc.lineno}, column {exc.offset}",
+            )
+        ) from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
-        raise Refused(Problem(
-            "unreadable_workbook", f"not a readable Excel workbook: part {info.filename} cannot be unpacked ({exc})",
-            "an .xlsx file made from the template (`dti template`), saved again by Excel or LibreOffice",
-            value=info.filename)) from None
+        raise Refused(
+            Problem(
+                "unreadable_workbook",
+                f"not a readable Excel workbook: part {info.filename} cannot be unpacked ({exc})",
+                "an .xlsx file made from the template (`dti template`), saved again by Excel or LibreOffice",
+                value=info.filename,
+            )
+        ) from None
 
 
 def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
@@ -718,12 +893,16 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     def relationship(name, attributes):
         if name.rpartition(" ")[2] == "Relationship" and "Id" in attributes:
             target = attributes.get("Target", "")
-            targets[attributes["Id"]] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            targets[attributes["Id"]] = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            )
 
     if "xl/workbook.xml" in names:
         _parse_part(archive, archive.getinfo("xl/workbook.xml"), "part xl/workbook.xml", sheet)
     if "xl/_rels/workbook.xml.rels" in names:
-        _parse_part(archive, archive.getinfo("xl/_rels/workbook.xml.rels"), "part xl/_rels/workbook.xml.rels", relationship)
+        _parse_part(
+            archive, archive.getinfo("xl/_rels/workbook.xml.rels"), "part xl/_rels/workbook.xml.rels", relationship
+        )
     parts = {targets[rid]: title for rid, title in titles.items() if rid in targets and targets[rid] in names}
     for name in names:
         if re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) and name not in parts:
@@ -739,21 +918,40 @@ def _check_workbook(archive: zipfile.ZipFile, limits: Limits) -> None:
     infos = archive.infolist()
     expected = "an .xlsx of a few hundred KB at most, from the template (`dti template`)"
     if len(infos) > MAX_WORKBOOK_PARTS:
-        raise Refused(Problem("workbook_too_large", f"the workbook has {len(infos):,} parts, more than the {MAX_WORKBOOK_PARTS:,} "
-                              f"a workbook may have", expected, value=f"{len(infos)} > {MAX_WORKBOOK_PARTS}"))
+        raise Refused(
+            Problem(
+                "workbook_too_large",
+                f"the workbook has {len(infos):,} parts, more than the {MAX_WORKBOOK_PARTS:,} a workbook may have",
+                expected,
+                value=f"{len(infos)} > {MAX_WORKBOOK_PARTS}",
+            )
+        )
     total = sum(info.file_size for info in infos)
     if total > limits.max_inflated_bytes:
         biggest = max(infos, key=lambda info: info.file_size)
-        raise Refused(Problem("workbook_too_large", f"the workbook unpacks to {total:,} bytes (its largest part, {biggest.filename}, "
-                              f"to {biggest.file_size:,}), more than the {limits.max_inflated_bytes:,} bytes a submission may; "
-                              f"it was not unpacked", expected, value=f"{total} > {limits.max_inflated_bytes} byte"))
+        raise Refused(
+            Problem(
+                "workbook_too_large",
+                f"the workbook unpacks to {total:,} bytes (its largest part, {biggest.filename}, "
+                f"to {biggest.file_size:,}), more than the {limits.max_inflated_bytes:,} bytes a submission may; "
+                f"it was not unpacked",
+                expected,
+                value=f"{total} > {limits.max_inflated_bytes} byte",
+            )
+        )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
-            raise Refused(Problem("workbook_too_large", f"part {info.filename} unpacks to {ratio:,.0f} times its packed size "
-                                  f"({info.file_size:,} bytes from {info.compress_size:,}), more than the "
-                                  f"{limits.max_compression_ratio:,.0f} times a real workbook's parts do; it was not unpacked",
-                                  expected, value=f"{info.filename}: {ratio:.0f}:1 > {limits.max_compression_ratio:.0f}:1"))
+            raise Refused(
+                Problem(
+                    "workbook_too_large",
+                    f"part {info.filename} unpacks to {ratio:,.0f} times its packed size "
+                    f"({info.file_size:,} bytes from {info.compress_size:,}), more than the "
+                    f"{limits.max_compression_ratio:,.0f} times a real workbook's parts do; it was not unpacked",
+                    expected,
+                    value=f"{info.filename}: {ratio:.0f}:1 > {limits.max_compression_ratio:.0f}:1",
+                )
+            )
     names = {info.filename for info in infos}
     sheets = _sheet_parts(archive, names)
     cells = 0
@@ -779,10 +977,15 @@ class _ElementCount:
     def start(self, name: str, attributes: dict[str, str]) -> None:
         self.count += 1
         if self.count > self.limit:
-            raise Refused(Problem("workbook_too_large", f"part {self.name} of the workbook has more than {self.limit:,} XML elements "
-                                  f"(counted up to <{name.rpartition(' ')[2]}>), more than the cells a submission may hold; it was not opened",
-                                  "an .xlsx of a few hundred KB at most, from the template (`dti template`)",
-                                  value=f"{self.name}: > {self.limit} elements"))
+            raise Refused(
+                Problem(
+                    "workbook_too_large",
+                    f"part {self.name} of the workbook has more than {self.limit:,} XML elements "
+                    f"(counted up to <{name.rpartition(' ')[2]}>), more than the cells a submission may hold; it was not opened",
+                    "an .xlsx of a few hundred KB at most, from the template (`dti template`)",
+                    value=f"{self.name}: > {self.limit} elements",
+                )
+            )
 
 
 def _is_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -818,7 +1021,11 @@ def _check_dimension(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str
         raise _sheet_too_large(
             f"{label} declares its cells as {ref} ({rows:,} rows × {columns:,} columns), more than the {limits.max_sheet_rows:,} "
             f"rows, {limits.max_columns} columns and {limits.max_cells:,} cells a submission sheet may have; it was not opened",
-            rows, columns, limits, f"{ref}: {rows} × {columns}")
+            rows,
+            columns,
+            limits,
+            f"{ref}: {rows} × {columns}",
+        )
 
 
 def _cell_text(value: object) -> str | None:
@@ -855,10 +1062,17 @@ def _header_mapping_xlsx(row) -> None:
         if not known:
             continue
         if known in seen:
-            raise Refused(Problem("duplicate_column", f"columns {columns_of(seen[known])} and {columns_of(cell.column)} of the header "
-                                  f"(row {cell.row}) are both read as '{known}': which one holds the figures cannot be told",
-                                  f"one column for '{known}' (remove the other)", row=cell.row,
-                                  column=f"{columns_of(seen[known])}, {columns_of(cell.column)}", value=known))
+            raise Refused(
+                Problem(
+                    "duplicate_column",
+                    f"columns {columns_of(seen[known])} and {columns_of(cell.column)} of the header "
+                    f"(row {cell.row}) are both read as '{known}': which one holds the figures cannot be told",
+                    f"one column for '{known}' (remove the other)",
+                    row=cell.row,
+                    column=f"{columns_of(seen[known])}, {columns_of(cell.column)}",
+                    value=known,
+                )
+            )
         seen[known] = cell.column
 
 
@@ -867,7 +1081,7 @@ def _labels(sheet, above: int) -> dict[str, tuple[object, str]]:
     found: dict[str, tuple[object, str]] = {}
     for row in sheet.iter_rows(min_row=1, max_row=max(above - 1, 0)):
         cells = [c for c in row if c.value is not None and str(c.value).strip()]
-        for label, answer in zip(cells, cells[1:]):
+        for label, answer in itertools.pairwise(cells):
             name = _field_for(label.value, LABEL_ALIASES) if isinstance(label.value, str) else None
             if name and name not in found:
                 found[name] = (answer.value, f"{answer.coordinate} ({str(label.value).strip()})")
@@ -885,30 +1099,48 @@ def _check_cell_lengths(sheet, limits: Limits) -> None:
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str) and len(cell.value) > limits.max_cell_chars:
-                raise Refused(Problem(
-                    "cell_too_long", f"cell {cell.coordinate} of sheet '{sheet.title}' has {len(cell.value):,} characters, more than "
-                    f"the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell.value, 40)}')",
-                    f"at most {limits.max_cell_chars:,} characters in a cell (a value, a name or a short note)",
-                    row=cell.row, column=get_column_letter(cell.column), value=f"{len(cell.value)} > {limits.max_cell_chars}"))
+                raise Refused(
+                    Problem(
+                        "cell_too_long",
+                        f"cell {cell.coordinate} of sheet '{sheet.title}' has {len(cell.value):,} characters, more than "
+                        f"the {limits.max_cell_chars:,} a cell may hold (it begins '{_preview(cell.value, 40)}')",
+                        f"at most {limits.max_cell_chars:,} characters in a cell (a value, a name or a short note)",
+                        row=cell.row,
+                        column=get_column_letter(cell.column),
+                        value=f"{len(cell.value)} > {limits.max_cell_chars}",
+                    )
+                )
 
 
 def _load_workbook(data: bytes, data_only: bool):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
-    except Exception as exc:  # noqa: BLE001 - whatever openpyxl raises on a damaged workbook is the file's problem
+    except Exception as exc:
         position = getattr(exc, "position", None)
         where = f" (line {position[0]}, column {position[1]} of one of its XML parts)" if position else ""
-        raise Refused(Problem("unreadable_workbook", f"not a readable Excel workbook: {exc or type(exc).__name__}{where}",
-                              "an .xlsx file made from the template (`dti template`)", row=None)) from None
+        raise Refused(
+            Problem(
+                "unreadable_workbook",
+                f"not a readable Excel workbook: {exc or type(exc).__name__}{where}",
+                "an .xlsx file made from the template (`dti template`)",
+                row=None,
+            )
+        ) from None
 
 
 def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
-        return ReadResult("xlsx", problem=Problem(
-            "unreadable_workbook", f"not a readable Excel workbook: {exc}",
-            "an .xlsx file made from the template (`dti template`)", row=None))
+        return ReadResult(
+            "xlsx",
+            problem=Problem(
+                "unreadable_workbook",
+                f"not a readable Excel workbook: {exc}",
+                "an .xlsx file made from the template (`dti template`)",
+                row=None,
+            ),
+        )
     with archive:
         _check_workbook(archive, limits)
     workbook = _load_workbook(data, data_only=True)
@@ -919,10 +1151,15 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
         if table:
             break
     else:
-        return ReadResult("xlsx", problem=Problem(
-            "missing_column",
-            f"no visible sheet has a header row with 'Mã chỉ tiêu' and 'Giá trị' (sheets: {', '.join(s.title for s in workbook.worksheets)})",
-            f"sheet '{SUBMISSION_SHEET}' from the template, header row with Mã chỉ tiêu, Giá trị", row=None))
+        return ReadResult(
+            "xlsx",
+            problem=Problem(
+                "missing_column",
+                f"no visible sheet has a header row with 'Mã chỉ tiêu' and 'Giá trị' (sheets: {', '.join(s.title for s in workbook.worksheets)})",
+                f"sheet '{SUBMISSION_SHEET}' from the template, header row with Mã chỉ tiêu, Giá trị",
+                row=None,
+            ),
+        )
     header_row, mapping = table
     _check_cell_lengths(sheet, limits)
     labels = _labels(sheet, header_row)
@@ -934,19 +1171,34 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
         data_origin=_cell_text(label_value.get("data_origin")),
     )
     if "province" not in mapping.values() and result.declared_province is None:
-        result.problem = Problem("missing_column", "the workbook names no province (cell 'Tỉnh/Thành phố:' is empty)",
-                                 "the province filled in next to 'Tỉnh/Thành phố:'", row=None, column="Tỉnh/Thành phố")
+        result.problem = Problem(
+            "missing_column",
+            "the workbook names no province (cell 'Tỉnh/Thành phố:' is empty)",
+            "the province filled in next to 'Tỉnh/Thành phố:'",
+            row=None,
+            column="Tỉnh/Thành phố",
+        )
         return result
     if "year" not in mapping.values() and result.declared_year is None:
-        result.problem = Problem("missing_column", "the workbook names no reporting year (cell 'Năm báo cáo:' is empty or not a year)",
-                                 "a four-digit year next to 'Năm báo cáo:'", row=None, column="Năm báo cáo",
-                                 value=_cell_text(label_value.get("year")))
+        result.problem = Problem(
+            "missing_column",
+            "the workbook names no reporting year (cell 'Năm báo cáo:' is empty or not a year)",
+            "a four-digit year next to 'Năm báo cáo:'",
+            row=None,
+            column="Năm báo cáo",
+            value=_cell_text(label_value.get("year")),
+        )
         return result
     value_col = next(col for col, name in mapping.items() if name == "value")
     merged = _merged_in(sheet, value_col, header_row)
     if merged:
-        result.problem = Problem("merged_cells", f"cells {merged} of the value column are merged",
-                                 "one value cell per indicator row (unmerge the cells)", column=get_column_letter(value_col), value=merged)
+        result.problem = Problem(
+            "merged_cells",
+            f"cells {merged} of the value column are merged",
+            "one value cell per indicator row (unmerge the cells)",
+            column=get_column_letter(value_col),
+            value=merged,
+        )
         return result
     columns = {name: f"{get_column_letter(col)} ({sheet.cell(header_row, col).value})" for col, name in mapping.items()}
     columns.update({name: address for name, (_, address) in labels.items() if name not in columns})
@@ -963,11 +1215,21 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
         fields["year"] = fields["year"] or (str(result.declared_year) if result.declared_year else None)
         fields["data_origin"] = fields["data_origin"] or result.data_origin
         value_cell = by_column.get(value_col)
-        is_number = value_cell is not None and isinstance(value_cell.value, (int, float)) and not isinstance(value_cell.value, bool)
+        is_number = (
+            value_cell is not None
+            and isinstance(value_cell.value, (int, float))
+            and not isinstance(value_cell.value, bool)
+        )
         if is_number:
             fields["value"] = repr(float(value_cell.value))
-        raw_row = RawRow(sheet.title, row[0].row, fields, columns, value_is_number=is_number,
-                         value_format=value_cell.number_format if value_cell is not None else None)
+        raw_row = RawRow(
+            sheet.title,
+            row[0].row,
+            fields,
+            columns,
+            value_is_number=is_number,
+            value_format=value_cell.number_format if value_cell is not None else None,
+        )
         formula = None
         if value_cell is not None and value_cell.value is None:
             # A formula whose result was never computed reads as empty for values; the cell as written
@@ -975,8 +1237,13 @@ def _read_xlsx(data: bytes, limits: Limits) -> ReadResult:
             written = written or _load_workbook(data, data_only=False)
             formula = written[sheet.title].cell(row[0].row, value_col).value
         if isinstance(formula, str) and formula.startswith("="):
-            raw_row.problem = Problem("formula_without_value", f"the value cell holds the formula {_preview(formula)} with no computed value",
-                                      "a number typed in the cell (or the workbook saved by Excel, which stores the result)",
-                                      row=row[0].row, column=columns["value"], value=_preview(formula))
+            raw_row.problem = Problem(
+                "formula_without_value",
+                f"the value cell holds the formula {_preview(formula)} with no computed value",
+                "a number typed in the cell (or the workbook saved by Excel, which stores the result)",
+                row=row[0].row,
+                column=columns["value"],
+                value=_preview(formula),
+            )
         result.rows.append(raw_row)
     return result

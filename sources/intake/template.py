@@ -11,8 +11,8 @@ import xlsxwriter
 
 from sources.home import methodology_path
 from sources.index.methodology import Methodology, load_methodology
-from sources.reference.provinces import ProvinceRegister, unit_set_for
 from sources.intake.submissions import SUBMISSION_SHEET
+from sources.reference.provinces import ProvinceRegister, unit_set_for
 
 HEADER_ROW = 7  # 1-based, as Excel shows it
 HEADERS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Trụ cột", "Đơn vị", "Giá trị", "Ghi chú")
@@ -53,8 +53,13 @@ def write_workbook(
     units = sorted(register.in_set(unit_set_for(year)), key=lambda u: u.code)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
-    workbook.set_properties({"title": f"Báo cáo chuyển đổi số {year}", "created": FIXED_CREATED,
-                             "comments": f"methodology {methodology.version}"})
+    workbook.set_properties(
+        {
+            "title": f"Báo cáo chuyển đổi số {year}",
+            "created": FIXED_CREATED,
+            "comments": f"methodology {methodology.version}",
+        }
+    )
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
@@ -71,18 +76,33 @@ def write_workbook(
     sheet.write("C3", province or "", entry)
     sheet.write_number("C4", year, bold)
     sheet.write("C5", data_origin or "", entry)
-    sheet.write("A6", "Nhập giá trị vào cột E theo đơn vị ở cột D (ví dụ 12,5). Để trống nếu không có số liệu "
-                      "và ghi lý do ở cột F. Xem trang 'Hướng dẫn'.", workbook.add_format({"italic": True}))
-    sheet.data_validation("C3", {"validate": "list", "source": f"='Danh mục'!$B$2:$B${len(units) + 1}",
-                                 "error_message": "Chọn tỉnh/thành phố trong danh sách"})
+    sheet.write(
+        "A6",
+        "Nhập giá trị vào cột E theo đơn vị ở cột D (ví dụ 12,5). Để trống nếu không có số liệu "
+        "và ghi lý do ở cột F. Xem trang 'Hướng dẫn'.",
+        workbook.add_format({"italic": True}),
+    )
+    sheet.data_validation(
+        "C3",
+        {
+            "validate": "list",
+            "source": f"='Danh mục'!$B$2:$B${len(units) + 1}",
+            "error_message": "Chọn tỉnh/thành phố trong danh sách",
+        },
+    )
     for col, text in enumerate(HEADERS):
         sheet.write(HEADER_ROW - 1, col, text, header)
     for offset, indicator in enumerate(methodology.reported_in(year)):
         row = HEADER_ROW + offset
         sheet.write(row, 0, indicator.code, locked_text)
         sheet.write(row, 1, indicator.name_vi, locked_text)
-        sheet.write(row, 2, "; ".join(p.name_vi for p in methodology.pillars_of(indicator.code))
-                    or next((p.name_vi for p in methodology.pillars if p.code == indicator.pillar), ""), locked_text)
+        sheet.write(
+            row,
+            2,
+            "; ".join(p.name_vi for p in methodology.pillars_of(indicator.code))
+            or next((p.name_vi for p in methodology.pillars if p.code == indicator.pillar), ""),
+            locked_text,
+        )
         sheet.write(row, 3, methodology.units[indicator.unit].symbol, locked_text)
         value = values.get(indicator.code)
         if value is None:
@@ -92,8 +112,17 @@ def write_workbook(
         else:
             sheet.write_string(row, 4, str(value), entry)
         sheet.write(row, 5, notes.get(indicator.code, ""), note_entry)
-        sheet.data_validation(row, 4, row, 4, {"validate": "any", "input_title": indicator.code,
-                                               "input_message": methodology.units[indicator.unit].symbol})
+        sheet.data_validation(
+            row,
+            4,
+            row,
+            4,
+            {
+                "validate": "any",
+                "input_title": indicator.code,
+                "input_message": methodology.units[indicator.unit].symbol,
+            },
+        )
     sheet.set_column("A:A", 32)
     sheet.set_column("B:B", 60)
     sheet.set_column("C:D", 16)

@@ -48,7 +48,7 @@ def name_key(text: str) -> str:
         stripped = False
         for prefix in _PREFIX_TOKENS:
             if len(tokens) > len(prefix) and tuple(tokens[: len(prefix)]) == prefix:
-                tokens = tokens[len(prefix):]
+                tokens = tokens[len(prefix) :]
                 stripped = True
     return "".join(tokens)
 
@@ -117,21 +117,33 @@ class ProvinceRegister:
     def units(self) -> list[Unit]:
         units = []
         for row in _read("provinces_63.csv"):
-            units.append(Unit(
-                unit_set="63", code=row["gso_code"], name=row["name"],
-                kind="city" if row["gso_code"] in CENTRAL_CITIES_63 else "province",
-                population_thousand=float(row["population_2022_thousand"]),
-                population_basis="GSO average population 2022",
-                area_km2=_float(row["area_km2"]), merged_from=(), source=row["source"],
-            ))
+            units.append(
+                Unit(
+                    unit_set="63",
+                    code=row["gso_code"],
+                    name=row["name"],
+                    kind="city" if row["gso_code"] in CENTRAL_CITIES_63 else "province",
+                    population_thousand=float(row["population_2022_thousand"]),
+                    population_basis="GSO average population 2022",
+                    area_km2=_float(row["area_km2"]),
+                    merged_from=(),
+                    source=row["source"],
+                )
+            )
         for row in _read("provinces_34.csv"):
-            units.append(Unit(
-                unit_set="34", code=row["code"], name=row["name"], kind=row["kind"],
-                population_thousand=float(row["population_thousand_2024_merger_basis"]),
-                population_basis="merger basis (quy mô dân số) 31/12/2024",
-                area_km2=_float(row["area_km2"]), merged_from=tuple(row["merged_from_gso_codes"].split("+")),
-                source=row["source"],
-            ))
+            units.append(
+                Unit(
+                    unit_set="34",
+                    code=row["code"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    population_thousand=float(row["population_thousand_2024_merger_basis"]),
+                    population_basis="merger basis (quy mô dân số) 31/12/2024",
+                    area_km2=_float(row["area_km2"]),
+                    merged_from=tuple(row["merged_from_gso_codes"].split("+")),
+                    source=row["source"],
+                )
+            )
         return units
 
     @cached_property
@@ -158,21 +170,29 @@ class ProvinceRegister:
         rows: dict[tuple[str, str, str], dict[str, str]] = {}
 
         def add(unit: Unit, variant: str, kind: str, source: str) -> None:
-            rows.setdefault((unit.unit_set, unit.code, variant), {
-                "unit_set": unit.unit_set, "code": unit.code, "name": unit.name, "variant": variant,
-                "variant_kind": kind, "match_key": name_key(variant), "source": source,
-            })
+            rows.setdefault(
+                (unit.unit_set, unit.code, variant),
+                {
+                    "unit_set": unit.unit_set,
+                    "code": unit.code,
+                    "name": unit.name,
+                    "variant": variant,
+                    "variant_kind": kind,
+                    "match_key": name_key(variant),
+                    "source": source,
+                },
+            )
 
         for unit in self.units:
             base = unit.base_name
             forms = [(unit.name, "official"), (base, "without prefix")]
             prefixes = ("Thành phố", "TP.", "TP") if unit.kind == "city" else ("Tỉnh",)
             forms += [(f"{p} {base}", "with prefix") for p in prefixes]
-            for form, kind in list(forms):
+            for form, _kind in list(forms):
                 swapped = swap_tone_placement(form)
                 if swapped != form:
                     forms.append((swapped, "other tone placement"))
-            for form, kind in list(forms):
+            for form, _kind in list(forms):
                 forms.append((fold(form).title(), "without diacritics"))
             for form, kind in forms:
                 add(unit, form, kind, "generated from the official name")
@@ -207,7 +227,9 @@ class ProvinceRegister:
             code = text.zfill(2)
             if (unit_set, code) in self._by_code:
                 return Resolution(self.unit(unit_set, code))
-            return Resolution(None, f"province code {code} does not exist among the {unit_set} units in force in {year}", "unknown")
+            return Resolution(
+                None, f"province code {code} does not exist among the {unit_set} units in force in {year}", "unknown"
+            )
         key = name_key(text)
         found = self._key_index[unit_set].get(key)
         if found:
@@ -215,14 +237,26 @@ class ProvinceRegister:
         if unit_set == "34" and key in self._key_index["63"]:
             old = self._key_index["63"][key]
             new = self._successor[old.code]
-            return Resolution(None, (
-                f"'{text}' ({old.name}, code {old.code}) no longer exists in {year}: it was merged into "
-                f"{new.name} (code {new.code}) on 01/07/2025; report it as part of {new.name}"), "retired")
+            return Resolution(
+                None,
+                (
+                    f"'{text}' ({old.name}, code {old.code}) no longer exists in {year}: it was merged into "
+                    f"{new.name} (code {new.code}) on 01/07/2025; report it as part of {new.name}"
+                ),
+                "retired",
+            )
         if unit_set == "63" and key in self._key_index["34"]:
             new = self._key_index["34"][key]
-            return Resolution(None, (
-                f"'{text}' ({new.name}) is one of the 34 units in force from 01/07/2025; {year} is reported "
-                f"by the 63 former units (for example {', '.join(self.unit('63', c).name for c in new.merged_from)})"), "retired")
+            return Resolution(
+                None,
+                (
+                    f"'{text}' ({new.name}) is one of the 34 units in force from 01/07/2025; {year} is reported "
+                    f"by the 63 former units (for example {', '.join(self.unit('63', c).name for c in new.merged_from)})"
+                ),
+                "retired",
+            )
         close = difflib.get_close_matches(key, list(self._key_index[unit_set]), n=1, cutoff=0.8)
         hint = f"; did you mean '{self._key_index[unit_set][close[0]].name}'?" if close else ""
-        return Resolution(None, f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}", "unknown")
+        return Resolution(
+            None, f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}", "unknown"
+        )

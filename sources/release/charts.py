@@ -12,24 +12,32 @@ def bar_chart(rows: list[tuple[str, float | None]], title: str, width: int = 720
     bar, gap, left, right = 14, 4, 170, 60
     height = 30 + len(rows) * (bar + gap)
     span = width - left - right
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
     for tick in (0, 0.25, 0.5, 0.75, 1):
         x = left + tick * span
-        parts.append(f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="12" font-size="10" text-anchor="middle">{tick:g}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="12" font-size="10" text-anchor="middle">{tick:g}</text>'
+        )
     for i, (label, value) in enumerate(rows):
         y = 22 + i * (bar + gap)
         parts.append(f'<text x="{left - 6}" y="{y + bar - 3}" font-size="11" text-anchor="end">{escape(label)}</text>')
         if value is not None:
-            parts.append(f'<rect x="{left}" y="{y}" width="{max(value, 0) * span:.1f}" height="{bar}" fill="{PALETTE[0]}">'
-                         f'<title>{escape(label)}: {value:.4f}</title></rect>'
-                         f'<text x="{left + max(value, 0) * span + 4:.1f}" y="{y + bar - 3}" font-size="10">{value:.3f}</text>')
+            parts.append(
+                f'<rect x="{left}" y="{y}" width="{max(value, 0) * span:.1f}" height="{bar}" fill="{PALETTE[0]}">'
+                f"<title>{escape(label)}: {value:.4f}</title></rect>"
+                f'<text x="{left + max(value, 0) * span + 4:.1f}" y="{y + bar - 3}" font-size="10">{value:.3f}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def line_chart(series: dict[str, list[tuple[int, float | None]]], title: str, width: int = 560, height: int = 240) -> str:
+def line_chart(
+    series: dict[str, list[tuple[int, float | None]]], title: str, width: int = 560, height: int = 240
+) -> str:
     """Lines of scores (0–1) over years, one per named series, with a legend."""
     years = sorted({year for points in series.values() for year, _ in points})
     left, right, top, bottom = 40, 130, 20, 30
@@ -41,11 +49,15 @@ def line_chart(series: dict[str, list[tuple[int, float | None]]], title: str, wi
     def y(value: float) -> float:
         return top + span_y * (1 - value)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
     for tick in (0, 0.5, 1):
-        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + span_x}" y2="{y(tick):.1f}" stroke="#ddd"/>'
-                     f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end">{tick:g}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + span_x}" y2="{y(tick):.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end">{tick:g}</text>'
+        )
     for year in years:
         parts.append(f'<text x="{x(year):.1f}" y="{height - 10}" font-size="10" text-anchor="middle">{year}</text>')
     for i, (name, points) in enumerate(series.items()):
@@ -55,9 +67,13 @@ def line_chart(series: dict[str, list[tuple[int, float | None]]], title: str, wi
             path = " ".join(f"{x(year):.1f},{y(value):.1f}" for year, value in drawn)
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
         for year, value in drawn:
-            parts.append(f'<circle cx="{x(year):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
-                         f'<title>{escape(name)} {year}: {value:.4f}</title></circle>')
-        parts.append(f'<rect x="{width - right + 10}" y="{top + i * 18}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{width - right + 24}" y="{top + i * 18 + 9}" font-size="11">{escape(name)}</text>')
+            parts.append(
+                f'<circle cx="{x(year):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
+                f"<title>{escape(name)} {year}: {value:.4f}</title></circle>"
+            )
+        parts.append(
+            f'<rect x="{width - right + 10}" y="{top + i * 18}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{width - right + 24}" y="{top + i * 18 + 9}" font-size="11">{escape(name)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

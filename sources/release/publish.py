@@ -48,10 +48,13 @@ class Publication:
 
 
 def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return con.execute("""
+    return con.execute(
+        """
         SELECT schema_name, table_name FROM duckdb_tables()
         WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY schema_name, table_name""", [list(PUBLISHED_SCHEMAS)]).fetchall()
+        ORDER BY schema_name, table_name""",
+        [list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str:
@@ -59,10 +62,17 @@ def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str
     methodology version. Equal fingerprints: nothing a reader could see has changed."""
     parts = [f"methodology={methodology_version}"]
     for schema, table in _published_tables(con):
-        count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0)::HUGEINT FROM {schema}.{table} AS t").fetchone()
-        columns = ",".join(name for (name,) in con.execute(
-            "SELECT column_name || ':' || data_type FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall())
+        count, total = con.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)), 0)::HUGEINT FROM {schema}.{table} AS t"
+        ).fetchone()
+        columns = ",".join(
+            name
+            for (name,) in con.execute(
+                "SELECT column_name || ':' || data_type FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+        )
         parts.append(f"{schema}.{table}({columns})={count}:{total}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -70,13 +80,16 @@ def fingerprint(con: duckdb.DuckDBPyConnection, methodology_version: str) -> str
 def published_sql(path: Path, methodology: Methodology) -> str:
     """A file of sql/published with the methodology's pillars written in: each pillar's score and rank
     taken from marts.province_rankings, in the methodology's order."""
-    pivot = "".join(f'max({suffix}) FILTER (ranking = {sql_literal(code)}) AS "{column}", '
-                    for column, code, suffix in pillar_columns(methodology))
+    pivot = "".join(
+        f'max({suffix}) FILTER (ranking = {sql_literal(code)}) AS "{column}", '
+        for column, code, suffix in pillar_columns(methodology)
+    )
     return path.read_text(encoding="utf-8").replace("$pillar_columns", pivot)
 
 
-def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, methodology: Methodology,
-               content_fingerprint: str) -> tuple[Path, dict[str, int]]:
+def build_copy(
+    con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, methodology: Methodology, content_fingerprint: str
+) -> tuple[Path, dict[str, int]]:
     """Copy the published schemas of the warehouse open on `con` (tables and rows) into a new temporary
     file in `folder`, add `marts.publication` and the views of sql/published, describe every table, view
     and column from the catalog, and make it read-only. Returns the file and the row count of every table
@@ -85,8 +98,12 @@ def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, method
     temporary = folder / f".dti.{uuid.uuid4().hex}.tmp"
     working = con.execute("SELECT current_database()").fetchall()[0][0]
     tables = _published_tables(con)
-    for name, value in (("run_id", run_id), ("methodology_version", methodology.version),
-                        ("published_at", datetime.now(UTC).isoformat()), ("fingerprint", content_fingerprint)):
+    for name, value in (
+        ("run_id", run_id),
+        ("methodology_version", methodology.version),
+        ("published_at", datetime.now(UTC).isoformat()),
+        ("fingerprint", content_fingerprint),
+    ):
         con.execute(f"SET VARIABLE {name} = ?", [value])
     con.execute("SET VARIABLE latest_file_received_at = (SELECT max(received_at) FROM raw.submission_files)")
     con.execute(f"ATTACH {sql_literal(str(temporary))} AS published")
@@ -118,8 +135,14 @@ def build_copy(con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, method
     return temporary, counts
 
 
-def publish(con: duckdb.DuckDBPyConnection, home: DataHome, run_id: str, methodology: Methodology,
-            report: Callable, notes: dict | None = None) -> Publication:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    home: DataHome,
+    run_id: str,
+    methodology: Methodology,
+    report: Callable,
+    notes: dict | None = None,
+) -> Publication:
     """Publish the warehouse open on `con`: the analysts' copy and a release, together, unless nothing
     changed since the latest release."""
     content = fingerprint(con, methodology.version)
@@ -172,17 +195,25 @@ def recover_publication(home: DataHome) -> str | None:
     if journal_path.exists():
         journal = json.loads(journal_path.read_text(encoding="utf-8"))
         _finish(home, journal)
-        done.append(f"hoàn tất công bố dở dang {journal['release']} | finished the interrupted publication "
-                    f"{journal['release']} (published copy and latest moved together)")
-    leftovers = [*home.published.parent.glob(".dti.*.tmp*"), *home.exports.glob(".*.partial"),
-                 *home.exports.glob(f".{JOURNAL}.tmp"), *home.exports.glob(".latest.*"),
-                 *home.archive.glob("*/*.partial")]
+        done.append(
+            f"hoàn tất công bố dở dang {journal['release']} | finished the interrupted publication "
+            f"{journal['release']} (published copy and latest moved together)"
+        )
+    leftovers = [
+        *home.published.parent.glob(".dti.*.tmp*"),
+        *home.exports.glob(".*.partial"),
+        *home.exports.glob(f".{JOURNAL}.tmp"),
+        *home.exports.glob(".latest.*"),
+        *home.archive.glob("*/*.partial"),
+    ]
     for path in leftovers:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
     if leftovers:
-        done.append(f"đã xoá {len(leftovers)} tệp tạm của lượt chạy bị dừng | removed {len(leftovers)} temporary "
-                    f"file(s) left by a run that stopped: {', '.join(sorted(p.name for p in leftovers)[:5])}")
+        done.append(
+            f"đã xoá {len(leftovers)} tệp tạm của lượt chạy bị dừng | removed {len(leftovers)} temporary "
+            f"file(s) left by a run that stopped: {', '.join(sorted(p.name for p in leftovers)[:5])}"
+        )
     return "; ".join(done) or None

@@ -22,9 +22,9 @@ import xlsxwriter
 
 from sources.catalog.catalog import catalog, pillar_columns, pillars
 from sources.home import PROJECT_ROOT, DataHome
+from sources.index.audit import audit_report
 from sources.index.methodology import Methodology
 from sources.warehouse.locks import WriterLock, lock_timeout_seconds
-from sources.index.audit import audit_report
 from sources.warehouse.tables import query_frame
 
 EXPORT_SQL = PROJECT_ROOT / "sql" / "exports"
@@ -60,8 +60,9 @@ class Release:
 
     def table(self, name: str, year: int | None = None) -> pl.DataFrame:
         """A table of the release (ranking, target_gaps, indicator_values, pillar_history) from its Parquet file."""
-        entry = next(e for e in self.manifest["files"]
-                     if e["table"] == name and e["year"] == year and e["format"] == "parquet")
+        entry = next(
+            e for e in self.manifest["files"] if e["table"] == name and e["year"] == year and e["format"] == "parquet"
+        )
         path = self.folder / entry["name"]
         return _read_parquet(path, path.stat().st_mtime)
 
@@ -76,8 +77,12 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV injection)."""
     return frame.with_columns(
         pl.when(pl.any_horizontal(pl.col(name).str.starts_with(prefix) for prefix in FORMULA_START))
-        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
-        for name, dtype in frame.schema.items() if dtype == pl.Utf8)
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Utf8
+    )
 
 
 def csv_safe(frame: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame:
@@ -97,7 +102,9 @@ def export_sql(name: str, methodology: Methodology, year: int | None = None) -> 
     """A file of sql/exports with the year and the methodology's pillar columns written in."""
     text = (EXPORT_SQL / f"{name}.sql").read_text(encoding="utf-8")
     text = text.replace("$pillar_columns", ", ".join(f'"{column}"' for column, _, _ in pillar_columns(methodology)))
-    text = text.replace("$pillar_scores", ", ".join(f'"{column}"' for column, _, _ in pillar_columns(methodology, ("score",))))
+    text = text.replace(
+        "$pillar_scores", ", ".join(f'"{column}"' for column, _, _ in pillar_columns(methodology, ("score",)))
+    )
     return text.replace("$year", str(int(year))) if year is not None else text
 
 
@@ -105,13 +112,20 @@ def _year_frames(con: duckdb.DuckDBPyConnection, year: int, methodology: Methodo
     return {table: query_frame(con, export_sql(table, methodology, year)) for table in YEAR_TABLES}
 
 
-def _write_workbook(path: Path, frames: dict[str, pl.DataFrame], about: list[tuple[str, str]], synthetic: bool,
-                    headers: dict[str, str], audit: list[tuple[str, pl.DataFrame]]) -> None:
+def _write_workbook(
+    path: Path,
+    frames: dict[str, pl.DataFrame],
+    about: list[tuple[str, str]],
+    synthetic: bool,
+    headers: dict[str, str],
+    audit: list[tuple[str, pl.DataFrame]],
+) -> None:
     """One sheet per table with the catalog's Vietnamese `headers`, the audit of the year (sources/index/audit.py)
     on one sheet, and a sheet on the method, sources and the data's status. Text is written as text: a cell
     starting with '=' stays a string, never a formula."""
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                               "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1, "text_wrap": True})
     warning = workbook.add_format({"bold": True, "font_color": "#b91c1c"})
     for table, frame in frames.items():
@@ -171,34 +185,54 @@ def _write_audit_sheet(sheet, audit: list[tuple[str, pl.DataFrame]], bold, banne
         row += 2
 
 
-def _about(con: duckdb.DuckDBPyConnection, publication: dict, release_id: str, methodology: Methodology) -> list[tuple[str, str]]:
+def _about(
+    con: duckdb.DuckDBPyConnection, publication: dict, release_id: str, methodology: Methodology
+) -> list[tuple[str, str]]:
     weights = con.execute("""
         SELECT parent, string_agg(child || ' ' || round(weight_normalised, 3), ', ' ORDER BY child)
         FROM marts.framework_weights WHERE NOT child_is_indicator GROUP BY parent ORDER BY parent""").fetchall()
-    normalisation = con.execute("SELECT string_agg(DISTINCT normalisation, ', ') FROM marts.indicator_scores").fetchall()[0][0]
+    normalisation = con.execute(
+        "SELECT string_agg(DISTINCT normalisation, ', ') FROM marts.indicator_scores"
+    ).fetchall()[0][0]
     aggregation = con.execute("SELECT string_agg(DISTINCT aggregation, ', ') FROM marts.pillar_scores").fetchall()[0][0]
-    documents = con.execute("SELECT string_agg(issuer_document || ': ' || title, ' | ') FROM reference.documents").fetchall()[0][0]
+    documents = con.execute(
+        "SELECT string_agg(issuer_document || ': ' || title, ' | ') FROM reference.documents"
+    ).fetchall()[0][0]
     synthetic = publication["is_synthetic"]
     return [
-        ("Dữ liệu / Data", f"{SYNTHETIC_BANNER_VI}. {SYNTHETIC_BANNER_EN}." if synthetic
-         else "Số liệu do các tỉnh báo cáo / Figures as reported by the provinces."),
+        (
+            "Dữ liệu / Data",
+            f"{SYNTHETIC_BANNER_VI}. {SYNTHETIC_BANNER_EN}."
+            if synthetic
+            else "Số liệu do các tỉnh báo cáo / Figures as reported by the provinces.",
+        ),
         ("Bản phát hành / Release", release_id),
         ("Lượt chạy / Run", publication["run_id"]),
         ("Phương pháp / Methodology", publication["methodology_version"]),
-        ("Chỉ số / Index", (f"{methodology.title_vi}: {len(methodology.pillars)} trụ cột "
-                           f"{', '.join(node.name_vi for node in methodology.pillars)}. Điểm 0–1; hạng cạnh tranh chuẩn "
-                           f"trên điểm làm tròn {methodology.score_decimals} chữ số thập phân. / {methodology.title_en}: "
-                           f"pillars {', '.join(node.name_en for node in methodology.pillars)}; scores 0-1, standard "
-                           f"competition ranks on scores rounded to {methodology.score_decimals} decimals.")),
+        (
+            "Chỉ số / Index",
+            (
+                f"{methodology.title_vi}: {len(methodology.pillars)} trụ cột "
+                f"{', '.join(node.name_vi for node in methodology.pillars)}. Điểm 0–1; hạng cạnh tranh chuẩn "
+                f"trên điểm làm tròn {methodology.score_decimals} chữ số thập phân. / {methodology.title_en}: "
+                f"pillars {', '.join(node.name_en for node in methodology.pillars)}; scores 0-1, standard "
+                f"competition ranks on scores rounded to {methodology.score_decimals} decimals."
+            ),
+        ),
         ("Trọng số / Weights", "; ".join(f"{parent}: {children}" for parent, children in weights)),
         ("Chuẩn hóa / Normalisation", normalisation or ""),
         ("Tổng hợp / Aggregation", aggregation or ""),
-        ("Mục tiêu / Targets", "Mục tiêu trong nghị quyết của tỉnh; nơi tỉnh không đặt mục tiêu: mục tiêu quốc gia "
-                               "(749/QĐ-TTg, 411/QĐ-TTg). Khoảng cách tính trên giá trị mới nhất của mỗi mục tiêu."),
+        (
+            "Mục tiêu / Targets",
+            "Mục tiêu trong nghị quyết của tỉnh; nơi tỉnh không đặt mục tiêu: mục tiêu quốc gia "
+            "(749/QĐ-TTg, 411/QĐ-TTg). Khoảng cách tính trên giá trị mới nhất của mỗi mục tiêu.",
+        ),
         ("Sáp nhập 2025 / 2025 merger", "63 đơn vị đến 2024, 34 đơn vị từ 2025 (Nghị quyết 202/2025/QH15)."),
         ("Nguồn / Sources", documents or ""),
-        ("Số liệu đến / Data vintage", f"năm báo cáo {publication['reporting_years']}; "
-                                       f"tệp nhận gần nhất {publication['latest_file_received_at']}"),
+        (
+            "Số liệu đến / Data vintage",
+            f"năm báo cáo {publication['reporting_years']}; tệp nhận gần nhất {publication['latest_file_received_at']}",
+        ),
     ]
 
 
@@ -218,11 +252,18 @@ class PartialRelease:
     manifest: dict
 
 
-def write_release(published: Path, exports: Path, run_id: str, methodology: Methodology,
-                  report: Callable[[dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict,
-                                    dict[int, list[tuple[str, pl.DataFrame]]]], str],
-                  fingerprint: str | None = None, notes: dict | None = None,
-                  now: datetime | None = None) -> PartialRelease:
+def write_release(
+    published: Path,
+    exports: Path,
+    run_id: str,
+    methodology: Methodology,
+    report: Callable[
+        [dict[int, dict[str, pl.DataFrame]], pl.DataFrame, dict, dict[int, list[tuple[str, pl.DataFrame]]]], str
+    ],
+    fingerprint: str | None = None,
+    notes: dict | None = None,
+    now: datetime | None = None,
+) -> PartialRelease:
     """Write a complete release from a published copy into a hidden `.partial` folder (renamed and pointed
     to by `latest` only when the publication commits). Headers and pillar columns come from the catalog and
     `methodology`, whose pillars the manifest records for the portal."""
@@ -238,8 +279,11 @@ def write_release(published: Path, exports: Path, run_id: str, methodology: Meth
         publication = query_frame(con, "SELECT * FROM marts.publication").row(0, named=True)
         synthetic = bool(publication["is_synthetic"])
         tag = "_SYNTHETIC" if synthetic else ""
-        years = [row[0] for row in con.execute("""
-            SELECT DISTINCT reporting_year FROM marts.province_rankings WHERE series = 'as_reported' ORDER BY 1""").fetchall()]
+        years = [
+            row[0]
+            for row in con.execute("""
+            SELECT DISTINCT reporting_year FROM marts.province_rankings WHERE series = 'as_reported' ORDER BY 1""").fetchall()
+        ]
         about = _about(con, publication, release_id, methodology)
         by_year, audits, files = {}, {}, []
         for year in years:
@@ -247,24 +291,54 @@ def write_release(published: Path, exports: Path, run_id: str, methodology: Meth
             by_year[year], audits[year] = frames, audit_report(con, year)
             for table, frame in frames.items():
                 for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame, headers):
-                    files.append({"name": path.name, "year": year, "table": table, "format": path.suffix[1:], "rows": frame.height})
+                    files.append(
+                        {
+                            "name": path.name,
+                            "year": year,
+                            "table": table,
+                            "format": path.suffix[1:],
+                            "rows": frame.height,
+                        }
+                    )
             workbook = partial / f"dti_{year}{tag}.xlsx"
             _write_workbook(workbook, frames, about, synthetic, headers, audits[year])
-            files.append({"name": workbook.name, "year": year, "table": "workbook", "format": "xlsx",
-                          "rows": sum(f.height for f in frames.values())})
+            files.append(
+                {
+                    "name": workbook.name,
+                    "year": year,
+                    "table": "workbook",
+                    "format": "xlsx",
+                    "rows": sum(f.height for f in frames.values()),
+                }
+            )
         history = query_frame(con, export_sql("pillar_history", methodology))
         for path in _write_table(partial, f"dti_lich-su-diem{tag}", history, headers):
-            files.append({"name": path.name, "year": None, "table": "pillar_history", "format": path.suffix[1:], "rows": history.height})
+            files.append(
+                {
+                    "name": path.name,
+                    "year": None,
+                    "table": "pillar_history",
+                    "format": path.suffix[1:],
+                    "rows": history.height,
+                }
+            )
     finally:
         con.close()
     manifest = {
-        "release_id": release_id, "created_at": now.isoformat(timespec="seconds"), "run_id": run_id,
-        "methodology_version": publication["methodology_version"], "synthetic": synthetic,
+        "release_id": release_id,
+        "created_at": now.isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "methodology_version": publication["methodology_version"],
+        "synthetic": synthetic,
         "banner": {"vi": SYNTHETIC_BANNER_VI, "en": SYNTHETIC_BANNER_EN} if synthetic else None,
         "reporting_years": years,
         "pillars": pillars(methodology),
-        "data_vintage": {"reporting_years": years, "latest_file_received_at": publication["latest_file_received_at"],
-                         "files_used": publication["files_used"], "published_at": publication["published_at"]},
+        "data_vintage": {
+            "reporting_years": years,
+            "latest_file_received_at": publication["latest_file_received_at"],
+            "files_used": publication["files_used"],
+            "published_at": publication["published_at"],
+        },
         "fingerprint": fingerprint,
         "notes": notes or {},
         "files": files,
@@ -294,7 +368,12 @@ def releases(exports: Path) -> list[Release]:
     found = []
     if exports.is_dir():
         for folder in exports.iterdir():
-            if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") and (folder / MANIFEST).is_file():
+            if (
+                folder.is_dir()
+                and not folder.is_symlink()
+                and not folder.name.startswith(".")
+                and (folder / MANIFEST).is_file()
+            ):
                 found.append(Release(folder.name, folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))))
     return sorted(found, key=lambda r: r.id, reverse=True)
 
@@ -346,15 +425,19 @@ def describe_releases(exports: Path) -> str:
     for release in found:
         problems = verify(release)
         manifest = release.manifest
-        lines.append(f"{release.id}{'  (latest)' if release.id == latest else ''}  {manifest['methodology_version']}  "
-                     f"years {', '.join(map(str, manifest['reporting_years']))}"
-                     f"{'  SYNTHETIC' if release.synthetic else ''}  {len(manifest['files'])} files  "
-                     + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems)))
+        lines.append(
+            f"{release.id}{'  (latest)' if release.id == latest else ''}  {manifest['methodology_version']}  "
+            f"years {', '.join(map(str, manifest['reporting_years']))}"
+            f"{'  SYNTHETIC' if release.synthetic else ''}  {len(manifest['files'])} files  "
+            + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems))
+        )
         notes = manifest.get("notes") or {}
         if notes.get("note"):
             lines.append(f"    ghi chú | note: {notes['note']}")
         for withdrawn in notes.get("withdrawn", []):
-            lines.append(f"    đã rút | withdrawn: {', '.join(withdrawn['names'])} ({withdrawn['at']}): {withdrawn['reason']}")
+            lines.append(
+                f"    đã rút | withdrawn: {', '.join(withdrawn['names'])} ({withdrawn['at']}): {withdrawn['reason']}"
+            )
     return "\n".join(lines)
 
 
@@ -363,5 +446,6 @@ def prune_releases(home: DataHome, keep: int, on_wait: Callable[[str], None] | N
     the `keep` newest releases (never `latest`); says which were removed, in Vietnamese and English."""
     with WriterLock(home.writer_lock, "dti releases prune", lock_timeout_seconds(), on_wait=on_wait):
         removed = prune(home.exports, keep)
-    return (f"đã xoá {len(removed)} bản phát hành | removed {len(removed)} release(s)"
-            + "".join(f"\n  {release_id}" for release_id in removed))
+    return f"đã xoá {len(removed)} bản phát hành | removed {len(removed)} release(s)" + "".join(
+        f"\n  {release_id}" for release_id in removed
+    )

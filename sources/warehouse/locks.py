@@ -70,15 +70,27 @@ class WriterLock:
                     raise LockTimeout(
                         f"đã chờ {waited:.0f} giây mà kho dữ liệu vẫn đang được ghi bởi {self.describe_holder()}; "
                         f"hãy thử lại sau | gave up after {waited:.0f} s: the warehouse is still being written by "
-                        f"{self.describe_holder()}; try again later (DTI_LOCK_TIMEOUT sets the wait)") from None
+                        f"{self.describe_holder()}; try again later (DTI_LOCK_TIMEOUT sets the wait)"
+                    ) from None
                 if self.on_wait and (reported is None or time.monotonic() - reported >= self.report_every_seconds):
                     reported = time.monotonic()
-                    self.on_wait(f"đang chờ kho dữ liệu | waiting for the warehouse: held by {self.describe_holder()}; "
-                                 f"waited {waited:.0f} s of {self.timeout:.0f} s")
+                    self.on_wait(
+                        f"đang chờ kho dữ liệu | waiting for the warehouse: held by {self.describe_holder()}; "
+                        f"waited {waited:.0f} s of {self.timeout:.0f} s"
+                    )
                 time.sleep(self.poll_seconds)
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"holder": self.holder, "pid": os.getpid(), "host": socket.gethostname(),
-                                 "since": datetime.now(UTC).isoformat(timespec="seconds")}).encode())
+        os.write(
+            fd,
+            json.dumps(
+                {
+                    "holder": self.holder,
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            ).encode(),
+        )
         self._fd = fd
 
     def release(self) -> None:

@@ -65,17 +65,24 @@ class SqlResult:
             return self.frame.write_csv()
         if output_format == "json":
             return self.frame.write_json() + "\n"
-        with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        with pl.Config(
+            tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True
+        ):
             shown = str(self.frame.head(limit))
-        return (f"{shown}\n{self.frame.height} row(s)"
-                + (f", {limit} shown (--limit)" if self.frame.height > limit else "") + "\n")
+        return (
+            f"{shown}\n{self.frame.height} row(s)"
+            + (f", {limit} shown (--limit)" if self.frame.height > limit else "")
+            + "\n"
+        )
 
     def notice(self) -> str | None:
         """A word, in Vietnamese and English, when the result was cut at the row cap."""
         if not self.truncated:
             return None
-        return (f"kết quả bị cắt: chỉ {self.max_rows} dòng đầu (--max-rows) / result cut: first {self.max_rows} rows "
-                f"only (--max-rows)")
+        return (
+            f"kết quả bị cắt: chỉ {self.max_rows} dòng đầu (--max-rows) / result cut: first {self.max_rows} rows "
+            f"only (--max-rows)"
+        )
 
 
 def _one_line(text: str) -> str:
@@ -86,22 +93,29 @@ def _open(path: Path, spill: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise SqlDoorError(
             f"chưa có kho dữ liệu công bố tại {path}; hãy chạy `dti run` (hoặc `make run`) trước",
-            f"no published warehouse yet at {path}; run `dti run` (or `make run`) first")
+            f"no published warehouse yet at {path}; run `dti run` (or `make run`) first",
+        )
     try:
         return duckdb.connect(str(path), read_only=True, config={**LOCKED_CONFIG, "temp_directory": str(spill)})
     except duckdb.Error as exc:
-        raise SqlDoorError(f"không mở được kho dữ liệu công bố {path} ({_one_line(exc)})",
-                           f"cannot open the published warehouse {path} ({_one_line(exc)})") from None
+        raise SqlDoorError(
+            f"không mở được kho dữ liệu công bố {path} ({_one_line(exc)})",
+            f"cannot open the published warehouse {path} ({_one_line(exc)})",
+        ) from None
 
 
 def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
-        raise SqlDoorError(f"câu truy vấn sai cú pháp: {_one_line(exc)}", f"the query does not parse: {_one_line(exc)}") from None
+        raise SqlDoorError(
+            f"câu truy vấn sai cú pháp: {_one_line(exc)}", f"the query does not parse: {_one_line(exc)}"
+        ) from None
     if len(statements) != 1:
-        raise SqlDoorError(f"mỗi lần chỉ chạy đúng một câu lệnh (nhận được {len(statements)})",
-                           f"exactly one statement at a time (got {len(statements)})")
+        raise SqlDoorError(
+            f"mỗi lần chỉ chạy đúng một câu lệnh (nhận được {len(statements)})",
+            f"exactly one statement at a time (got {len(statements)})",
+        )
     kind = statements[0].type.name
     shown = "INSTALL/LOAD" if kind == "LOAD" else kind
     if kind not in READING_STATEMENTS:
@@ -109,35 +123,48 @@ def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
             f"từ chối câu lệnh {shown}: kho công bố chỉ đọc, chỉ cho phép SELECT (FROM, DESCRIBE, SHOW, SUMMARIZE), "
             f"EXPLAIN, CALL, PRAGMA đọc",
             f"refused: {shown} statement; the published warehouse is read-only and only SELECT (FROM, DESCRIBE, SHOW, "
-            f"SUMMARIZE), EXPLAIN and reading CALL/PRAGMA are allowed")
+            f"SUMMARIZE), EXPLAIN and reading CALL/PRAGMA are allowed",
+        )
 
 
 def _explain(exc: duckdb.Error, timeout_s: float, timed_out: bool) -> SqlDoorError:
     detail = _one_line(exc)
     if timed_out or isinstance(exc, duckdb.InterruptException):
-        return SqlDoorError(f"truy vấn bị dừng sau {timeout_s:g} giây (giới hạn thời gian, --timeout)",
-                            f"the query was stopped after {timeout_s:g} s (time limit, --timeout)")
+        return SqlDoorError(
+            f"truy vấn bị dừng sau {timeout_s:g} giây (giới hạn thời gian, --timeout)",
+            f"the query was stopped after {timeout_s:g} s (time limit, --timeout)",
+        )
     if isinstance(exc, duckdb.PermissionException):
-        return SqlDoorError(f"từ chối: kho công bố chỉ đọc, không truy cập tệp, mạng hay tiện ích mở rộng ({detail})",
-                            f"refused: the published warehouse is read-only, with no access to files, network or "
-                            f"extensions ({detail})")
+        return SqlDoorError(
+            f"từ chối: kho công bố chỉ đọc, không truy cập tệp, mạng hay tiện ích mở rộng ({detail})",
+            f"refused: the published warehouse is read-only, with no access to files, network or extensions ({detail})",
+        )
     if "configuration has been locked" in detail:
-        return SqlDoorError(f"từ chối: cấu hình đã bị khóa, không đổi được thiết lập ({detail})",
-                            f"refused: the configuration is locked and cannot be changed ({detail})")
+        return SqlDoorError(
+            f"từ chối: cấu hình đã bị khóa, không đổi được thiết lập ({detail})",
+            f"refused: the configuration is locked and cannot be changed ({detail})",
+        )
     if "read-only" in detail:
-        return SqlDoorError(f"từ chối: kho công bố chỉ đọc ({detail})", f"refused: the published warehouse is read-only ({detail})")
+        return SqlDoorError(
+            f"từ chối: kho công bố chỉ đọc ({detail})", f"refused: the published warehouse is read-only ({detail})"
+        )
     if isinstance(exc, duckdb.OutOfMemoryException):
-        return SqlDoorError(f"truy vấn vượt giới hạn bộ nhớ {MEMORY_LIMIT} ({detail})",
-                            f"the query went over the memory limit of {MEMORY_LIMIT} ({detail})")
+        return SqlDoorError(
+            f"truy vấn vượt giới hạn bộ nhớ {MEMORY_LIMIT} ({detail})",
+            f"the query went over the memory limit of {MEMORY_LIMIT} ({detail})",
+        )
     return SqlDoorError(f"truy vấn lỗi: {detail}", f"the query failed: {detail}")
 
 
-def query_published(path: Path, query: str, max_rows: int = DEFAULT_MAX_ROWS,
-                    timeout_s: float = DEFAULT_TIMEOUT_S) -> SqlResult:
+def query_published(
+    path: Path, query: str, max_rows: int = DEFAULT_MAX_ROWS, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> SqlResult:
     """Run one reading `query` on the published warehouse at `path`: at most `max_rows` rows (the result
     says whether there were more) within `timeout_s` seconds. Raises SqlDoorError otherwise."""
     if max_rows < 1 or timeout_s <= 0:
-        raise SqlDoorError("số dòng tối đa và thời gian tối đa phải dương", "the row cap and the time limit must be positive")
+        raise SqlDoorError(
+            "số dòng tối đa và thời gian tối đa phải dương", "the row cap and the time limit must be positive"
+        )
     frame, error = None, None
     with tempfile.TemporaryDirectory(prefix="dti-sql-") as spill:
         con = _open(Path(path), Path(spill))

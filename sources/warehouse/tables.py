@@ -30,12 +30,17 @@ def comment_table(con: duckdb.DuckDBPyConnection, qualified: str, methodology: M
     `methodology` whose pillars they are."""
     schema, table = qualified.split(".")
     where = "database_name = current_database() AND schema_name = ? AND {name} = ?"
-    is_view = con.execute(f"SELECT count(*) FROM duckdb_views() WHERE {where.format(name='view_name')}",
-                          [schema, table]).fetchall()[0][0] > 0
+    is_view = (
+        con.execute(
+            f"SELECT count(*) FROM duckdb_views() WHERE {where.format(name='view_name')}", [schema, table]
+        ).fetchall()[0][0]
+        > 0
+    )
     if described := catalog().table(qualified):
         con.execute(f"COMMENT ON {'VIEW' if is_view else 'TABLE'} {qualified} IS {sql_literal(bilingual(described))}")
-    columns = con.execute(f"SELECT column_name FROM duckdb_columns() WHERE {where.format(name='table_name')}",
-                          [schema, table]).fetchall()
+    columns = con.execute(
+        f"SELECT column_name FROM duckdb_columns() WHERE {where.format(name='table_name')}", [schema, table]
+    ).fetchall()
     for (column,) in columns:
         if doc := bilingual(catalog().column(qualified, column, methodology)):
             con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {sql_literal(doc)}')
@@ -87,8 +92,14 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
     return frame.height
 
 
-def replace_partition(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame,
-                      year: int, with_unassigned: bool = False) -> int:
+def replace_partition(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    frame: pl.DataFrame,
+    year: int,
+    with_unassigned: bool = False,
+) -> int:
     """Replace the rows of one reporting year, atomically. `with_unassigned` also replaces the rows
     whose year is unknown (files whose reporting year could not be read), so they are never lost
     and never duplicated by re-runs."""
