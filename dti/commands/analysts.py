@@ -49,15 +49,18 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
 
     INPUT.csv có cột `unit` (mã hoặc tên tỉnh, hoặc nhãn bất kỳ) và mỗi chỉ tiêu của phương pháp một cột
     (với dti-922 là các chỉ số chính NT, TC, HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS, thang 0-1). Ô trống là
-    thiếu số liệu (không bao giờ là 0); số thập phân kiểu Việt Nam (0,5) được đọc. Kết quả có unit, score,
-    mỗi trụ cột một cột và rank; điểm làm tròn 4 chữ số thập phân, xếp hạng như Bộ xếp (điểm bằng nhau cùng
-    hạng, hạng kế tiếp bị bỏ qua).
+    thiếu số liệu (không bao giờ là 0); số thập phân kiểu Việt Nam (0,5) được đọc. Có cột `year` thì mỗi dòng
+    là một đơn vị trong một năm (phương pháp bù số liệu bằng năm trước sẽ đọc các năm trước). Kết quả có unit,
+    score, mỗi trụ cột một cột và rank; điểm làm tròn 4 chữ số thập phân, xếp hạng như Bộ xếp (điểm bằng nhau
+    cùng hạng, hạng kế tiếp bị bỏ qua). Đây đúng là bộ máy tính chỉ số của kho dữ liệu, với mọi phương pháp.
 
     INPUT.csv has a `unit` column (province code or name, or any label) and one column per indicator
     of the methodology (for dti-922 the main indices NT, TC, HT, NL, ATTT, HD_CQS, HD_KTS, HD_XHS,
     scored 0-1). Empty cells are missing values (never zeros); Vietnamese decimals (0,5) are read.
-    The output has unit, score, one column per pillar and rank, scores rounded to 4 decimals and
-    ranked as the ministry ranks (equal scores share a rank, the next is skipped).
+    With a `year` column each row is a unit in a year (a methodology that carries values forward reads
+    the earlier years). The output has unit, score, one column per pillar and rank, scores rounded to 4
+    decimals and ranked as the ministry ranks (equal scores share a rank, the next is skipped). It is the
+    warehouse's own index engine, for any methodology the pipeline accepts.
 
     \b
     Ví dụ / Example:
