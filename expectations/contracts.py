@@ -163,7 +163,7 @@ def marts(methodology: Methodology) -> dict[str, pa.DataFrameSchema]:
         ),
         "target_gaps": pa.DataFrameSchema(
             {"status": pa.Column(pl.String, pa.Check.isin(STATUSES))},
-            unique=["unit_set", "province_code", "target_id"],
+            unique=["as_of_year", "unit_set", "province_code", "target_id"],
             name="marts.target_gaps",
         ),
     }

@@ -17,7 +17,7 @@ def scores_chart(rows: list[dict], title: str) -> str:
 
 
 def province(release: Release, year: int, code: str) -> dict | None:
-    """One unit of a year's ranking, its scores over the years and its targets."""
+    """One unit of a year's ranking, its scores over the years and its targets as of that year."""
     rows = release.table("ranking", year).filter(pl.col("province_code") == code).to_dicts()
     if not rows:
         return None
@@ -28,11 +28,11 @@ def province(release: Release, year: int, code: str) -> dict | None:
     mine = history.filter(
         (pl.col("series") == series) & (pl.col("unit_set") == unit_set) & (pl.col("province_code") == code)
     ).sort("reporting_year")
-    gaps = pl.concat(
-        [release.table("target_gaps", y) for y in release.manifest["reporting_years"]], how="diagonal_relaxed"
-    )
-    gaps = gaps.filter((pl.col("unit_set") == unit_set) & (pl.col("province_code") == code)).sort(
-        "horizon_year", "subject"
+    # the targets as of the page's year: its own, those a former unit set (carried), the national ones
+    gaps = (
+        release.table("target_gaps", year)
+        .filter((pl.col("unit_set") == unit_set) & (pl.col("province_code") == code))
+        .sort("horizon_year", "subject")
     )
     return {"row": row, "unit_set": unit_set, "history": mine.to_dicts(), "gaps": gaps.to_dicts(), "series": series}
 

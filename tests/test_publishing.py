@@ -209,15 +209,14 @@ def test_csv_and_excel_never_run_a_cell_as_a_formula(published_home, tmp_path, m
     hostile = pl.DataFrame(
         {"province_name": ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "Hà Nội"], "rank": [1, 2, 3, 4, -5]}
     )
-    headers = catalog().headers("vi", methodology)
-    assert csv_safe(hostile, headers)["Tỉnh/thành phố"].to_list() == [
+    assert csv_safe(hostile, methodology)["Tỉnh/thành phố"].to_list() == [
         '\'=HYPERLINK("http://x","y")',
         "'+1",
         "'-1+2",
         "'@SUM(A1)",
         "Hà Nội",
     ]
-    assert csv_safe(hostile, headers)["Hạng"].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
+    assert csv_safe(hostile, methodology)["Hạng"].to_list() == [1, 2, 3, 4, -5]  # numbers stay numbers
 
     # a release written from a copy whose province name is a formula
     copy = tmp_path / "published.duckdb"
@@ -282,3 +281,86 @@ def test_analysts_read_the_published_copy_while_a_second_run_writes(demo_copy):
     # The earlier release is untouched, file for file.
     assert verify(found[1]) == [] and {f["name"]: f["sha256"] for f in found[1].manifest["files"]} == before
     assert found[0].manifest["fingerprint"] != found[1].manifest["fingerprint"]
+
+
+def _english_words(methodology) -> tuple[set[str], set[str]]:
+    """What counts as English in a Vietnamese column: a code of the methodology (indicator, pillar, unit,
+    target subject) or a value of a catalog vocabulary in English (or its code) that differs from its
+    Vietnamese; and the codes with an underscore, which must not appear even inside a longer text."""
+    vocabularies = catalog().vocabularies
+    cells = {value for values in vocabularies.values() for value, text in values.items() if value != text.vi}
+    cells |= {text.en for values in vocabularies.values() for text in values.values() if text.en != text.vi}
+    codes = {i.code for i in methodology.indicators} | {s.code for s in methodology.target_subjects}
+    cells |= codes | {p.code for p in methodology.pillars} | set(methodology.units) | {"True", "False"}
+    return cells, {code for code in codes if "_" in code}
+
+
+def test_release_workbook_and_csv_read_as_people_read_them(published_home, methodology):
+    (release,) = releases(published_home.exports)
+    cells, codes = _english_words(methodology)
+    english_prose = re.compile(r"\b(row|from|the|pace|target|figure|population)\b")
+    for year in release.manifest["reporting_years"]:
+        workbook = openpyxl.load_workbook(release.folder / f"dti_{year}_SYNTHETIC.xlsx")
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                        assert cell.number_format != "General", (year, sheet.title, cell.coordinate, cell.value)
+        for title in ("Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu"):
+            sheet = workbook[title]
+            assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+            assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
+            assert sheet.print_title_rows == "$2:$2"
+            header = [cell.value for cell in sheet[2]]
+            for row in sheet.iter_rows(min_row=2, values_only=True):
+                for name, value in zip(header, row):
+                    if not isinstance(value, str):
+                        continue
+                    assert value not in cells, (year, title, name, value)
+                    assert not any(code in value for code in codes), (year, title, name, value)
+                    if name != "Nguồn":  # sources are addresses and file paths
+                        assert not english_prose.search(value), (year, title, name, value)
+    # 2025: ranks as integers, scores to 4 decimals, indicator values in their unit's decimals
+    workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx")
+    ranking = workbook["Xếp hạng"]
+    header = [cell.value for cell in ranking[2]]
+    first = dict(zip(header, ranking[3]))
+    assert first["Hạng"].number_format == "0" and first["Điểm chỉ số"].number_format == "#,##0.0000"
+    values = workbook["Giá trị chỉ tiêu"]
+    header = [cell.value for cell in values[2]]
+    formats = {
+        (row[header.index("Đơn vị đo")].value, row[header.index("Giá trị")].number_format)
+        for row in values.iter_rows(min_row=3)
+    }
+    assert {("%", "#,##0.0"), ("số lượng", "#,##0"), ("/1.000 dân", "#,##0.00")} <= formats
+    assert "Tên chỉ tiêu" in header and "Mã chỉ tiêu" not in header and "Trụ cột" in header
+    # gaps in words, met targets filled
+    gaps = workbook["Khoảng cách mục tiêu"]
+    header = [cell.value for cell in gaps[2]]
+    rows = list(gaps.iter_rows(min_row=3))
+    words = [row[header.index("Khoảng cách (diễn giải)")].value or "" for row in rows]
+    assert any(w.startswith("còn thiếu ") for w in words) and any(w.startswith("vượt ") for w in words)
+    met = [row for row in rows if row[header.index("Trạng thái")].value == "đã đạt"]
+    assert met and all(row[0].fill.fgColor.rgb.endswith("DCFCE7") for row in met)
+    short = [row for row in rows if row[header.index("Trạng thái")].value != "đã đạt"]
+    assert not any(row[0].fill.fgColor.rgb and row[0].fill.fgColor.rgb.endswith("DCFCE7") for row in short)
+    # CSV: province codes stay text, values rounded
+    text = (release.folder / "dti_2025_gia-tri-chi-tieu_SYNTHETIC.csv").read_text(encoding="utf-8-sig")
+    assert '"01","Thành phố Hà Nội"' in text
+    frame = pl.read_csv(release.folder / "dti_2025_xep-hang_SYNTHETIC.csv", infer_schema=False)
+    assert frame["Mã tỉnh"].str.len_chars().min() == 2
+    assert all(len(score.split(".")[1]) <= 4 for score in frame["Điểm chỉ số"])
+
+
+def test_every_years_target_gaps_have_rows_and_thai_nguyen_2025_holds_nghi_quyet_01(published_home):
+    (release,) = releases(published_home.exports)
+    for year in release.manifest["reporting_years"]:
+        gaps = release.table("target_gaps", year)
+        assert gaps.height > 0 and gaps["reporting_year"].unique().to_list() == [year]
+    current = release.table("target_gaps", 2025).filter(
+        (pl.col("unit_set") == "34") & (pl.col("province_name") == "Thái Nguyên")
+    )
+    own = current.filter(pl.col("target_source") == "resolution")
+    assert own.height > 0 and own["set_by"].unique().to_list() == ["Thái Nguyên"]
+    assert own["document"].str.contains("01").all()
+    assert current.filter(pl.col("target_source") == "national").height > 0

@@ -69,11 +69,11 @@ def warehouse(tmp_path, methodology, register):
     con.close()
 
 
-def _gap(con, unit_set, code, target_id):
+def _gap(con, unit_set, code, target_id, as_of_year=2025):
     frame = query_frame(
         con,
-        "SELECT * FROM marts.target_gaps WHERE unit_set = ? AND province_code = ? AND target_id = ?",
-        [unit_set, code, target_id],
+        "SELECT * FROM marts.target_gaps WHERE unit_set = ? AND province_code = ? AND target_id = ? AND as_of_year = ?",
+        [unit_set, code, target_id, as_of_year],
     )
     assert frame.height == 1, (unit_set, code, target_id)
     return frame.row(0, named=True)
@@ -128,6 +128,30 @@ def test_a_former_units_target_stays_with_it_and_is_shown_against_its_successor(
         "SELECT count(*) FROM marts.target_gaps WHERE unit_set = '63' AND province_code = '06'"
     ).fetchall()
     assert held == [(0,)]
+
+
+def test_a_former_units_targets_are_carried_to_its_successor_labelled_with_who_set_them(warehouse):
+    carried = _gap(warehouse, "34", "19", "TN-03")  # Nghị quyết 01 of the former Thái Nguyên, on the current page
+    assert carried["target_source"] == "resolution" and carried["set_by"] == "Thái Nguyên"
+    assert carried["province_name"] == "Thái Nguyên" and carried["document"].startswith("Nghị quyết")
+    assert (carried["actual_value"], carried["actual_basis"]) == (76, "own")
+    # the national targets stay on the page beside it
+    national = _gap(warehouse, "34", "19", "national:online_services_level4_pct:2025")
+    assert national["set_by"] is None and national["target_source"] == "national"
+    # Bắc Kạn set none: nothing of Thái Nguyên's is labelled as Bắc Kạn's
+    assert warehouse.execute("SELECT count(*) FROM marts.target_gaps WHERE set_by = 'Bắc Kạn'").fetchall() == [(0,)]
+
+
+def test_every_target_is_measured_as_of_every_reporting_year(warehouse):
+    years = warehouse.execute("SELECT DISTINCT as_of_year FROM marts.target_gaps ORDER BY 1").fetchall()
+    assert years == [(2021,), (2025,)]
+    then = _gap(warehouse, "34", "19", "national:online_services_level4_pct:2030", as_of_year=2021)
+    now = _gap(warehouse, "34", "19", "national:online_services_level4_pct:2030", as_of_year=2025)
+    # as of 2021 only the 2021 figure was known: the gap then, and how it moved by 2025
+    assert (then["actual_value"], then["actual_year"], then["gap"]) == pytest.approx((40, 2021, 60))
+    assert (now["actual_value"], now["actual_year"], now["gap"]) == pytest.approx((76, 2025, 24))
+    assert then["status"] == "no data" and then["status_reason_vi"].startswith("mới có số liệu một năm")
+    assert now["status_reason_vi"] == "tốc độ đã đạt bằng 188% tốc độ cần thiết"
 
 
 def test_no_figure_means_no_data_never_a_guess(warehouse):

@@ -62,6 +62,7 @@ class Catalog(_Strict):
     )
     vocabularies: dict[str, dict[str, Text]] = Field(description="column -> value -> what it means")
     words: dict[str, Text]
+    unit_decimals: dict[str, int] = Field(description="unit -> decimals a number of that unit is shown with")
 
     def table(self, qualified: str) -> Text | None:
         return self.tables.get(qualified)
@@ -84,6 +85,11 @@ class Catalog(_Strict):
             for suffix, template in self.pillar_columns.items():
                 headers[f"{node.code}_{suffix}"] = _fill(getattr(template.header, lang), node)
         return headers
+
+    def term(self, vocabulary: str, value: str, lang: str) -> str:
+        """`value` of `vocabulary` in `lang` ("vi" or "en"); a value the vocabulary lacks as it is."""
+        text = self.vocabularies.get(vocabulary, {}).get(value)
+        return getattr(text, lang) if text is not None else value
 
     def words_in(self, lang: str) -> dict[str, str]:
         """The portal's and the report's words in `lang` ("vi" or "en")."""

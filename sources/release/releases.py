@@ -20,10 +20,11 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from sources.catalog.catalog import catalog, pillar_columns, pillars
+from sources.catalog.catalog import pillar_columns, pillars
 from sources.home import PROJECT_ROOT, DataHome
 from sources.index.audit import audit_report
 from sources.index.methodology import Methodology
+from sources.release.readable import INTEGER, ReadableTable, readable
 from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 from sources.warehouse.tables import query_frame
 
@@ -85,9 +86,10 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def csv_safe(frame: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame:
-    """`frame` as written to CSV: formula-like text neutralised, the catalog's `headers` (Vietnamese)."""
-    return neutralise(frame).rename(headers, strict=False)
+def csv_safe(frame: pl.DataFrame, methodology: Methodology) -> pl.DataFrame:
+    """`frame` as written to CSV: as people read it in Vietnamese (sources/release/readable.py: names, not
+    codes; numbers rounded to what they mean; the catalog's headers), formula-like text neutralised."""
+    return neutralise(readable(frame, methodology).frame)
 
 
 def _sha256(path: Path) -> str:
@@ -112,45 +114,81 @@ def _year_frames(con: duckdb.DuckDBPyConnection, year: int, methodology: Methodo
     return {table: query_frame(con, export_sql(table, methodology, year)) for table in YEAR_TABLES}
 
 
+MET_FILL = "#dcfce7"  # a met target's row in the workbook: visibly distinct
+AUDIT_NUMBER = "0.000"
+
+
+class _Formats:
+    """The workbook's cell formats, one per number format and fill, made once."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook, self.made = workbook, {}
+
+    def __call__(self, num_format: str | None, met: bool = False):
+        key = (num_format, met)
+        if key not in self.made:
+            spec = {"num_format": num_format} if num_format else {}
+            self.made[key] = self.workbook.add_format(spec | ({"bg_color": MET_FILL} if met else {}))
+        return self.made[key]
+
+
+def _write_sheet(sheet, table: ReadableTable, formats: _Formats, bold, banner) -> None:
+    """One table as people read it: numbers as numbers in their formats (never General), text as text, the
+    rows of met targets filled green; printed landscape, fit to the page's width, the header on every page."""
+    frame, start = table.frame, 0
+    if banner is not None:
+        sheet.write_string(0, 0, f"{SYNTHETIC_BANNER_VI} / {SYNTHETIC_BANNER_EN}", banner)
+        start = 1
+    for col, name in enumerate(frame.columns):
+        sheet.write_string(start, col, name, bold)
+        sheet.set_column(col, col, max(10, min(40, len(name) + 2)))
+    for row, (values, met) in enumerate(zip(frame.iter_rows(), table.met), start=start + 1):
+        for col, value in enumerate(values):
+            num_format = table.formats[col]
+            if isinstance(num_format, list):
+                num_format = num_format[row - start - 1]
+            if value is None:
+                if met:
+                    sheet.write_blank(row, col, None, formats(None, met))
+            elif isinstance(value, str):
+                sheet.write_string(row, col, value, formats(None, met))
+            else:
+                sheet.write_number(row, col, value, formats(num_format or "0.####", met))
+    sheet.freeze_panes(start + 1, 0)
+    sheet.autofilter(start, 0, start + frame.height, max(len(frame.columns) - 1, 0))
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(start)
+
+
 def _write_workbook(
     path: Path,
     frames: dict[str, pl.DataFrame],
     about: list[tuple[str, str]],
     synthetic: bool,
-    headers: dict[str, str],
+    methodology: Methodology,
     audit: list[tuple[str, pl.DataFrame]],
 ) -> None:
-    """One sheet per table with the catalog's Vietnamese `headers`, the audit of the year (sources/index/audit.py)
-    on one sheet, and a sheet on the method, sources and the data's status. Text is written as text: a cell
-    starting with '=' stays a string, never a formula."""
+    """One sheet per table as people read it in Vietnamese (sources/release/readable.py), the audit of the
+    year (sources/index/audit.py) on one sheet, and a sheet on the method, sources and the data's status.
+    Text is written as text: a cell starting with '=' stays a string, never a formula."""
     workbook = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
     bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1, "text_wrap": True})
     warning = workbook.add_format({"bold": True, "font_color": "#b91c1c"})
+    formats = _Formats(workbook)
     for table, frame in frames.items():
-        sheet = workbook.add_worksheet(YEAR_TABLES[table][1])
-        start = 0
-        if synthetic:
-            sheet.write_string(0, 0, f"{SYNTHETIC_BANNER_VI} / {SYNTHETIC_BANNER_EN}", warning)
-            start = 1
-        for col, name in enumerate(frame.columns):
-            sheet.write_string(start, col, headers.get(name, name), bold)
-            sheet.set_column(col, col, max(12, min(40, len(headers.get(name, name)) + 2)))
-        for row, values in enumerate(frame.iter_rows(), start=start + 1):
-            for col, value in enumerate(values):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(row, col, value)
-                elif isinstance(value, bool):
-                    sheet.write_boolean(row, col, value)
-                else:
-                    sheet.write_number(row, col, value)
-        sheet.freeze_panes(start + 1, 0)
-        sheet.autofilter(start, 0, start + frame.height, max(len(frame.columns) - 1, 0))
+        _write_sheet(
+            workbook.add_worksheet(YEAR_TABLES[table][1]),
+            readable(frame, methodology),
+            formats,
+            bold,
+            warning if synthetic else None,
+        )
     if audit:
-        _write_audit_sheet(workbook.add_worksheet(AUDIT_SHEET), audit, bold, warning if synthetic else None)
+        _write_audit_sheet(workbook.add_worksheet(AUDIT_SHEET), audit, bold, warning if synthetic else None, formats)
     sheet = workbook.add_worksheet("Phương pháp")
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 1, 110)
@@ -160,7 +198,7 @@ def _write_workbook(
     workbook.close()
 
 
-def _write_audit_sheet(sheet, audit: list[tuple[str, pl.DataFrame]], bold, banner) -> None:
+def _write_audit_sheet(sheet, audit: list[tuple[str, pl.DataFrame]], bold, banner, formats: _Formats) -> None:
     """The audit's tables one under the other, each under its title, Vietnamese first."""
     row = 0
     if banner:
@@ -181,8 +219,10 @@ def _write_audit_sheet(sheet, audit: list[tuple[str, pl.DataFrame]], bold, banne
                 elif isinstance(value, bool):
                     sheet.write_boolean(row, col, value)
                 elif value is not None:
-                    sheet.write_number(row, col, value)
+                    sheet.write_number(row, col, value, formats(INTEGER if isinstance(value, int) else AUDIT_NUMBER))
         row += 2
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
 
 
 def _about(
@@ -236,10 +276,12 @@ def _about(
     ]
 
 
-def _write_table(folder: Path, stem: str, frame: pl.DataFrame, headers: dict[str, str]) -> list[Path]:
+def _write_table(folder: Path, stem: str, frame: pl.DataFrame, methodology: Methodology) -> list[Path]:
+    """The Parquet file keeps the codes and every digit; the CSV is as people read it, every text cell
+    quoted (a province code stays the text "01")."""
     parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     frame.write_parquet(parquet)
-    csv_safe(frame, headers).write_csv(csv, include_bom=True)
+    csv_safe(frame, methodology).write_csv(csv, include_bom=True, quote_style="non_numeric")
     return [parquet, csv]
 
 
@@ -273,7 +315,6 @@ def write_release(
     if final.exists():
         raise ReleaseExists(f"release {release_id} already exists in {exports}; releases are never overwritten")
     partial.mkdir(parents=True)
-    headers = catalog().headers("vi", methodology)
     con = duckdb.connect(str(published), read_only=True)
     try:
         publication = query_frame(con, "SELECT * FROM marts.publication").row(0, named=True)
@@ -290,7 +331,7 @@ def write_release(
             frames = _year_frames(con, year, methodology)
             by_year[year], audits[year] = frames, audit_report(con, year)
             for table, frame in frames.items():
-                for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame, headers):
+                for path in _write_table(partial, f"dti_{year}_{YEAR_TABLES[table][0]}{tag}", frame, methodology):
                     files.append(
                         {
                             "name": path.name,
@@ -301,7 +342,7 @@ def write_release(
                         }
                     )
             workbook = partial / f"dti_{year}{tag}.xlsx"
-            _write_workbook(workbook, frames, about, synthetic, headers, audits[year])
+            _write_workbook(workbook, frames, about, synthetic, methodology, audits[year])
             files.append(
                 {
                     "name": workbook.name,
@@ -312,7 +353,7 @@ def write_release(
                 }
             )
         history = query_frame(con, export_sql("pillar_history", methodology))
-        for path in _write_table(partial, f"dti_lich-su-diem{tag}", history, headers):
+        for path in _write_table(partial, f"dti_lich-su-diem{tag}", history, methodology):
             files.append(
                 {
                     "name": path.name,

@@ -14,7 +14,8 @@
 CREATE OR REPLACE TABLE marts.indicator_values AS
 WITH flags AS (
     SELECT reporting_year, unit_set, province_code, indicator_code,
-           string_agg(rule || ': ' || message, '; ' ORDER BY rule) AS flags
+           string_agg(rule || ': ' || message, '; ' ORDER BY rule) AS flags,
+           string_agg(message_vi, '; ' ORDER BY rule) AS flags_vi
     FROM staging.figure_flags
     GROUP BY ALL
 ),
@@ -22,7 +23,8 @@ reported AS (
     SELECT 'as_reported' AS series, f.unit_set, f.reporting_year, f.province_code, f.province_name,
            f.indicator_code, f.value, 'reported' AS value_status,
            f.file_name || coalesce(' [' || f.sheet || ']', '') || ' row ' || f.row_number AS traced_to,
-           f.is_synthetic, g.flags
+           f.file_name || coalesce(' [' || f.sheet || ']', '') || ' dòng ' || f.row_number AS traced_to_vi,
+           f.is_synthetic, g.flags, g.flags_vi
     FROM staging.figures AS f
     JOIN m_indicators AS i ON i.indicator_code = f.indicator_code
     LEFT JOIN flags AS g
@@ -44,8 +46,12 @@ restated AS (
            END AS value,
            'restated' AS value_status,
            'restated (' || i.restatement || ') from ' || string_agg(r.province_name, ' + ' ORDER BY r.province_code) AS traced_to,
+           'quy đổi (' || CASE i.restatement WHEN 'sum' THEN 'cộng' WHEN 'population_weighted_mean' THEN 'bình quân theo dân số'
+                                ELSE 'bình quân' END
+               || ') từ ' || string_agg(r.province_name, ' + ' ORDER BY r.province_code) AS traced_to_vi,
            bool_or(r.is_synthetic) AS is_synthetic,
-           string_agg(r.province_name || ' ' || r.flags, '; ') AS flags
+           string_agg(r.province_name || ' ' || r.flags, '; ') AS flags,
+           string_agg(r.province_name || ' ' || r.flags_vi, '; ') AS flags_vi
     FROM reported AS r
     JOIN reference.province_crosswalk AS c ON c.old_code = r.province_code
     JOIN m_indicators AS i ON i.indicator_code = r.indicator_code
@@ -72,10 +78,12 @@ derived AS (
            b.value / (p.population_thousand * 1000) * i.derived_per AS value,
            'derived' AS value_status,
            format('{} / GSO 2022 population ({} thousand) x {}', b.indicator_code, p.population_thousand, i.derived_per) AS traced_to,
-           b.is_synthetic, b.flags
+           format('{} / dân số trung bình 2022 của TCTK ({} nghìn người) × {}', n.name_vi, p.population_thousand, i.derived_per) AS traced_to_vi,
+           b.is_synthetic, b.flags, b.flags_vi
     FROM base AS b
     JOIN m_indicators AS i ON i.derived_numerator = b.indicator_code
     JOIN population AS p USING (unit_set, province_code)
+    JOIN reference.indicators AS n ON n.code = b.indicator_code
     WHERE b.reporting_year BETWEEN i.valid_from AND coalesce(i.valid_to, b.reporting_year)
 )
 SELECT v.*, i.unit, s.version AS methodology_version

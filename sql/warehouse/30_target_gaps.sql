@@ -1,9 +1,13 @@
 -- marts.target_gaps: every province's distance to its targets.
 --
+-- As of which year
+--   * every target is measured as of every reporting year (as_of_year) on the figures of that year and
+--     before: what was known then, so each year's release has its gaps and a page shows how a gap moved.
 -- Whose targets
 --   * each target of reference.target_registry stays with the unit that set it (a former unit keeps
---     its targets after the merger); "every indicator above the national mean" (indicator *) becomes one
---     row per catalogue indicator with a national target (target_id TNI-01:<indicator>);
+--     its targets after the merger) and is carried to its successor among the 34 current units, labelled
+--     with the unit that set it (set_by); "every indicator above the national mean" (indicator *) becomes
+--     one row per catalogue indicator with a national target (target_id TNI-01:<indicator>);
 --   * the national targets (749/QĐ-TTg, 411/QĐ-TTg) for every indicator and horizon where the unit set
 --     none: for the units that set targets and for the 34 current units.
 -- Which figures
@@ -31,6 +35,12 @@ registry AS (
     FROM reference.target_registry AS r
     LEFT JOIN (SELECT DISTINCT indicator, unit FROM national) AS n ON r.indicator = '*'
 ),
+-- A former unit's targets, carried to the current unit it merged into (measured on that unit's figures).
+carried AS (
+    SELECT r.* REPLACE ('34' AS unit_set, c.new_code AS province_code), r.province_code AS set_by_code
+    FROM registry AS r
+    JOIN reference.province_crosswalk AS c ON r.unit_set = '63' AND c.old_code = r.province_code
+),
 holders AS (
     SELECT DISTINCT unit_set, province_code FROM registry
     UNION
@@ -50,9 +60,14 @@ national_for_holders AS (
           AND r.subject = n.indicator AND r.horizon_year = n.horizon_year)
 ),
 targets AS (
-    SELECT * FROM registry
+    SELECT *, province_code AS set_by_code FROM registry
+    UNION ALL BY NAME
+    SELECT * FROM carried
     UNION ALL BY NAME
     SELECT * FROM national_for_holders
+),
+as_of AS (
+    SELECT DISTINCT reporting_year AS as_of_year FROM marts.indicator_values
 ),
 -- Every figure a target can be measured against, per unit set, unit, subject and year.
 observations AS (
@@ -74,15 +89,17 @@ observations_with_mean AS (
 ),
 -- The history each target is measured on (see "Which figures" above).
 history AS (
-    SELECT t.target_id, t.unit_set, t.province_code, o.reporting_year, o.value, o.national_mean,
+    SELECT t.target_id, t.unit_set, t.province_code, a.as_of_year, o.reporting_year, o.value, o.national_mean,
            o.province_name AS actual_province_name, o.unit_set AS actual_unit_set, o.province_code AS actual_province_code,
            CASE WHEN t.unit_set = '34' AND o.reporting_year < 2025 THEN 'restated'
                 WHEN t.unit_set = '63' AND o.unit_set = '34' THEN 'successor'
                 ELSE 'own' END AS basis,
            o.is_synthetic
     FROM targets AS t
+    CROSS JOIN as_of AS a
     JOIN observations_with_mean AS o
-      ON o.subject = CASE WHEN t.target_type = 'relative' AND t.subject = 'dti_rank' THEN 'dti_score' ELSE t.subject END
+      ON o.reporting_year <= a.as_of_year
+     AND o.subject = CASE WHEN t.target_type = 'relative' AND t.subject = 'dti_rank' THEN 'dti_score' ELSE t.subject END
      AND o.value IS NOT NULL
      AND (
           (t.unit_set = '34' AND o.series = 'restated_34' AND o.unit_set = '34' AND o.province_code = t.province_code)
@@ -99,7 +116,7 @@ tracked AS (
     FROM history AS h JOIN targets AS t USING (target_id, unit_set, province_code)
 ),
 summary AS (
-    SELECT target_id, unit_set, province_code,
+    SELECT target_id, unit_set, province_code, as_of_year,
            arg_max(value, reporting_year) AS actual_value,
            max(reporting_year) AS actual_year,
            arg_max(tracked_value, reporting_year) AS actual_tracked,
@@ -115,7 +132,7 @@ summary AS (
            count(*) AS years_observed,
            arg_max(is_synthetic, reporting_year) AS is_synthetic
     FROM tracked
-    GROUP BY ALL
+    GROUP BY target_id, unit_set, province_code, as_of_year
 ),
 official AS (
     SELECT unit_set, province_code, arg_max(rank, year) AS official_rank, max(year) AS official_rank_year
@@ -123,7 +140,8 @@ official AS (
     GROUP BY ALL
 ),
 measured AS (
-    SELECT t.*, p.name AS province_name, s.* EXCLUDE (target_id, unit_set, province_code),
+    SELECT t.*, a.as_of_year, p.name AS province_name, b.name AS set_by,
+           s.* EXCLUDE (target_id, unit_set, province_code, as_of_year),
            o.official_rank, o.official_rank_year,
            -- internal target on the tracked scale: relative targets aim at a distance to the mean above 0
            CASE WHEN t.target_type = 'relative' THEN 0.0 ELSE t.target_value END AS aim,
@@ -131,9 +149,13 @@ measured AS (
            t.target_type = 'period_average' AND s.actual_year >= t.horizon_year AS period_complete,
            m.on_track_min_ratio, m.acceleration_min_ratio, m.approx_tolerance, m.version AS methodology_version
     FROM targets AS t
+    CROSS JOIN as_of AS a
     JOIN reference.provinces AS p ON p.unit_set = t.unit_set AND p.code = t.province_code
+    LEFT JOIN reference.provinces AS b
+      ON t.target_source = 'resolution' AND b.unit_set = '63' AND b.code = t.set_by_code
     LEFT JOIN summary AS s
       ON s.target_id = t.target_id AND s.unit_set = t.unit_set AND s.province_code = t.province_code
+     AND s.as_of_year = a.as_of_year
     LEFT JOIN official AS o ON t.subject = 'dti_rank' AND o.unit_set = t.unit_set AND o.province_code = t.province_code
     CROSS JOIN m_settings AS m
 ),
@@ -185,10 +207,21 @@ statused AS (
             WHEN target_type <> 'period_average' AND observed_pace * needed_direction < 0 THEN 'moved away from the target since ' || baseline_year
             WHEN pace_ratio IS NULL THEN 'the horizon has passed and the target was not met'
             ELSE format('observed pace is {:.0f}% of the pace required', 100 * pace_ratio)
-        END AS status_reason
+        END AS status_reason,
+        CASE
+            WHEN target_type = 'tier' THEN 'không đánh giá mục tiêu xếp loại: Bộ chưa công bố ngưỡng xếp loại trong các nguồn tìm được'
+            WHEN actual_value IS NULL THEN coalesce('đơn vị không có số liệu về ' || (SELECT i.name_vi FROM reference.indicators AS i WHERE i.code = subject), 'đơn vị không có số liệu cho đối tượng của mục tiêu này')
+            WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'giá trị mới nhất đạt mục tiêu'
+            WHEN target_type = 'period_average' AND satisfied THEN 'bình quân đến nay đạt mục tiêu; giai đoạn chưa kết thúc'
+            WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'mới có số liệu một năm: chưa đánh giá được xu hướng'
+            WHEN target_type <> 'period_average' AND observed_pace * needed_direction < 0 THEN 'đi xa mục tiêu hơn kể từ năm ' || baseline_year
+            WHEN pace_ratio IS NULL THEN 'đã qua năm phải đạt mà chưa đạt mục tiêu'
+            ELSE format('tốc độ đã đạt bằng {:.0f}% tốc độ cần thiết', 100 * pace_ratio)
+        END AS status_reason_vi
     FROM rated
 )
-SELECT unit_set, province_code, province_name, target_id, target_source, document_id, document, quote_vi, source,
+SELECT as_of_year, unit_set, province_code, province_name, target_id, target_source, set_by, document_id, document,
+       quote_vi, source,
        subject, target_type, horizon_year, period_start_year, comparator,
        CASE WHEN target_type = 'relative' THEN national_mean ELSE target_value END AS target_value,
        value_text AS target_value_text, unit,
@@ -204,6 +237,6 @@ SELECT unit_set, province_code, province_name, target_id, target_source, documen
        observed_pace, required_pace, pace_ratio,
        status,
        (SELECT v.vi FROM reference.vocabularies AS v WHERE v.vocabulary = 'status' AND v.value = statused.status) AS status_vi,
-       status_reason, note, is_synthetic, methodology_version
+       status_reason, status_reason_vi, note, is_synthetic, methodology_version
 FROM statused
-ORDER BY unit_set DESC, province_code, horizon_year, target_source DESC, target_id;
+ORDER BY as_of_year, unit_set DESC, province_code, horizon_year, target_source DESC, target_id;
