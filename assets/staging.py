@@ -103,7 +103,7 @@ def figure_flags(data_home: DataHomeResource, warehouse: WarehouseResource) -> d
     with warehouse.get_connection() as con:
         figures = query_frame(con, "SELECT * FROM staging.figures")
         rejects = query_frame(con, "SELECT * FROM staging.rejected_rows")
-        flags = flag_figures(figures, rejects, default_rules(), data_home.methodology.counts)
+        flags = flag_figures(figures, rejects, default_rules(), data_home.methodology.counts, data_home.methodology)
         replace_table(con, "staging", "figure_flags", flags)
         columns = column_schema(con, "staging.figure_flags")
     return dg.MaterializeResult(

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from sources.index.methodology import Methodology
 from sources.intake.rules import Rules
+from sources.intake.staging import indicator_facts
 
 FLAG_SCHEMA = {
     "reporting_year": pl.Int32,
@@ -71,7 +73,20 @@ def changes(figures: pl.DataFrame, counts: set[str]) -> pl.DataFrame:
     )
 
 
-def figure_flags(figures: pl.DataFrame, rejects: pl.DataFrame, rules: Rules, counts: set[str]) -> pl.DataFrame:
+def _facts(code: str, methodology: Methodology | None) -> dict[str, object]:
+    """The facts about an indicator that a Vietnamese message names (its name, unit and range)."""
+    if methodology is None or code not in methodology.by_code:
+        return {"indicator": code}
+    return indicator_facts(methodology.by_code[code], methodology)
+
+
+def figure_flags(
+    figures: pl.DataFrame,
+    rejects: pl.DataFrame,
+    rules: Rules,
+    counts: set[str],
+    methodology: Methodology | None = None,
+) -> pl.DataFrame:
     """Every WARN flag on a figure that counts: implausible changes, values kept outside their range,
     figures whose province sent the same indicator again in a later file. `counts`: the indicators
     whose change is measured in percent."""
@@ -134,9 +149,12 @@ def figure_flags(figures: pl.DataFrame, rejects: pl.DataFrame, rules: Rules, cou
     return (
         flags.with_columns(
             pl.col("rule").map_elements(rules.severity, return_dtype=pl.String).alias("severity"),
-            pl.struct("rule", "value", "row_number")
+            pl.struct("rule", "value", "row_number", "indicator_code")
             .map_elements(
-                lambda f: rules.message_vi(f["rule"], f["value"], "value", f["row_number"]), return_dtype=pl.String
+                lambda f: rules.message_vi(
+                    f["rule"], f["value"], "value", f["row_number"], **_facts(f["indicator_code"], methodology)
+                ),
+                return_dtype=pl.String,
             )
             .alias("message_vi"),
         )

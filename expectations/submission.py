@@ -14,7 +14,7 @@ from sources.catalog.catalog import catalog
 from sources.home import methodology_path
 from sources.index.methodology import Methodology, load_methodology
 from sources.intake.rules import Rules, default_rules
-from sources.intake.staging import rows_frame, rule_facts, stage
+from sources.intake.staging import indicator_facts, rows_frame, rule_facts, stage
 from sources.intake.submissions import read_submission, size_problem
 from sources.intake.text import safe_text
 from sources.reference.provinces import ProvinceRegister
@@ -118,6 +118,7 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
             )
         )
     for figure in result.figures.filter(pl.col("flags").is_not_null()).iter_rows(named=True):
+        indicator = methodology.by_code[figure["indicator_code"]]
         report.findings.append(
             Finding(
                 "out_of_domain",
@@ -126,12 +127,64 @@ def validate_file(path: Path, methodology: Methodology, register: ProvinceRegist
                 "value",
                 figure["value_raw"],
                 figure["flags"],
-                rules.message_vi("out_of_domain", figure["value_raw"], "value", figure["row_number"]),
+                rules.message_vi(
+                    "out_of_domain",
+                    figure["value_raw"],
+                    "value",
+                    figure["row_number"],
+                    **indicator_facts(indicator, methodology),
+                ),
                 "kept with a flag",
             )
         )
     report.figures = result.figures.height
+    report.findings.extend(_completeness(report, result.rejects.height, result.figures, methodology, rules))
     return report
+
+
+def _completeness(
+    report: Report, rejected: int, figures: pl.DataFrame, methodology: Methodology, rules: Rules
+) -> list[Finding]:
+    """A file with no figure and no faulty row (an empty template) is an ERROR: nothing would be sent. A file
+    with figures that leaves out indicators of its year gets a WARN naming each one (they count as not
+    reported and the province's coverage drops)."""
+    year = report.year
+    if figures.is_empty():
+        if rejected:
+            return []
+        return [
+            Finding(
+                "empty_submission",
+                rules.severity("empty_submission"),
+                None,
+                "value",
+                None,
+                f"the file holds no figure: fill in the values of the {year} indicators before sending it",
+                rules.message_vi("empty_submission", year=year),
+                f"a value for each indicator of {year}",
+            )
+        ]
+    given = set(figures["indicator_code"])
+    missing = [i for i in methodology.reported_in(year) if i.code not in given]
+    if not missing:
+        return []
+    return [
+        Finding(
+            "missing_indicators",
+            rules.severity("missing_indicators"),
+            None,
+            "indicator",
+            None,
+            f"{len(missing)} indicator(s) of {year} missing: " + "; ".join(f"{i.name_en} ({i.code})" for i in missing),
+            rules.message_vi(
+                "missing_indicators",
+                year=year,
+                count=len(missing),
+                missing="; ".join(f"{i.name_vi} ({i.code})" for i in missing),
+            ),
+            f"a value for each of the {len(missing) + len(given)} indicators of {year}",
+        )
+    ]
 
 
 def check_submission(path: Path) -> Report:
@@ -164,8 +217,8 @@ def _lines(report: Report, lang: str) -> list[str]:
         lines.append(f"[{t[f.severity]}] {f.rule}" + (f" ({where})" if where else "") + f": {message}")
         if lang == "en":
             lines.append(f"    {t['expected']}: {f.expected}")
-    if not report.findings:
+    if not report.errors:
         lines.append(t["ok"].format(n=report.figures))
-    else:
+    if report.findings:
         lines.append(t["summary"].format(errors=report.errors, warnings=report.warnings, n=report.figures))
     return lines

@@ -9,11 +9,20 @@ READ_AS the value a valid case's figure must be read as."""
 from datetime import date
 
 from sources.intake.staging import reporting_range
-from sources.intake.template import HEADER_ROW
+from sources.intake.template import HEADER_ROW, write_workbook
 from tests.corpus import Case, _csv, _row, _value_row, _workbook
 
 FIRST, LAST = reporting_range(date.today())
 HUE = "SYNTHETIC_2024_46_hue.csv"  # a file name that names its province (Thừa Thiên Huế in 2024)
+
+
+def _empty_template(name: str):
+    """The template of 2025 for Thái Nguyên as `dti template` writes it, sent back without a value."""
+
+    def build(folder, methodology, register):
+        return write_workbook(folder / name, methodology, register, 2025, province="Thái Nguyên", values={})
+
+    return build
 
 
 def _count(value: str) -> str:
@@ -183,6 +192,27 @@ CASES_VALUES = [
         f"the year 2019 is outside the reporting range {FIRST}–{LAST}",
         1,
     ),
+    # A whole submission: the template sent back unfilled; a file with 2 of the year's 21 indicators.
+    Case(
+        "empty_template",
+        _empty_template("empty.xlsx"),
+        "empty_submission",
+        "the file holds no figure: fill in the values of the 2025 indicators before sending it",
+        1,
+    ),
+    Case(
+        "two_of_twenty_one_indicators",
+        _csv(
+            "two.csv",
+            _row("Thái Nguyên", 2025, "fibre_household_pct", "85,5")
+            + _row("Thái Nguyên", 2025, "smartphone_adult_pct", "80"),
+        ),
+        "missing_indicators",
+        "19 indicator(s) of 2025 missing: Share of full online public services (level 4) offered on several "
+        "channels, incl. mobile (online_services_level4_pct); Share of province-level work records processed online "
+        "(records_online_province_pct)",
+        0,
+    ),
 ]
 
 # Facts the Vietnamese report must carry as well (readings with a decimal comma, as Vietnamese write them).
@@ -211,6 +241,21 @@ VI_FACTS = {
     "row_for_1900_in_a_2024_file": [f"Năm '1900' ở dòng 4 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],
     "row_for_2099_in_a_2024_file": [f"Năm '2099' ở dòng 4 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],
     "file_for_a_year_before_the_range": [f"Năm '2019' ở dòng 2 nằm ngoài giai đoạn báo cáo {FIRST}–{LAST}"],
+    # the facts of the English message, in Vietnamese: the successor unit, the suggestion, the indicator's
+    # name, the expected unit and range, the missing indicators by name
+    "retired_province": ["Bắc Giang, mã 24", "đã sáp nhập vào Bắc Ninh (mã 24) từ 01/07/2025"],
+    "misspelt_indicator": ["Có phải là 'fibre_household_pct' (Tỷ lệ hộ gia đình có kết nối Internet cáp quang"],
+    "misspelt_province": ["có phải là 'Quảng Ninh'?"],
+    "indicator_ended": ["cấp huyện được xử lý trên môi trường mạng (records_online_district_pct) đã kết thúc năm 2024"],
+    "unit_disagrees": ["(fibre_household_pct) trong danh mục: ghi % (hoặc để trống)"],
+    "percent_over_100": ["(fibre_household_pct): từ 0 đến 100 %"],
+    "negative_count": ["(digital_enterprises_count): từ 0 đến 1000000 số lượng"],
+    "empty_template": ["Tệp không có số liệu nào", "năm 2025"],
+    "two_of_twenty_one_indicators": [
+        "Tệp thiếu 19 chỉ tiêu của năm 2025",
+        "Tỷ lệ hồ sơ công việc cấp tỉnh được xử lý trên môi trường mạng (records_online_province_pct)",
+        "Hợp lệ: 2 số liệu sẵn sàng để gửi.",
+    ],
 }
 
 # What a valid case's one figure must be read as: (indicator, value).

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 Severity = Literal["ERROR", "WARN"]
 # Rules whose row still holds a usable value: only these may be WARN (kept and flagged).
-MAY_WARN = {"out_of_domain", "implausible_change", "superseded_by_later_file", "duplicate_row"}
+# missing_indicators is about a whole file whose rows are all usable.
+MAY_WARN = {"out_of_domain", "implausible_change", "superseded_by_later_file", "duplicate_row", "missing_indicators"}
 CHECKS = {
     "raw_rows_match_contract",
     "figures_match_contract",

@@ -239,10 +239,31 @@ class _IndicatorIndex:
         return self.by_key.get(text.lower()) or self.by_key.get(name_key(text))
 
     def suggest(self, written: str) -> str:
+        close = self._closest(written)
+        return f"; did you mean '{close.code}'?" if close else ""
+
+    def suggest_vi(self, written: str) -> str:
+        """The same suggestion as `suggest`, in Vietnamese, with the indicator's name."""
+        close = self._closest(written)
+        return f" Có phải là '{close.code}' ({close.name_vi})?" if close else ""
+
+    def _closest(self, written: str) -> Indicator | None:
         close = difflib.get_close_matches(
             (written or "").strip().lower(), [i.code for i in self.methodology.indicators], n=1, cutoff=0.75
         )
-        return f"; did you mean '{close[0]}'?" if close else ""
+        return next(i for i in self.methodology.indicators if i.code == close[0]) if close else None
+
+
+def indicator_facts(indicator: Indicator, methodology: Methodology) -> dict[str, object]:
+    """The facts a Vietnamese message names about an indicator: its name and code, the unit expected and its
+    possible range (the placeholders {indicator}, {unit}, {low} and {high} of sources/intake/rules.yaml)."""
+    low, high = indicator.domain
+    return {
+        "indicator": f"{indicator.name_vi} ({indicator.code})",
+        "unit": methodology.units[indicator.unit].symbol,
+        "low": number_text(low, ","),
+        "high": number_text(high, ","),
+    }
 
 
 def stage(
@@ -342,6 +363,7 @@ def stage(
                 f"a province name or code of the {unit_set_for(year)} units in force in {year}",
                 "province",
                 row["province_raw"],
+                detail=resolved.error_vi,
             )
             continue
 
@@ -370,6 +392,7 @@ def stage(
                 "an indicator code of the catalogue (see `dti template`)",
                 "indicator",
                 row["indicator_raw"],
+                suggestion=indicators.suggest_vi(row["indicator_raw"]),
             )
             continue
         if not indicator.reported:
@@ -379,6 +402,7 @@ def stage(
                 "only reported indicators",
                 "indicator",
                 row["indicator_raw"],
+                **indicator_facts(indicator, methodology),
             )
             continue
         if not indicator.valid_in(year):
@@ -389,6 +413,11 @@ def stage(
                 f"an indicator valid in {year}",
                 "indicator",
                 row["indicator_raw"],
+                until=f"đã kết thúc năm {indicator.valid_to}"
+                if indicator.valid_to
+                else f"bắt đầu từ năm {indicator.valid_from}",
+                year=year,
+                **indicator_facts(indicator, methodology),
             )
             continue
 
@@ -424,6 +453,7 @@ def stage(
                     f"a number in {methodology.units[indicator.unit].symbol}",
                     "value",
                     row["value_raw"],
+                    **indicator_facts(indicator, methodology),
                 )
                 continue
             if parsed.value is None:
@@ -439,6 +469,7 @@ def stage(
                 f"{methodology.units[indicator.unit].symbol} (or leave the unit empty)",
                 "unit",
                 row["unit_raw"],
+                **indicator_facts(indicator, methodology),
             )
             continue
         if percent and not indicator.unit.startswith("percent"):
@@ -448,6 +479,7 @@ def stage(
                 methodology.units[indicator.unit].symbol,
                 "value",
                 row["value_raw"],
+                **indicator_facts(indicator, methodology),
             )
             continue
         low, high = indicator.domain
@@ -461,6 +493,7 @@ def stage(
                     f"a value from {low:g} to {high:g} {methodology.units[indicator.unit].symbol}",
                     "value",
                     row["value_raw"],
+                    **indicator_facts(indicator, methodology),
                 )
                 continue
             flags = f"out_of_domain: {message}"

@@ -99,6 +99,8 @@ class Resolution:
     error: str | None = None
     # Why it failed: "unknown", or "retired" (a former unit after the merger / a new unit before it).
     kind: str | None = None
+    # The same facts as `error`, in Vietnamese.
+    error_vi: str | None = None
 
 
 def _float(value: str) -> float | None:
@@ -222,13 +224,16 @@ class ProvinceRegister:
         unit_set = unit_set_for(year)
         text = (written or "").strip()
         if not text:
-            return Resolution(None, "province is empty", "unknown")
+            return Resolution(None, "province is empty", "unknown", "ô tỉnh/thành phố để trống")
         if re.fullmatch(r"\d{1,2}", text):
             code = text.zfill(2)
             if (unit_set, code) in self._by_code:
                 return Resolution(self.unit(unit_set, code))
             return Resolution(
-                None, f"province code {code} does not exist among the {unit_set} units in force in {year}", "unknown"
+                None,
+                f"province code {code} does not exist among the {unit_set} units in force in {year}",
+                "unknown",
+                f"mã tỉnh {code} không có trong {unit_set} đơn vị hành chính năm {year}",
             )
         key = name_key(text)
         found = self._key_index[unit_set].get(key)
@@ -244,6 +249,10 @@ class ProvinceRegister:
                     f"{new.name} (code {new.code}) on 01/07/2025; report it as part of {new.name}"
                 ),
                 "retired",
+                (
+                    f"'{text}' ({old.name}, mã {old.code}) không còn tồn tại năm {year}: đã sáp nhập vào "
+                    f"{new.name} (mã {new.code}) từ 01/07/2025; hãy báo cáo trong số liệu của {new.name}"
+                ),
             )
         if unit_set == "63" and key in self._key_index["34"]:
             new = self._key_index["34"][key]
@@ -254,9 +263,17 @@ class ProvinceRegister:
                     f"by the 63 former units (for example {', '.join(self.unit('63', c).name for c in new.merged_from)})"
                 ),
                 "retired",
+                (
+                    f"'{text}' ({new.name}) là một trong 34 đơn vị từ 01/07/2025; năm {year} do 63 đơn vị cũ báo "
+                    f"cáo (ví dụ {', '.join(self.unit('63', c).name for c in new.merged_from)})"
+                ),
             )
         close = difflib.get_close_matches(key, list(self._key_index[unit_set]), n=1, cutoff=0.8)
         hint = f"; did you mean '{self._key_index[unit_set][close[0]].name}'?" if close else ""
+        hint_vi = f"; có phải là '{self._key_index[unit_set][close[0]].name}'?" if close else ""
         return Resolution(
-            None, f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}", "unknown"
+            None,
+            f"unknown province '{text}' among the {unit_set} units in force in {year}{hint}",
+            "unknown",
+            f"không có '{text}' trong {unit_set} đơn vị hành chính năm {year}{hint_vi}",
         )
