@@ -14,7 +14,7 @@ from starlette.routing import Route
 from portal import data
 from portal.rendering import TEMPLATES
 from sources.catalog.catalog import catalog, pillar_labels
-from sources.release.releases import MANIFEST, Release, latest_release, releases
+from sources.release.releases import MANIFEST, Release, change_summary, latest_release, releases
 
 
 def create_app(exports: Path) -> Starlette:
@@ -40,9 +40,34 @@ def create_app(exports: Path) -> Starlette:
         return int(text)
 
     async def index(request: Request) -> HTMLResponse:
+        """The answer first: the latest year's ranking of the latest release with its rank intervals and
+        its map; the releases below, each with a line on what it changed."""
         found = releases(exports)
+        lang = language(request)
+        current = next((r for r in found if r.id == latest_release(exports)), found[0] if found else None)
+        front = None
+        if current is not None:
+            year = max(current.manifest["reporting_years"])
+            rows = data.ranking_rows(current, year)
+            link = {r["province_code"]: f"/r/{current.id}/{year}/{r['province_code']}?lang={lang}" for r in rows}
+            t = catalog().words_in(lang)
+            front = {
+                "release": current,
+                "year": year,
+                "rows": rows,
+                "banded": bool(rows) and "rank_p05" in rows[0],
+                "pillars": pillar_labels(current.manifest["pillars"], lang),
+                "link": lambda r: link[r["province_code"]],
+                "map": data.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"]),
+            }
         return page(
-            request, "index.html", any(r.synthetic for r in found), releases=found, latest=latest_release(exports)
+            request,
+            "index.html",
+            any(r.synthetic for r in found),
+            releases=found,
+            latest=latest_release(exports),
+            front=front,
+            summaries={r.id: change_summary(r.manifest, lang) for r in found},
         )
 
     async def latest(request: Request) -> RedirectResponse:

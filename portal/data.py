@@ -5,11 +5,21 @@ from __future__ import annotations
 import polars as pl
 
 from sources.release.charts import bar_chart, line_chart
+from sources.release.maps import choropleth
 from sources.release.releases import Release
 
 
 def ranking_rows(release: Release, year: int) -> list[dict]:
     return release.table("ranking", year).to_dicts()
+
+
+def score_map(
+    rows: list[dict], title: str, lang: str, link: dict[str, str], no_data: str, highlight: str | None = None
+) -> str:
+    """The choropleth of a year's ranking: one shape per unit of its unit set (34 or 63), coloured by score."""
+    unit_set = rows[0]["unit_set"] if rows else "34"
+    scores = {row["province_code"]: row["score"] for row in rows}
+    return choropleth(unit_set, scores, title, lang, link, highlight, no_data)
 
 
 def scores_chart(rows: list[dict], title: str) -> str:

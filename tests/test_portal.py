@@ -90,8 +90,8 @@ def test_click_through_from_the_release_list_to_a_province(portal, page):
     url, release = portal
     page.goto(url)
     expect(page.locator("#synthetic-banner")).to_contain_text("DỮ LIỆU MÔ PHỎNG")
-    expect(page.locator("h1")).to_have_text("Các bản phát hành")
-    page.get_by_role("link", name=release).click()
+    expect(page.locator("#releases-heading")).to_have_text("Các bản phát hành")
+    page.locator("#releases").get_by_role("link", name=release).click()
     expect(page.locator("h1")).to_contain_text(release)
     page.get_by_role("link", name="Bảng xếp hạng 2025").click()
     expect(page.locator("h1")).to_have_text("Bảng xếp hạng 2025")
@@ -110,6 +110,47 @@ def test_click_through_from_the_release_list_to_a_province(portal, page):
     expect(page.locator("svg.chart polyline")).to_have_count(4)  # the index and three pillars over five years
     assert page.locator("table#gaps tbody tr").count() > 5
     _shot(page, "province")
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_front_page_is_the_answer_ranking_map_search_releases(portal, browser, width):
+    url, release = portal
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator("h1")).to_have_text("Chỉ số chuyển đổi số cấp tỉnh")
+    expect(page.locator("#answer-heading")).to_have_text("Bảng xếp hạng 2025")
+    expect(page.locator("table#ranking-2025 tbody tr")).to_have_count(34)
+    expect(page.locator("table#ranking-2025 th").nth(1)).to_have_text("Khoảng hạng (P5–P95)")
+    # the map: one shape per unit of 2025, coloured, with a legend and the boundaries' attribution
+    expect(page.locator("svg.map path.unit")).to_have_count(34)
+    fills = set(page.locator("svg.map path.unit").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
+    assert len(fills) >= 4
+    expect(page.locator("svg.map")).to_contain_text("geoBoundaries.org (CC BY 4.0)")
+    expect(page.locator("svg.map rect")).to_have_count(5)
+    # search without diacritics
+    page.get_by_placeholder("Lọc theo tên tỉnh…").fill("thai nguyen")
+    assert _names(page) == ["Thái Nguyên"]
+    # the releases below, each with what it changed
+    expect(page.locator("#releases li")).to_have_count(1)
+    expect(page.locator("#releases").get_by_role("link", name=release)).to_have_count(1)
+    expect(page.locator("#releases .summary")).to_contain_text("bản phát hành đầu tiên")
+    expect(page.locator("#releases .summary")).to_contain_text("phương pháp default-2026.1")
+    # at 390 px nothing is cut: the page is no wider than the screen, the table scrolls in its own box
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _shot(page, f"front-{width}")
+    # the headings sort from the keyboard and say how
+    heading = page.locator("table#ranking-2025 th", has_text="Điểm chỉ số")
+    heading.focus()
+    page.keyboard.press("Enter")
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    page.get_by_placeholder("Lọc theo tên tỉnh…").fill("")
+    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    assert values == sorted(values)
+    page.goto(f"{url}/?lang=en")
+    expect(page.locator("#answer-heading")).to_have_text("Ranking 2025")
+    expect(page.locator("#releases .summary")).to_contain_text("first release")
+    context.close()
 
 
 def test_the_ranking_sorts_filters_and_speaks_english(portal, page):

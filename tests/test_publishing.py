@@ -346,7 +346,7 @@ def test_release_workbook_and_csv_read_as_people_read_them(published_home, metho
     assert not any(row[0].fill.fgColor.rgb and row[0].fill.fgColor.rgb.endswith("DCFCE7") for row in short)
     # CSV: province codes stay text, values rounded
     text = (release.folder / "dti_2025_gia-tri-chi-tieu_SYNTHETIC.csv").read_text(encoding="utf-8-sig")
-    assert '"01","Thành phố Hà Nội"' in text
+    assert "\n2025,01,Thành phố Hà Nội," in text
     frame = pl.read_csv(release.folder / "dti_2025_xep-hang_SYNTHETIC.csv", infer_schema=False)
     assert frame["Mã tỉnh"].str.len_chars().min() == 2
     assert all(len(score.split(".")[1]) <= 4 for score in frame["Điểm chỉ số"])

@@ -31,6 +31,8 @@ VOCABULARY_OF = {
     "actual_basis": "actual_basis",
     "target_value_text": "target_value_text",
 }
+# Columns the readable tables add to the release's tables (their headers are the catalog's).
+ADDED_COLUMNS = ("gap_text",)
 # Columns whose numbers are in the row's unit (decimals of the unit), and the fixed number formats of the others.
 IN_UNIT = ("value", "target_value", "actual_value", "gap", "observed_pace", "required_pace")
 INTEGER = "0"
@@ -132,7 +134,7 @@ def readable(frame: pl.DataFrame, methodology: Methodology, lang: str = "vi") ->
         if column == "gap":
             columns.append(
                 pl.Series(
-                    "gap_text",
+                    ADDED_COLUMNS[0],
                     [gap_in_words(g, m, u, lang) for g, m, u in zip(frame["gap"].to_list(), met, units)],
                     dtype=pl.Utf8,
                 )

@@ -277,11 +277,11 @@ def _about(
 
 
 def _write_table(folder: Path, stem: str, frame: pl.DataFrame, methodology: Methodology) -> list[Path]:
-    """The Parquet file keeps the codes and every digit; the CSV is as people read it, every text cell
-    quoted (a province code stays the text "01")."""
+    """The Parquet file keeps the codes and every digit; the CSV is as people read it (a province code
+    stays the text "01")."""
     parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
     frame.write_parquet(parquet)
-    csv_safe(frame, methodology).write_csv(csv, include_bom=True, quote_style="non_numeric")
+    csv_safe(frame, methodology).write_csv(csv, include_bom=True)
     return [parquet, csv]
 
 
@@ -391,9 +391,66 @@ def write_release(
         path = partial / entry["name"]
         entry |= {"sha256": _sha256(path), "bytes": path.stat().st_size}
         path.chmod(0o444)
+    earlier = releases(exports)
+    manifest["changes"] = release_changes(earlier[0] if earlier else None, manifest, by_year)
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     (partial / MANIFEST).chmod(0o444)
     return PartialRelease(release_id, partial, manifest)
+
+
+def release_changes(previous: Release | None, manifest: dict, by_year: dict[int, dict[str, pl.DataFrame]]) -> dict:
+    """What a release changed against the one before it: files added, changed (another checksum) and
+    removed, the reporting years whose ranking moved and by how many units, the methodology version; the
+    operator's reason is the run's note (`dti run --note`)."""
+    if previous is None:
+        return {"previous": None}
+    before = {entry["name"]: entry.get("sha256") for entry in previous.manifest["files"]}
+    now = {entry["name"]: entry.get("sha256") for entry in manifest["files"]}
+    ranks_moved = {}
+    for year, frames in by_year.items():
+        if year not in previous.manifest["reporting_years"]:
+            continue
+        earlier = previous.table("ranking", year).select("province_code", pl.col("rank").alias("before"))
+        joined = frames["ranking"].select("province_code", "rank").join(earlier, on="province_code", how="full")
+        moved = joined.filter(pl.col("rank").ne_missing(pl.col("before"))).height
+        if moved:
+            ranks_moved[str(year)] = moved
+    return {
+        "previous": previous.id,
+        "files_added": sorted(set(now) - set(before)),
+        "files_changed": sorted(name for name in set(now) & set(before) if now[name] != before[name]),
+        "files_removed": sorted(set(before) - set(now)),
+        "ranks_moved": ranks_moved,
+        "methodology_changed": previous.manifest["methodology_version"] != manifest["methodology_version"],
+    }
+
+
+def change_summary(manifest: dict, lang: str = "vi") -> str:
+    """One line on what a release changed, for the front page and `dti releases`."""
+    changes, note = manifest.get("changes") or {}, (manifest.get("notes") or {}).get("note")
+    vi = lang == "vi"
+    if not changes.get("previous"):
+        parts = ["bản phát hành đầu tiên" if vi else "first release"]
+    else:
+        parts = [
+            (
+                f"{len(changes['files_added'])} tệp mới, {len(changes['files_changed'])} tệp thay đổi"
+                if vi
+                else f"{len(changes['files_added'])} file(s) added, {len(changes['files_changed'])} changed"
+            )
+        ]
+        moved = changes.get("ranks_moved") or {}
+        if moved:
+            years = ", ".join(f"{year}: {n}" for year, n in moved.items())
+            parts.append(f"hạng thay đổi ({years} đơn vị)" if vi else f"ranks moved ({years} units)")
+        else:
+            parts.append("không đơn vị nào đổi hạng" if vi else "no rank moved")
+        if changes.get("methodology_changed"):
+            parts.append("phương pháp mới" if vi else "new methodology")
+    parts.append(f"{'phương pháp' if vi else 'methodology'} {manifest['methodology_version']}")
+    if note:
+        parts.append(f"{'lý do' if vi else 'reason'}: {note}")
+    return "; ".join(parts)
 
 
 def point_latest(exports: Path, release_id: str) -> None:
@@ -473,8 +530,8 @@ def describe_releases(exports: Path) -> str:
             + ("ok" if not problems else "PROBLEMS: " + "; ".join(problems))
         )
         notes = manifest.get("notes") or {}
-        if notes.get("note"):
-            lines.append(f"    ghi chú | note: {notes['note']}")
+        lines.append(f"    thay đổi: {change_summary(manifest, 'vi')}")
+        lines.append(f"    changes: {change_summary(manifest, 'en')}")
         for withdrawn in notes.get("withdrawn", []):
             lines.append(
                 f"    đã rút | withdrawn: {', '.join(withdrawn['names'])} ({withdrawn['at']}): {withdrawn['reason']}"
