@@ -8,7 +8,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from portal import data
@@ -109,6 +109,9 @@ def create_app(exports: Path) -> Starlette:
         lang = language(request)
         t = catalog().words_in(lang)
         lines = {"score": t["score"], **pillar_labels(found.manifest["pillars"], lang)}
+        code = request.path_params["code"]
+        rows = data.ranking_rows(found, year)
+        link = {r["province_code"]: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}" for r in rows}
         return page(
             request,
             "province.html",
@@ -117,7 +120,60 @@ def create_app(exports: Path) -> Starlette:
             year=year,
             p=unit,
             chart=data.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"),
+            map=data.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"], highlight=code),
+            targets=data.targets(found, year, unit["unit_set"], code, lang),
         )
+
+    def release_of(text: str) -> Release:
+        """A release by id, or `latest` for the one `latest` points to."""
+        if text == "latest":
+            text = latest_release(exports) or ""
+        return release_or_404(text)
+
+    async def api_releases(request: Request) -> JSONResponse:
+        """Every release, newest first: id, latest or not, methodology, years, synthetic, what it changed."""
+        current = latest_release(exports)
+        return JSONResponse(
+            [
+                {
+                    "release_id": r.id,
+                    "latest": r.id == current,
+                    "methodology_version": r.manifest["methodology_version"],
+                    "reporting_years": r.manifest["reporting_years"],
+                    "synthetic": r.synthetic,
+                    "notes": r.manifest.get("notes") or {},
+                    "changes": r.manifest.get("changes") or {},
+                    "summary": {lang: change_summary(r.manifest, lang) for lang in ("vi", "en")},
+                }
+                for r in releases(exports)
+            ]
+        )
+
+    async def api_ranking(request: Request) -> JSONResponse:
+        found = release_of(request.path_params["release"])
+        year = year_of(found, request.path_params["year"])
+        return JSONResponse(
+            {"release_id": found.id, "synthetic": found.synthetic, "year": year, "rows": data.ranking_rows(found, year)}
+        )
+
+    async def api_province(request: Request) -> JSONResponse:
+        found = release_of(request.path_params["release"])
+        year = year_of(found, request.path_params["year"])
+        unit = data.province(found, year, request.path_params["code"])
+        if unit is None:
+            raise HTTPException(404, "no such province in this year's ranking")
+        return JSONResponse(
+            {"release_id": found.id, "synthetic": found.synthetic, "year": year}
+            | {key: unit[key] for key in ("row", "unit_set", "series", "history")}
+        )
+
+    async def api_gaps(request: Request) -> JSONResponse:
+        found = release_of(request.path_params["release"])
+        year = year_of(found, request.path_params["year"])
+        unit = data.province(found, year, request.path_params["code"])
+        if unit is None:
+            raise HTTPException(404, "no such province in this year's ranking")
+        return JSONResponse({"release_id": found.id, "synthetic": found.synthetic, "year": year, "gaps": unit["gaps"]})
 
     async def download(request: Request) -> FileResponse:
         found = release_or_404(request.path_params["release"])
@@ -130,6 +186,10 @@ def create_app(exports: Path) -> Starlette:
     return Starlette(
         routes=[
             Route("/", index),
+            Route("/api/releases", api_releases),
+            Route("/api/r/{release}/{year}/ranking", api_ranking),
+            Route("/api/r/{release}/{year}/{code}", api_province),
+            Route("/api/r/{release}/{year}/{code}/gaps", api_gaps),
             Route("/latest", latest),
             Route("/r/{release}/", release),
             Route("/r/{release}/files/{name}", download),

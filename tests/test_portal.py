@@ -1,6 +1,7 @@
 """The download portal end to end: `dti serve` in its own process, driven by Playwright in Debian's headless
 Chromium. Screenshots go to build/screenshots/."""
 
+import json
 import os
 import re
 import shutil
@@ -107,7 +108,7 @@ def test_click_through_from_the_release_list_to_a_province(portal, page):
     expect(page.locator("h1")).to_have_text(name)
     expect(page.locator("#rank")).to_contain_text("Hạng 1/34 năm 2025")
     expect(page.locator("#band")).to_have_text(re.compile(r"^1–\d+$"))  # the rank interval of marts.rank_uncertainty
-    expect(page.locator("svg.chart polyline")).to_have_count(4)  # the index and three pillars over five years
+    expect(page.locator("svg.chart:not(.target-chart) polyline")).to_have_count(4)  # index and pillars, 5 years
     assert page.locator("table#gaps tbody tr").count() > 5
     _shot(page, "province")
 
@@ -150,6 +151,35 @@ def test_the_front_page_is_the_answer_ranking_map_search_releases(portal, browse
     page.goto(f"{url}/?lang=en")
     expect(page.locator("#answer-heading")).to_have_text("Ranking 2025")
     expect(page.locator("#releases .summary")).to_contain_text("first release")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_thai_nguyens_page_holds_nghi_quyet_01_and_the_national_targets(portal, browser, width):
+    url, release = portal
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{url}/r/{release}/2025/19")
+    expect(page.locator("h1")).to_have_text("Thái Nguyên")
+    expect(page.locator("#band")).to_have_text(re.compile(r"^\d+–\d+$"))
+    # its place on the map: all 34 units, its own outlined
+    expect(page.locator("svg.map path.unit")).to_have_count(34)
+    expect(page.locator('svg.map path.unit[data-code="19"]')).to_have_attribute("stroke", "#b91c1c")
+    # the targets of the former Thái Nguyên's Nghị quyết 01, carried to the current unit, beside the national ones
+    own = page.locator("table#gaps tbody tr", has_text="Thái Nguyên — Nghị quyết")
+    assert own.count() > 5
+    assert page.locator("table#gaps tbody tr", has_text="Mục tiêu quốc gia").count() > 5
+    # names, never codes; gaps in words; met targets marked
+    text = page.locator("table#gaps").inner_text()
+    assert "online_services_level4_pct" not in text and "dti_rank" not in text
+    assert "còn thiếu" in text or "vượt" in text
+    assert page.locator("table#gaps tbody tr.met").count() == page.locator("table#gaps tbody tr", has_text="✔").count()
+    # a chart per target: the actual series over the years against the path to the target
+    charts = page.locator("svg.target-chart")
+    assert charts.count() > 5
+    assert charts.first.locator("polyline.actual").count() == 1 and charts.first.locator("polyline.path").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _shot(page, f"province-19-{width}")
     context.close()
 
 
@@ -228,3 +258,55 @@ def test_the_portal_serves_only_release_files(portal):
     assert answer.startswith("HTTP/1.1 404")
     manifest = urllib.request.urlopen(f"{url}/r/{release}/files/manifest.json", timeout=5)
     assert manifest.status == 200
+
+
+def test_json_endpoints_read_the_release(portal):
+    url, release = portal
+
+    def get(path):
+        with urllib.request.urlopen(url + path, timeout=10) as response:
+            assert response.headers["content-type"].startswith("application/json")
+            return json.loads(response.read())
+
+    (listed,) = get("/api/releases")
+    assert listed["release_id"] == release and listed["latest"] and listed["reporting_years"][-1] == 2025
+    assert listed["summary"]["vi"].startswith("bản phát hành đầu tiên")
+    ranking = get("/api/r/latest/2025/ranking")
+    assert ranking["release_id"] == release and len(ranking["rows"]) == 34
+    assert ranking["rows"][0]["rank"] == 1 and "rank_p05" in ranking["rows"][0]
+    unit = get(f"/api/r/{release}/2025/19")
+    assert unit["row"]["province_name"] == "Thái Nguyên" and len(unit["history"]) == 5
+    gaps = get(f"/api/r/{release}/2025/19/gaps")["gaps"]
+    assert {g["target_source"] for g in gaps} == {"resolution", "national"}
+    assert {g["set_by"] for g in gaps if g["target_source"] == "resolution"} == {"Thái Nguyên"}
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        get(f"/api/r/{release}/2019/ranking")
+    assert missing.value.code == 404
+
+
+AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_every_page_passes_axe_core_at_phone_and_desktop_width(portal, browser, width):
+    """axe-core's WCAG 2 A and AA rules (contrast, names, roles, ARIA) on each kind of page, with no
+    violation; the pages as seen are saved under build/screenshots/."""
+    url, release = portal
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for name, path in [
+        ("front", "/"),
+        ("release", f"/r/{release}/"),
+        ("ranking", f"/r/{release}/2025"),
+        ("province", f"/r/{release}/2025/19"),
+        ("province-2024", f"/r/{release}/2024/19"),
+        ("front-en", "/?lang=en"),
+    ]:
+        page.goto(url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
+        violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        assert violations == [], (name, width, violations)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+        _shot(page, f"axe-{name}-{width}")
+    context.close()

@@ -77,3 +77,59 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def target_chart(
+    actual: list[tuple[int, float]],
+    target: tuple[int, float],
+    title: str,
+    labels: tuple[str, str],
+    width: int = 360,
+    height: int = 170,
+) -> str:
+    """One target: the actual values over the years (solid) against the straight path from the first value
+    to the target at its horizon (dashed), on the indicator's own scale; `labels` names the two lines."""
+    start = actual[0]
+    years = [year for year, _ in actual] + [target[0]]
+    values = [value for _, value in actual] + [target[1]]
+    first, last = min(years), max(years)
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+    left, right, top, bottom = 44, 10, 18, 40
+
+    def x(year: float) -> float:
+        return left + (width - left - right) * ((year - first) / (last - first) if last > first else 0.5)
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - (value - low) / (high - low))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart target-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#999"/>',
+    ]
+    for year in range(first, last + 1):
+        parts.append(
+            f'<text x="{x(year):.1f}" y="{height - bottom + 14}" font-size="10" text-anchor="middle">{year}</text>'
+        )
+    for tick in (low + pad, high - pad):
+        parts.append(
+            f'<text x="{left - 4}" y="{y(tick) + 3:.1f}" font-size="10" text-anchor="end">{tick:.4g}</text>'
+            f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" stroke="#eee"/>'
+        )
+    parts.append(
+        f'<polyline class="path" fill="none" stroke="{PALETTE[3]}" stroke-width="2" stroke-dasharray="5 4" '
+        f'points="{x(start[0]):.1f},{y(start[1]):.1f} {x(target[0]):.1f},{y(target[1]):.1f}"/>'
+    )
+    points = " ".join(f"{x(year):.1f},{y(value):.1f}" for year, value in actual)
+    parts.append(f'<polyline class="actual" fill="none" stroke="{PALETTE[0]}" stroke-width="2.5" points="{points}"/>')
+    for year, value in actual:
+        parts.append(f'<circle cx="{x(year):.1f}" cy="{y(value):.1f}" r="3" fill="{PALETTE[0]}"/>')
+    parts.append(
+        f'<rect x="{left}" y="{height - 16}" width="14" height="3" fill="{PALETTE[0]}"/>'
+        f'<text x="{left + 18}" y="{height - 12}" font-size="10">{escape(labels[0])}</text>'
+        f'<rect x="{left + 150}" y="{height - 16}" width="14" height="3" fill="{PALETTE[3]}"/>'
+        f'<text x="{left + 168}" y="{height - 12}" font-size="10">{escape(labels[1])}</text>'
+    )
+    return "".join(parts) + "</svg>"
