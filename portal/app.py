@@ -14,6 +14,7 @@ from starlette.routing import Route
 from portal import data
 from portal.rendering import TEMPLATES
 from sources.catalog.catalog import catalog, pillar_labels
+from sources.release import profiles
 from sources.release.releases import MANIFEST, Release, change_summary, latest_release, releases
 
 
@@ -58,7 +59,7 @@ def create_app(exports: Path) -> Starlette:
                 "banded": bool(rows) and "rank_p05" in rows[0],
                 "pillars": pillar_labels(current.manifest["pillars"], lang),
                 "link": lambda r: link[r["province_code"]],
-                "map": data.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"]),
+                "map": profiles.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"]),
             }
         return page(
             request,
@@ -119,9 +120,18 @@ def create_app(exports: Path) -> Starlette:
             release=found,
             year=year,
             p=unit,
-            chart=data.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"),
-            map=data.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"], highlight=code),
+            row=unit["row"],
+            chart=profiles.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"),
+            map=profiles.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"], highlight=code),
             targets=data.targets(found, year, unit["unit_set"], code, lang),
+            pdf=next(
+                (
+                    f["name"]
+                    for f in found.manifest["files"]
+                    if f["table"] == "profile" and f["year"] == year and f.get("province_code") == code
+                ),
+                None,
+            ),
         )
 
     def release_of(text: str) -> Release:

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from portal.data import history_chart
 from portal.rendering import TEMPLATES as PORTAL_TEMPLATES
 from sources.catalog.catalog import (
     CATALOG_FILE,
@@ -23,6 +22,7 @@ from sources.catalog.catalog import (
 )
 from sources.home import PROJECT_ROOT
 from sources.index.methodology import Methodology, load_methodology
+from sources.release.profiles import history_chart
 from sources.release.publish import PUBLISHED_SQL, published_sql
 from sources.release.readable import ADDED_COLUMNS
 from sources.release.releases import export_sql, releases

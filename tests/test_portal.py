@@ -179,6 +179,9 @@ def test_thai_nguyens_page_holds_nghi_quyet_01_and_the_national_targets(portal, 
     assert charts.count() > 5
     assert charts.first.locator("polyline.actual").count() == 1 and charts.first.locator("polyline.path").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    expect(page.get_by_role("link", name="Hồ sơ của tỉnh (PDF)")).to_have_attribute(
+        "href", f"/r/{release}/files/ho-so_2025_19_SYNTHETIC.pdf"
+    )
     _shot(page, f"province-19-{width}")
     context.close()
 

@@ -364,3 +364,15 @@ def test_every_years_target_gaps_have_rows_and_thai_nguyen_2025_holds_nghi_quyet
     assert own.height > 0 and own["set_by"].unique().to_list() == ["Thái Nguyên"]
     assert own["document"].str.contains("01").all()
     assert current.filter(pl.col("target_source") == "national").height > 0
+
+
+def test_every_release_holds_a_pdf_profile_per_unit_of_the_latest_year(published_home):
+    (release,) = releases(published_home.exports)
+    profiles = [f for f in release.manifest["files"] if f["table"] == "profile"]
+    assert len(profiles) == release.manifest["profiles"]["pdf"] == 34
+    assert {f["province_code"] for f in profiles} == set(release.table("ranking", 2025)["province_code"])
+    assert release.manifest["profiles"]["seconds"] > 0  # how long printing took, for the operator
+    for entry in profiles:
+        data = (release.folder / entry["name"]).read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 20_000, entry["name"]
+    assert "ho-so_2025_19_SYNTHETIC.pdf" in {f["name"] for f in profiles}

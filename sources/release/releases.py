@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from sources.catalog.catalog import pillar_columns, pillars
 from sources.home import PROJECT_ROOT, DataHome
 from sources.index.audit import audit_report
 from sources.index.methodology import Methodology
+from sources.release.profiles import chromium, print_pdfs, profile_page
 from sources.release.readable import INTEGER, ReadableTable, readable
 from sources.warehouse.locks import WriterLock, lock_timeout_seconds
 from sources.warehouse.tables import query_frame
@@ -387,6 +389,7 @@ def write_release(
     html = partial / f"bao-cao{tag}.html"
     html.write_text(report(by_year, history, manifest, audits), encoding="utf-8")
     files.append({"name": html.name, "year": None, "table": "report", "format": "html", "rows": None})
+    manifest["profiles"] = _write_profiles(partial, tag, manifest, by_year, history, methodology, files)
     for entry in files:
         path = partial / entry["name"]
         entry |= {"sha256": _sha256(path), "bytes": path.stat().st_size}
@@ -451,6 +454,37 @@ def change_summary(manifest: dict, lang: str = "vi") -> str:
     if note:
         parts.append(f"{'lý do' if vi else 'reason'}: {note}")
     return "; ".join(parts)
+
+
+def _write_profiles(
+    partial: Path,
+    tag: str,
+    manifest: dict,
+    by_year: dict[int, dict[str, pl.DataFrame]],
+    history: pl.DataFrame,
+    methodology: Methodology,
+    files: list[dict],
+) -> dict:
+    """A PDF profile per unit of the latest year (sources/release/profiles.py), printed by headless
+    Chromium; without Chromium the release is written all the same and says why it has no PDF."""
+    if not by_year:
+        return {"pdf": 0}
+    if chromium() is None:
+        return {"pdf": 0, "skipped": "chromium not found: run scripts/ensure-chromium.sh"}
+    year = max(by_year)
+    ranking = by_year[year]["ranking"]
+    gaps = {y: frames["target_gaps"] for y, frames in by_year.items()}
+    pages = {
+        f"ho-so_{year}_{code}{tag}.pdf": profile_page(manifest, year, ranking, history, gaps, code, methodology)
+        for code in ranking["province_code"]
+    }
+    started = time.perf_counter()
+    print_pdfs(pages, partial)
+    for name, code in zip(pages, ranking["province_code"]):
+        files.append(
+            {"name": name, "year": year, "table": "profile", "format": "pdf", "rows": None, "province_code": code}
+        )
+    return {"pdf": len(pages), "year": year, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def point_latest(exports: Path, release_id: str) -> None:
