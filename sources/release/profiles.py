@@ -64,7 +64,7 @@ def target_rows(
         )
         name = names.get(g["subject"], g["subject"])
         chart = ""
-        if points and g["target_value"] is not None and g["target_type"] in ("absolute", "rank"):
+        if points and None not in (g["target_value"], g["horizon_year"]) and g["target_type"] in ("absolute", "rank"):
             chart = target_chart(
                 points,
                 (g["horizon_year"], g["target_value"]),
