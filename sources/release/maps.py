@@ -107,8 +107,10 @@ def choropleth(
         )
     total = legend_y + len(bounds) * 18 + 22
     legend.append(f'<text x="0" y="{total - 6:.0f}" font-size="11" fill="#333">{escape(ATTRIBUTION[lang])}</text>')
+    # a map whose shapes are links is a group of links for assistive technology, a plain map an image
+    role = "group" if link else "img"
     return (
-        f'<svg class="map" role="img" viewBox="-2 -2 {WIDTH + 4} {total + 4:.0f}" '
+        f'<svg class="map" role="{role}" viewBox="-2 -2 {WIDTH + 4} {total + 4:.0f}" '
         f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}"><title>{escape(title)}</title>'
         f'<g stroke="#ffffff" stroke-width="0.6">{"".join(parts)}</g>{"".join(legend)}</svg>'
     )
