@@ -267,7 +267,8 @@ def _about(
         (
             "Mục tiêu / Targets",
             "Mục tiêu trong nghị quyết của tỉnh; nơi tỉnh không đặt mục tiêu: mục tiêu quốc gia "
-            "(749/QĐ-TTg, 411/QĐ-TTg). Khoảng cách tính trên giá trị mới nhất của mỗi mục tiêu.",
+            "(749/QĐ-TTg, 411/QĐ-TTg). Khoảng cách tính theo từng năm báo cáo trên số liệu đã có đến hết năm đó; "
+            "mục tiêu của đơn vị cũ được chuyển sang đơn vị kế thừa, ghi rõ đơn vị đặt mục tiêu.",
         ),
         ("Sáp nhập 2025 / 2025 merger", "63 đơn vị đến 2024, 34 đơn vị từ 2025 (Nghị quyết 202/2025/QH15)."),
         ("Nguồn / Sources", documents or ""),
@@ -547,8 +548,9 @@ def verify(release: Release) -> list[str]:
 
 def describe_releases(exports: Path) -> str:
     """The releases as ministry staff list them (`dti releases`), newest first: id, `latest`, methodology,
-    years, SYNTHETIC, number of files and whether the folder still matches its manifest; then the run's
-    note and every withdrawn file with its reason, in Vietnamese and English."""
+    years, SYNTHETIC, number of files and whether the folder still matches its manifest; then what it changed
+    against the one before with the operator's reason, and every withdrawn file with its reason, in Vietnamese
+    and English."""
     found = releases(exports)
     if not found:
         return f"no release yet in {exports}; run `dti run` first"
