@@ -6,7 +6,9 @@ WITH gaps AS (
            count(*) AS targets,
            count(*) FILTER (status = 'target met') AS targets_met,
            count(*) FILTER (status IN ('limited progress', 'deterioration', 'acceleration needed')) AS targets_behind
-    FROM marts.target_gaps GROUP BY ALL
+    FROM marts.target_gaps
+    WHERE as_of_year = (SELECT max(as_of_year) FROM marts.target_gaps)  -- each target once, as known now
+    GROUP BY ALL
 )
 SELECT r.*, coalesce(g.targets, 0) AS targets, coalesce(g.targets_met, 0) AS targets_met,
        coalesce(g.targets_behind, 0) AS targets_behind
