@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.audit import index_audit
 from assets.checks import asset_checks
+from assets.explain import score_change_attribution
 from assets.exports import publication
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.raw import submission_files, submissions
@@ -28,6 +29,7 @@ defs = dg.Definitions(
         target_gaps,
         rank_uncertainty,
         index_audit,
+        score_change_attribution,
         publication,
     ],
     asset_checks=asset_checks,

@@ -211,4 +211,47 @@ def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: st
         click.secho(notice, fg="yellow", err=True)
 
 
-COMMANDS = (sql, score, uncertainty)
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--province",
+    required=True,
+    help="Mã hoặc tên tỉnh (có dấu hay không) / Province code or name (with or without diacritics).",
+)
+@click.option("--from", "year_from", type=int, required=True, help="Năm gốc / Year compared from.")
+@click.option("--to", "year_to", type=int, required=True, help="Năm so sánh / Year compared to.")
+def explain(province: str, year_from: int, year_to: int) -> None:
+    """Vì sao điểm và hạng thay đổi / Why a score and a rank moved
+
+    Trên bản sao đã công bố: thay đổi điểm chỉ số của tỉnh giữa hai năm bất kỳ, tách chính xác thành phần của
+    từng chỉ tiêu (thay đổi giá trị, thay đổi trọng số hoặc độ bao phủ, thay đổi phương pháp; tổng các phần bằng
+    thay đổi điểm), và những tỉnh nó đã vượt qua hoặc bị vượt qua. So 2024 (63 đơn vị) với 2025 (34 đơn vị)
+    trên chuỗi quy về 34 đơn vị.
+
+    On the published copy: the province's index score change between any two years, split exactly into one
+    part per indicator (value change, weight or coverage change, methodology change; the parts add up to
+    the change), and the provinces it overtook and that overtook it. 2024 (63 units) is compared with 2025
+    (34 units) on the series restated on the 34 units.
+
+    \b
+    Ví dụ / Example:
+      dti explain --province "Thái Nguyên" --from 2024 --to 2025
+    """
+    import duckdb
+
+    from sources.index.explain import ExplainError, explain_province
+
+    published = DataHome.from_env().published
+    if not published.exists():
+        fail(f"chưa có bản sao công bố / nothing published yet: {published} (dti run)")
+    failure = None
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            text = explain_province(con, province, year_from, year_to)
+        except ExplainError as exc:
+            failure = str(exc)
+    if failure:
+        fail(failure)
+    click.echo(text)
+
+
+COMMANDS = (sql, score, uncertainty, explain)
