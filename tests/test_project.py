@@ -16,8 +16,8 @@ from pipelines.definitions import defs
 from sources.home import PROJECT_ROOT
 from tests.processes import free_port
 
-# 11 reference tables, 2 raw, 3 staging, 15 marts (9 of the index, 6 of its audit), 2 exports.
-ASSETS = 33
+# 11 reference tables, 2 raw, 3 staging, 16 marts (9 of the index, 6 of its audit, the attribution of change), 2 exports.
+ASSETS = 34
 
 
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():
