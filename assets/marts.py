@@ -6,12 +6,8 @@ import dagster as dg
 from assets.metadata import column_schema, description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
 from assets.staging import staged_figures
-from sources.index.engine import (
-    MART_TABLES,
-    build_marts,
-    build_rank_uncertainty,
-    build_target_gaps,
-)
+from sources.index.engine import MART_TABLES, build_marts, build_target_gaps
+from sources.index.uncertainty import build_rank_uncertainty
 from sources.warehouse.tables import query_frame, scalar
 
 SCORED_FROM = [

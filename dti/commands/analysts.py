@@ -66,8 +66,7 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
     Ví dụ / Example:
       dti score --methodology dti-922 main_indices_2023.csv -o dti_2023.csv
     """
-    from sources.index.engine import ScoreInputError, score_table
-    from sources.index.user_tables import read_table
+    from sources.index.user_tables import ScoreInputError, read_table, score_table
     from sources.reference.provinces import ProvinceRegister
 
     methodology = _methodology(methodology_name)
@@ -133,8 +132,7 @@ def uncertainty(
     Ví dụ / Example:
       dti uncertainty --methodology dti-922 main_indices_2023.csv --samples 10000 -o intervals.csv
     """
-    from sources.index.engine import ScoreInputError
-    from sources.index.user_tables import read_table, uncertainty_of_table
+    from sources.index.user_tables import ScoreInputError, read_table, uncertainty_of_table
     from sources.reference.provinces import ProvinceRegister
 
     methodology = _methodology(methodology_name)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import polars as pl
 
 from sources.index.methodology import Methodology
+from sources.warehouse.tables import query_frame, replace_table, transaction
 
 CHUNK = 2_000
 CHOICES = ("weights", "normalisation", "aggregation", "imputation")
@@ -427,6 +429,76 @@ def problem_from_long(
 def table_uncertainty(
     values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None, samples: int | None = None
 ) -> pl.DataFrame:
-    """`dti uncertainty`: the analysis on a table read by sources.index.engine.table_values."""
+    """`dti uncertainty`: the analysis on a table read by sources.index.user_tables.table_values."""
     indicators = [leaf.code for leaf in methodology.leaves if year is None or leaf.valid_in(year)]
     return rank_uncertainty(methodology, problem_from_long(values, units, indicators), samples=samples)
+
+
+def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
+    """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
+    as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
+    values = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value
+        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""",
+    )
+    units = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code, province_name, is_synthetic
+        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""",
+    )
+    frames = []
+    for (year, unit_set), year_units in units.group_by("reporting_year", "unit_set", maintain_order=True):
+        codes = year_units["province_code"].to_list()
+        indicators = [leaf.code for leaf in methodology.leaves if leaf.valid_in(year)]
+        same_set = values.filter(pl.col("unit_set") == unit_set)
+        problem = problem_from_long(
+            same_set.filter(pl.col("reporting_year") == year),
+            codes,
+            indicators,
+            earlier=same_set.filter(pl.col("reporting_year") < year),
+        )
+        result = rank_uncertainty(methodology, problem)
+        names = dict(zip(codes, year_units["province_name"]))
+        frames.append(
+            result.rename({"unit": "province_code"}).with_columns(
+                pl.lit("as_reported").alias("series"),
+                pl.lit(unit_set).alias("unit_set"),
+                pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+                pl.col("province_code").replace_strict(names).alias("province_name"),
+                pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
+                pl.col("tied_with").map_elements(
+                    lambda text, names=names: "; ".join(names[c] for c in text.split("; ")) if text else None,
+                    return_dtype=pl.Utf8,
+                ),
+                pl.lit(methodology.version).alias("methodology_version"),
+            )
+        )
+    table = pl.concat(frames).select(
+        "series",
+        "unit_set",
+        "reporting_year",
+        "province_code",
+        "province_name",
+        "rank",
+        "median_rank",
+        "rank_p05",
+        "rank_p95",
+        "interval_width",
+        "tie_group",
+        "tied_with",
+        "most_influential_choice",
+        "shift_weights",
+        "shift_normalisation",
+        "shift_aggregation",
+        "shift_imputation",
+        "samples",
+        "seed",
+        "is_synthetic",
+        "methodology_version",
+    )
+    with transaction(con):
+        replace_table(con, "marts", "rank_uncertainty", table)
+    return table.height
