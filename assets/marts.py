@@ -126,7 +126,7 @@ def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) 
             con,
             """
             SELECT rank AS "hạng", province_name AS "tỉnh/thành phố", rank_p05 || '–' || rank_p95 AS "khoảng hạng",
-                   most_influential_choice AS "lựa chọn ảnh hưởng nhất"
+                   most_influential_choice AS "lựa chọn ảnh hưởng nhất (Sobol)"
             FROM marts.rank_uncertainty WHERE reporting_year = ? ORDER BY rank NULLS LAST, province_name""",
             [latest],
         )

@@ -197,9 +197,9 @@ def monte_carlo(samples: int, units: int, indicators: int) -> None:
 @click.option("--units", type=int, default=34, show_default=True)
 @click.option("--indicators", type=int, default=25, show_default=True)
 def sobol(units: int, indicators: int) -> None:
-    """The audit's Sobol indices (sources/index/audit.py: rank_sobol) of every unit's rank and score for each
+    """The Sobol indices (sources/index/uncertainty.py: rank_sobol, in the audit and the rank intervals) of every unit's rank and score for each
     contestable choice, with their bootstrap intervals, at the methodology's sample size."""
-    from sources.index.audit import rank_sobol
+    from sources.index.uncertainty import rank_sobol
 
     methodology = synthetic_methodology(indicators)
     problem = monte_carlo_problem(units, indicators)
