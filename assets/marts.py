@@ -111,13 +111,13 @@ def target_gaps(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg
     key=["marts", "rank_uncertainty"],
     group_name="marts",
     description=description("marts.rank_uncertainty"),
-    deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings")],
+    deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings", "audit_sobol")],
     kinds={"duckdb", "numpy"},
 )
 def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """How sure each province's rank is: the rank interval when the methodology's contestable choices vary,
-    who it is statistically tied with, and which choice moves it most, so a move from 12th to 14th is read
-    for what it is."""
+    who it is statistically tied with, and which choice moves it most (the audit's Sobol indices), so a move
+    from 12th to 14th is read for what it is."""
     methodology = data_home.methodology
     with warehouse.get_connection() as con:
         rows = build_rank_uncertainty(con, methodology)

@@ -479,10 +479,15 @@ def tie_groups(
 
 
 def rank_uncertainty(
-    methodology: Methodology, problem: Problem, samples: int | None = None, seed: int | None = None
+    methodology: Methodology,
+    problem: Problem,
+    samples: int | None = None,
+    seed: int | None = None,
+    sobol: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per unit: nominal rank, median rank, the percentile interval, its tie group, the units it is
-    statistically tied with, and which choice moves its rank the most."""
+    statistically tied with, the total Sobol index of its rank for each choice and the choice with the
+    largest. `sobol` is `rank_sobol`'s result for this problem when it is already computed (the audit's)."""
     settings = methodology.uncertainty
     samples = samples or settings.samples
     seed = settings.seed if seed is None else seed
@@ -493,7 +498,8 @@ def rank_uncertainty(
     low_q, high_q = settings.interval
     with np.errstate(invalid="ignore"):
         low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
-    sobol = rank_sobol(methodology, problem, seed=seed)
+    if sobol is None:
+        sobol = rank_sobol(methodology, problem, seed=seed)
     totals = {choice: _rank_totals(sobol, problem.units, choice) for choice in CHOICES}
     group, tied = tie_groups(problem.units, low, high, median)
     total_matrix = np.stack([totals[c] for c in CHOICES], axis=1)
@@ -560,7 +566,14 @@ def table_uncertainty(
 
 def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
     """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
-    as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
+    as-reported ranking, on the values of marts.indicator_values, with the Sobol indices the audit computed
+    on the same problem (marts.audit_sobol, the same seed). Returns the row count."""
+    sobol = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code AS unit, output, choice, total_order
+        FROM marts.audit_sobol WHERE series = 'as_reported'""",
+    )
     values = query_frame(
         con,
         """
@@ -584,7 +597,8 @@ def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodol
             indicators,
             earlier=same_set.filter(pl.col("reporting_year") < year),
         )
-        result = rank_uncertainty(methodology, problem)
+        year_sobol = sobol.filter((pl.col("reporting_year") == year) & (pl.col("unit_set") == unit_set))
+        result = rank_uncertainty(methodology, problem, sobol=year_sobol)
         names = dict(zip(codes, year_units["province_name"]))
         frames.append(
             result.rename({"unit": "province_code"}).with_columns(
