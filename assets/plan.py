@@ -1,5 +1,6 @@
 """What provinces need to do: what it takes to reach each rank or score target (sources/index/plan.py),
-computed with the index engine from the index marts and the targets."""
+computed with the index engine from the index marts and the targets, and where each province stands out
+(sources/index/profile.py)."""
 
 import dagster as dg
 
@@ -7,6 +8,7 @@ from assets.marts import index_marts, target_gaps
 from assets.metadata import column_schema, description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
 from sources.index.plan import build_target_paths
+from sources.index.profile import build_province_strengths
 from sources.warehouse.tables import query_frame
 
 PLANNED_FROM = [k for k in index_marts.keys if k.path[-1] in ("indicator_values", "index_scores", "province_rankings")]
@@ -43,6 +45,35 @@ def target_paths(data_home: DataHomeResource, warehouse: WarehouseResource) -> d
             "dagster/row_count": rows,
             "dagster/column_schema": columns,
             "targets": markdown_table(summary),
+            "methodology_version": methodology.version,
+        }
+    )
+
+
+@dg.asset(
+    key=["marts", "province_strengths"],
+    group_name="marts",
+    description=description("marts.province_strengths"),
+    deps=[k for k in index_marts.keys if k.path[-1] in ("indicator_contributions", "province_rankings")],
+    kinds={"duckdb", "polars"},
+)
+def province_strengths(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Where each province stands out: the indicators on which it ranks far better (a strength) or far worse
+    (a weakness) than on the index, and how fast each of its pillars grows each year. Where to look first
+    when a province plans its next steps."""
+    methodology = data_home.methodology
+    with warehouse.get_connection() as con:
+        rows = build_province_strengths(con, methodology)
+        counts = dict(
+            con.execute("""
+            SELECT coalesce(assessment, 'pillar'), count(*) FROM marts.province_strengths GROUP BY 1 ORDER BY 1""").fetchall()
+        )
+        columns = column_schema(con, "marts.province_strengths")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": columns,
+            "rows_by_assessment": counts,
             "methodology_version": methodology.version,
         }
     )

@@ -21,7 +21,8 @@ normalisation sᵢ = (xᵢ − worstᵢ) / (bestᵢ − worstᵢ) capped to [0, 
 score. The smallest total movement Σ δᵢ (normalised points) that closes a gap G, each indicator at most up
 to its goalpost (δᵢ ≤ 1 − sᵢ), is found greedily: the indicators giving most score per normalised point
 of distance (largest wᵢ) first, each moved to its goalpost, the last one only as far as needed (the
-fractional knapsack, whose greedy solution is optimal). Each δᵢ is told in the indicator's own unit,
+fractional knapsack, whose greedy solution is optimal). Only indicators the province reports are moved
+(reporting a missing one would change the weights of the others). Each δᵢ is told in the indicator's own unit,
 δᵢ·(bestᵢ − worstᵢ). This is exact for arithmetic aggregation with goalposts normalisation (the other
 provinces' scores do not depend on the province's values); otherwise (geometric means, normalisations
 across provinces) it is a linear approximation. Either way the planned values are scored again by the
@@ -476,7 +477,7 @@ def plan_text(con: duckdb.DuckDBPyConnection, methodology: Methodology, province
             summary, steps = plan_target(values, history, methodology, units, year, target, scenario)
             lines += [
                 f"  Kịch bản / Scenario: {words[scenario]}",
-                f"    Hiện nay / Now: điểm / score {_number(summary['current_score'], 4)}, hạng / rank "
+                f"    Nếu không thay đổi / With no change: điểm / score {_number(summary['current_score'], 4)}, hạng / rank "
                 f"{summary['current_rank'] or '–'}; điểm cần đạt / score needed {_number(summary['score_needed'], 4)}",
             ]
             if not steps:
