@@ -132,3 +132,19 @@ def test_dti_plan_answers_thai_nguyens_2030_rank_target(published_home, methodol
         assert target_paths(con, methodology).filter(pl.col("target_id") == "TN-02").height == table.height
     unknown = dti_command(published_home.root, "plan", "--province", "Nowhere")
     assert unknown.returncode != 0 and "no rank or score target" in unknown.stderr
+
+
+def test_a_pillar_rank_target_moves_only_that_pillars_indicators(methodology):
+    history = _synthetic(methodology)
+    values = history.filter(pl.col("reporting_year") == YEAR)
+    units = sorted(values["unit"].unique().to_list())
+    pillar = methodology.pillars[0]
+    ranks = score(values, methodology, units).filter(pl.col("ranking") == pillar.code).sort("rank")
+    province = ranks["province_code"][7]
+    target = Target("T-3", "resolution", None, None, province, province, pillar.code, "rank", "≤", 2, 2030)
+    summary, steps = plan_target(values, history, methodology, units, YEAR, target, "others_stay")
+    assert steps and {s.indicator_code for s in steps} <= set(pillar.children)
+    assert summary["reaches_target"] and summary["planned_rank"] <= 2
+    gained = sum(s.weight * (s.score_to - s.score_from) for s in steps)
+    assert summary["current_score"] + gained == pytest.approx(summary["planned_score"], abs=1e-9)
+    assert summary["probability_planned"] is None  # the Monte Carlo ranks the index only

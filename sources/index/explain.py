@@ -353,7 +353,7 @@ class ExplainError(ValueError):
     """A province or a pair of years that cannot be explained, said in both languages."""
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """A name compared without case or diacritics ("thai nguyen" finds "Thái Nguyên")."""
     plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in plain if not unicodedata.combining(c)).casefold().strip()
@@ -373,10 +373,10 @@ def explain_province(con: duckdb.DuckDBPyConnection, province: str, year_from: i
             f"không so sánh được {year_from} với {year_to}: không có đơn vị chung đã tính điểm / "
             f"{year_from} cannot be compared with {year_to}: no units scored in both"
         )
-    wanted = _folded(province)
+    wanted = folded(province)
     rows = table.filter(
         (pl.col("province_code") == province.strip().zfill(2))
-        | (pl.col("province_name").map_elements(_folded, return_dtype=pl.Utf8) == wanted)
+        | (pl.col("province_name").map_elements(folded, return_dtype=pl.Utf8) == wanted)
     )
     if rows.is_empty():
         raise ExplainError(

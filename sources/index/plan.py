@@ -42,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from sources.index.engine import score, score_values
-from sources.index.explain import _folded
+from sources.index.explain import folded, framework_children, pillar_leaves
 from sources.index.methodology import Methodology
 from sources.index.uncertainty import Simulation, problem_from_long
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
@@ -183,15 +183,15 @@ def _own_indicators(
     marts: dict[str, pl.DataFrame], methodology: Methodology, province: str, year: int, ranking: str
 ) -> pl.DataFrame:
     """The province's scored indicators with their value, score, weight in `ranking` (the index, or a
-    pillar: the index weight divided by the pillar's weight in the index) and goalposts."""
+    pillar: the index weight over the sum of those of the pillar's scored indicators, as the pillar
+    attribution of sources/index/explain.py takes it) and goalposts."""
     contributions = marts["indicator_contributions"].filter(
         (pl.col("province_code") == province) & (pl.col("reporting_year") == year) & pl.col("score").is_not_null()
     )
     if ranking != "index":
-        pillar = next(p for p in methodology.pillars if p.code == ranking)
-        share = methodology.index.normalised_weights().get(ranking, 0.0)
-        contributions = contributions.filter(pl.col("indicator_code").is_in(list(pillar.children))).with_columns(
-            pl.col("effective_weight") / share
+        leaves = pillar_leaves(framework_children(methodology))[ranking]
+        contributions = contributions.filter(pl.col("indicator_code").is_in(leaves)).with_columns(
+            pl.col("effective_weight") / pl.col("effective_weight").sum()
         )
     goalposts = pl.DataFrame(
         [{"indicator_code": i.code, "worst": i.goalposts[0], "best": i.goalposts[1]} for i in methodology.leaves]
@@ -445,11 +445,11 @@ def plan_text(con: duckdb.DuckDBPyConnection, methodology: Methodology, province
     targets too) with what it takes to reach each in both scenarios; Vietnamese first, English beside."""
     year, unit_set = _latest(con)
     values, history, names = _inputs(con, unit_set, year)
-    wanted, code = _folded(province), province.strip().zfill(2)
+    wanted, code = folded(province), province.strip().zfill(2)
     targets = [
         t
         for t in targets_to_plan(con, methodology, unit_set, year)
-        if wanted in (_folded(t.holder_name), _folded(names.get(t.province_code, ""))) or code == t.province_code
+        if wanted in (folded(t.holder_name), folded(names.get(t.province_code, ""))) or code == t.province_code
     ]
     if not targets:
         raise PlanError(
