@@ -6,9 +6,10 @@ import dagster as dg
 import polars as pl
 
 from assets.audit import index_audit
-from assets.explain import score_change_attribution
+from assets.explain import pillar_change_attribution, score_change_attribution
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.metadata import description, markdown_table
+from assets.plan import province_strengths, target_paths
 from assets.resources import DataHomeResource, WarehouseResource
 from sources.intake.inbox import withdrawn_files
 from sources.release.publish import publish
@@ -28,6 +29,9 @@ from sources.release.report import render_report
                 rank_uncertainty.key,
                 *index_audit.keys,
                 score_change_attribution.key,
+                pillar_change_attribution.key,
+                target_paths.key,
+                province_strengths.key,
             ],
         ),
         dg.AssetSpec(
@@ -41,6 +45,9 @@ from sources.release.report import render_report
                 rank_uncertainty.key,
                 *index_audit.keys,
                 score_change_attribution.key,
+                pillar_change_attribution.key,
+                target_paths.key,
+                province_strengths.key,
             ],
         ),
     ],

@@ -21,6 +21,7 @@ from sources.intake.submissions import read_submission
         ["schedule"],
         ["explain"],
         ["whatif"],
+        ["plan"],
     ],
 )
 def test_help_explains_each_command(command):

@@ -9,7 +9,13 @@ import polars as pl
 import pytest
 
 from sources.index.engine import score_values
-from sources.index.explain import Scored, attribute_change
+from sources.index.explain import (
+    Scored,
+    attribute_change,
+    attribute_pillar_change,
+    framework_children,
+    pillar_leaves,
+)
 from sources.index.methodology import Methodology
 from tests.conftest import dti_command
 
@@ -164,3 +170,55 @@ def test_thai_nguyen_2024_to_2025_on_the_demo_run(published_home):
         assert f"  {code} " in done.stdout
     unknown = dti_command(published_home.root, "explain", "--province", "Atlantis", "--from", "2024", "--to", "2025")
     assert unknown.returncode == 1 and "not found" in unknown.stderr
+
+
+def test_each_pillars_change_is_split_exactly_into_its_indicators_parts(methodology):
+    """The pillar attribution (issue 17, part 1 on pillars): under arithmetic aggregation each pillar's
+    parts add up to its change, with an indicator lost and one gained, and the weights within a pillar add
+    up to 1; with a bridge, a change of methodology gets its own part and the sum still holds."""
+    marts = score_values(_values(methodology), methodology, UNITS)
+    table = attribute_pillar_change(Scored.of(marts, 2023), Scored.of(marts, 2024), framework_children(methodology))
+    assert set(table["pillar_code"]) == {p.code for p in methodology.pillars}
+    leaves = pillar_leaves(framework_children(methodology))
+    assert set(leaves) == {p.code for p in methodology.pillars}
+    assert all(set(rows["indicator_code"]) <= set(leaves[p]) for (p,), rows in table.group_by("pillar_code"))
+    per_pillar = table.group_by("pillar_code", "province_code").agg(
+        (pl.col("value_part") + pl.col("weight_part") + pl.col("methodology_part")).sum().alias("parts"),
+        pl.col("non_additive_part").first(),
+        pl.col("pillar_change").first(),
+        pl.col("weight_to").filter(pl.col("score_to").is_not_null()).sum().alias("weights"),
+    )
+    assert per_pillar.height == len(UNITS) * len(methodology.pillars)
+    assert (per_pillar["parts"] - per_pillar["pillar_change"]).abs().max() < 1e-12
+    assert per_pillar["non_additive_part"].abs().max() < 1e-12
+    assert (per_pillar["weights"] - 1).abs().max() < 1e-12
+    assert per_pillar["pillar_change"].abs().min() > 1e-5, "SYNTHETIC values that barely move test less"
+    pillars = marts["province_rankings"].filter(pl.col("ranking") != "index")
+    first = per_pillar.row(0, named=True)
+    scores = dict(
+        pillars.filter(
+            (pl.col("ranking") == first["pillar_code"]) & (pl.col("province_code") == first["province_code"])
+        )
+        .select("reporting_year", "score")
+        .iter_rows()
+    )
+    assert first["pillar_change"] == pytest.approx(scores[2024] - scores[2023], abs=1e-15)
+
+    heavier = _variant(
+        methodology, pillars__0__children={c: 1 + i for i, c in enumerate(methodology.pillars[0].children)}
+    )
+    bridge = score_values(_values(methodology).filter(pl.col("reporting_year") == 2023), heavier, UNITS)
+    after = score_values(_values(methodology), heavier, UNITS)
+    bridged = attribute_pillar_change(
+        Scored.of(marts, 2023), Scored.of(after, 2024), framework_children(heavier), Scored.of(bridge, 2023)
+    )
+    sums = bridged.group_by("pillar_code", "province_code").agg(
+        (pl.col("value_part") + pl.col("weight_part") + pl.col("methodology_part")).sum()
+        - pl.col("pillar_change").first()
+    )
+    assert sums[:, -1].abs().max() < 1e-12
+    moved = bridged.filter(pl.col("pillar_code") == methodology.pillars[0].code)["methodology_part"].abs().max()
+    assert (
+        moved > 1e-6
+        and bridged.filter(pl.col("pillar_code") != methodology.pillars[0].code)["methodology_part"].abs().max() < 1e-15
+    )

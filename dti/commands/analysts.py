@@ -361,4 +361,47 @@ def whatif(
     click.echo(what_if_text(table, rho, year, changes))
 
 
-COMMANDS = (sql, score, uncertainty, explain, whatif)
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--province",
+    required=True,
+    help="Mã hoặc tên tỉnh (có dấu hay không) / Province code or name (with or without diacritics).",
+)
+@click.option("--methodology", "methodology_name", default="default", show_default=True, help=METHODOLOGY_HELP)
+def plan(province: str, methodology_name: str) -> None:
+    """Cần gì để đạt mục tiêu / What it takes to reach a target
+
+    Trên bản sao đã công bố: với mỗi mục tiêu thứ hạng hoặc điểm của tỉnh còn ở phía trước (nghị quyết của
+    tỉnh, hoặc của đơn vị cũ mà tỉnh kế thừa), mức cải thiện nhỏ nhất để đạt, từng chỉ tiêu theo đơn vị đo của
+    nó, khi các tỉnh khác giữ nguyên và khi họ theo xu hướng của mình; kiểm tra lại bằng bộ máy tính chỉ số, và
+    xác suất đạt theo độ bất định của phương pháp.
+
+    On the published copy: for each rank or score target of the province still ahead (its resolution's, or
+    that of a former unit it succeeds), the smallest improvement that reaches it, indicator by indicator in
+    each one's unit, if the other provinces stay and if they follow their trends; checked again by the index
+    engine, with the probability of reaching it under the methodology's uncertainty.
+
+    \b
+    Ví dụ / Example:
+      dti plan --province "Thái Nguyên"
+    """
+    import duckdb
+
+    from sources.index.plan import PlanError, plan_text
+
+    methodology = _methodology(methodology_name)
+    published = DataHome.from_env().published
+    if not published.exists():
+        fail(f"chưa có bản sao công bố / nothing published yet: {published} (dti run)")
+    failure = None
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            text = plan_text(con, methodology, province)
+        except PlanError as exc:
+            failure = str(exc)
+    if failure:
+        fail(failure)
+    click.echo(text)
+
+
+COMMANDS = (sql, score, uncertainty, explain, whatif, plan)

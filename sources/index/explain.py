@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from sources.index.methodology import Methodology
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
 
 AS_REPORTED = "as_reported"
@@ -48,10 +49,12 @@ INDEX_COLUMNS = ("province_code", "province_name", "score", "rank")
 @dataclass(frozen=True)
 class Scored:
     """One year of one series as the engine scored it: `contributions` (province_code, indicator_code,
-    score, effective_weight) and `index` (province_code, province_name, score, rank)."""
+    score, effective_weight), `index` (province_code, province_name, score, rank) and, for the pillar
+    attribution, `pillars` (the same with `ranking`, the pillar's code)."""
 
     contributions: pl.DataFrame
     index: pl.DataFrame
+    pillars: pl.DataFrame | None = None
 
     @classmethod
     def of(cls, marts: dict[str, pl.DataFrame], year: int | None = None) -> Scored:
@@ -63,6 +66,7 @@ class Scored:
         return cls(
             contributions.select(CONTRIBUTION_COLUMNS),
             ranks.filter(pl.col("ranking") == "index").select(INDEX_COLUMNS),
+            ranks.filter(pl.col("ranking") != "index").select("ranking", *INDEX_COLUMNS),
         )
 
 
@@ -183,6 +187,51 @@ def _overtaking(provinces: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def pillar_leaves(children: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The indicators beneath each pillar, at any depth, from the framework's edges (each node's children;
+    the index is the node no other node holds; a child that holds nothing is an indicator)."""
+    held = {child for kids in children.values() for child in kids}
+
+    def leaves(code: str) -> list[str]:
+        return [leaf for c in children[code] for leaf in (leaves(c) if c in children else [c])]
+
+    return {node: sorted(set(leaves(node))) for node in children if node in held}
+
+
+def framework_children(methodology: Methodology) -> dict[str, list[str]]:
+    """Each node's children, as `pillar_leaves` reads them."""
+    return {node.code: list(node.children) for node in methodology.nodes}
+
+
+def _pillar_view(scored: Scored, pillar: str, leaves: list[str]) -> Scored:
+    """One pillar as if it were the index: its indicators with their weight within the pillar (their index
+    effective weight over the sum of those of the pillar's scored indicators: exact when each indicator
+    reaches the index through one path) and the pillar's scores and ranks."""
+    rows = scored.contributions.filter(pl.col("indicator_code").is_in(leaves))
+    scored_weight = pl.when(pl.col("score").is_not_null()).then(pl.col("effective_weight"))
+    rows = rows.with_columns(pl.col("effective_weight") / scored_weight.sum().over("province_code"))
+    pillars = scored.pillars if scored.pillars is not None else pl.DataFrame(schema={"ranking": pl.Utf8})
+    return Scored(rows, pillars.filter(pl.col("ranking") == pillar).select(INDEX_COLUMNS))
+
+
+def attribute_pillar_change(
+    before: Scored, after: Scored, children: dict[str, list[str]], bridge: Scored | None = None
+) -> pl.DataFrame:
+    """`attribute_change` for each pillar's score (`children`: each node's children, see `pillar_leaves`):
+    per pillar (`pillar_code`), province and indicator beneath it, the value, weight and methodology parts of the pillar's change, with the weights taken within the
+    pillar; `pillar_from`, `pillar_to`, `pillar_change` and the pillar's non-additive part (zero to floating
+    point under arithmetic aggregation) and rank change. The parts of a pillar add up to its change."""
+    frames = []
+    for pillar, leaves in pillar_leaves(children).items():
+        views = [_pillar_view(s, pillar, leaves) if s is not None else None for s in (before, after, bridge)]
+        frames.append(
+            attribute_change(views[0], views[1], views[2])
+            .rename({"index_from": "pillar_from", "index_to": "pillar_to", "index_change": "pillar_change"})
+            .select(pl.lit(pillar).alias("pillar_code"), pl.all())
+        )
+    return pl.concat(frames, how="vertical_relaxed")
+
+
 def _warehouse_year(con: duckdb.DuckDBPyConnection, series: str, year: int) -> Scored:
     """One year of one series of the warehouse marts."""
     contributions = query_frame(
@@ -191,13 +240,14 @@ def _warehouse_year(con: duckdb.DuckDBPyConnection, series: str, year: int) -> S
            WHERE series = ? AND reporting_year = ?""",
         [series, year],
     )
-    index = query_frame(
+    ranks = query_frame(
         con,
-        """SELECT province_code, province_name, score, rank FROM marts.province_rankings
-           WHERE series = ? AND reporting_year = ? AND ranking = 'index'""",
+        """SELECT ranking, province_code, province_name, score, rank FROM marts.province_rankings
+           WHERE series = ? AND reporting_year = ?""",
         [series, year],
     )
-    return Scored(contributions, index)
+    index = ranks.filter(pl.col("ranking") == "index").drop("ranking")
+    return Scored(contributions, index, ranks.filter(pl.col("ranking") != "index"))
 
 
 def comparable_series(con: duckdb.DuckDBPyConnection, year_from: int, year_to: int) -> str | None:
@@ -214,15 +264,21 @@ def comparable_series(con: duckdb.DuckDBPyConnection, year_from: int, year_to: i
 
 
 def attribute_in_warehouse(
-    con: duckdb.DuckDBPyConnection, year_from: int, year_to: int, series: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    year_from: int,
+    year_to: int,
+    series: str | None = None,
+    pillars: bool = False,
 ) -> pl.DataFrame | None:
     """`attribute_change` between two reporting years of the warehouse (any two) in `series` (default:
     `comparable_series`), with the keys of marts.score_change_attribution; None when the years cannot be
-    compared in that series."""
+    compared in that series. With `pillars`, the pillars' changes instead (`attribute_pillar_change` on the
+    framework of marts.framework_weights; marts.pillar_change_attribution)."""
     series = series or comparable_series(con, year_from, year_to)
     if series is None:
         return None
-    result = attribute_change(_warehouse_year(con, series, year_from), _warehouse_year(con, series, year_to))
+    before, after = _warehouse_year(con, series, year_from), _warehouse_year(con, series, year_to)
+    result = attribute_pillar_change(before, after, _children(con)) if pillars else attribute_change(before, after)
     info = query_frame(
         con,
         """SELECT reporting_year, any_value(unit_set) AS unit_set, any_value(methodology_version) AS version,
@@ -244,10 +300,16 @@ def attribute_in_warehouse(
     )
 
 
-def build_score_change_attribution(con: duckdb.DuckDBPyConnection) -> int:
-    """marts.score_change_attribution: `attribute_in_warehouse` for every pair of consecutive reporting
-    years, in the as-reported series where both years have the same units and in the series restated on the
-    34 current units (which alone compares 2024, 63 former units, to 2025, 34 units). Returns the row count."""
+def _children(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each node's children in the warehouse's framework (marts.framework_weights)."""
+    return dict(
+        con.execute("SELECT parent, list(child ORDER BY child) FROM marts.framework_weights GROUP BY 1").fetchall()
+    )
+
+
+def _every_pair(con: duckdb.DuckDBPyConnection, pillars: bool = False) -> pl.DataFrame:
+    """`attribute_in_warehouse` for every pair of consecutive reporting years of both series, with the
+    synthetic flag of the `to` year."""
     frames = []
     for series in (AS_REPORTED, RESTATED):
         years = [
@@ -256,17 +318,34 @@ def build_score_change_attribution(con: duckdb.DuckDBPyConnection) -> int:
                 "SELECT DISTINCT reporting_year FROM marts.index_scores WHERE series = ? ORDER BY 1", [series]
             ).fetchall()
         ]
-        frames += [attribute_in_warehouse(con, a, b, series) for a, b in itertools.pairwise(years)]
+        frames += [attribute_in_warehouse(con, a, b, series, pillars) for a, b in itertools.pairwise(years)]
     table = pl.concat([f for f in frames if f is not None])
     synthetic = query_frame(
         con,
         """SELECT series, province_code, reporting_year AS to_year, bool_or(is_synthetic) AS is_synthetic
            FROM marts.index_scores GROUP BY ALL""",
     )
-    table = table.join(synthetic, on=["series", "province_code", "to_year"], how="left")
+    return table.join(synthetic, on=["series", "province_code", "to_year"], how="left")
+
+
+def build_score_change_attribution(con: duckdb.DuckDBPyConnection) -> int:
+    """marts.score_change_attribution: `attribute_in_warehouse` for every pair of consecutive reporting
+    years, in the as-reported series where both years have the same units and in the series restated on the
+    34 current units (which alone compares 2024, 63 former units, to 2025, 34 units). Returns the row count."""
+    table = _every_pair(con)
     with transaction(con):
         replace_table(con, "marts", "score_change_attribution", table)
         comment_table(con, "marts.score_change_attribution")
+    return table.height
+
+
+def build_pillar_change_attribution(con: duckdb.DuckDBPyConnection) -> int:
+    """marts.pillar_change_attribution: as marts.score_change_attribution, for each pillar's score (the
+    weights within the pillar). Returns the row count."""
+    table = _every_pair(con, pillars=True)
+    with transaction(con):
+        replace_table(con, "marts", "pillar_change_attribution", table)
+        comment_table(con, "marts.pillar_change_attribution")
     return table.height
 
 
@@ -274,7 +353,7 @@ class ExplainError(ValueError):
     """A province or a pair of years that cannot be explained, said in both languages."""
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """A name compared without case or diacritics ("thai nguyen" finds "Thái Nguyên")."""
     plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in plain if not unicodedata.combining(c)).casefold().strip()
@@ -294,10 +373,10 @@ def explain_province(con: duckdb.DuckDBPyConnection, province: str, year_from: i
             f"không so sánh được {year_from} với {year_to}: không có đơn vị chung đã tính điểm / "
             f"{year_from} cannot be compared with {year_to}: no units scored in both"
         )
-    wanted = _folded(province)
+    wanted = folded(province)
     rows = table.filter(
         (pl.col("province_code") == province.strip().zfill(2))
-        | (pl.col("province_name").map_elements(_folded, return_dtype=pl.Utf8) == wanted)
+        | (pl.col("province_name").map_elements(folded, return_dtype=pl.Utf8) == wanted)
     )
     if rows.is_empty():
         raise ExplainError(
@@ -336,4 +415,26 @@ def explain_province(con: duckdb.DuckDBPyConnection, province: str, year_from: i
         f"  {'tổng / sum':<{width + 49}} {_points(parts['total'].sum() + first['non_additive_part']):>11}"
         f"  = thay đổi điểm chỉ số / the index change",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _pillar_lines(con, first, year_from, year_to))
+
+
+def _pillar_lines(con: duckdb.DuckDBPyConnection, first: dict, year_from: int, year_to: int) -> list[str]:
+    """Each pillar's change for the province of `first` and its three largest indicator parts."""
+    table = attribute_in_warehouse(con, year_from, year_to, first["series"], pillars=True)
+    if table is None:
+        return []
+    rows = table.filter(pl.col("province_code") == first["province_code"]).with_columns(
+        (pl.col("value_part") + pl.col("weight_part") + pl.col("methodology_part")).alias("total")
+    )
+    lines = ["", "Trụ cột (ba phần lớn nhất) / Pillars (three largest parts):"]
+    for (pillar,), group in rows.sort("pillar_code").group_by("pillar_code", maintain_order=True):
+        top = group.sort(pl.col("total").abs(), descending=True).head(3)
+        head = group.row(0, named=True)
+        parts = ", ".join(
+            f"{code} {_points(total)}" for code, total in top.select("indicator_code", "total").iter_rows()
+        )
+        lines.append(
+            f"  {pillar}: {head['pillar_from']:.4f} → {head['pillar_to']:.4f} ({_points(head['pillar_change'])}; "
+            f"hạng / rank {head['rank_from']} → {head['rank_to']}): {parts}"
+        )
+    return lines
