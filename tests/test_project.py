@@ -16,7 +16,8 @@ from pipelines.definitions import defs
 from sources.home import PROJECT_ROOT
 from tests.processes import free_port
 
-# 11 reference tables, 2 raw, 3 staging, 16 marts (9 of the index, 6 of its audit, the attribution of change), 2 exports.
+# 11 reference tables, 2 raw, 3 staging, 19 marts (9 of the index, 6 of its audit, 2 attributions of change,
+# target paths, strengths), 2 exports.
 ASSETS = 37
 
 
