@@ -440,14 +440,29 @@ def rank_sobol(
     return pl.DataFrame(records, schema=columns, orient="row").with_columns(pl.selectors.float().fill_nan(None))
 
 
-def _rank_totals(sobol: pl.DataFrame, units: list[str], choice: str) -> np.ndarray:
-    """Per unit, the total Sobol index of its rank for `choice` (NaN where the choice is not contestable)."""
-    found = dict(
-        sobol.filter((pl.col("output") == "rank") & (pl.col("choice") == choice))
-        .select("unit", "total_order")
-        .iter_rows()
-    )
-    return np.array([np.nan if found.get(u) is None else found[u] for u in units], dtype=float)
+def most_influential(sobol: pl.DataFrame, units: list[str], nominal: np.ndarray) -> dict[str, list]:
+    """Per unit (in `units` order): the choice with the largest total Sobol index of its rank
+    (`most_influential_choice`; none for a unit not ranked or that no choice moves) and each choice's index
+    (`sobol_weights`, ...; none where the choice is not contestable)."""
+    ranks = sobol.filter(pl.col("output") == "rank")
+    totals = np.full((len(units), len(CHOICES)), np.nan)
+    row, column = {u: i for i, u in enumerate(units)}, {c: j for j, c in enumerate(CHOICES)}
+    for unit, choice, total in ranks.select("unit", "choice", "total_order").iter_rows():
+        if unit in row and total is not None:
+            totals[row[unit], column[choice]] = total
+
+    def strongest(i: int) -> str | None:
+        if np.isnan(nominal[i]) or np.all(np.isnan(totals[i])) or np.nanmax(totals[i]) <= 0:
+            return None
+        return CHOICES[int(np.nanargmax(totals[i]))]
+
+    return {
+        "most_influential_choice": [strongest(i) for i in range(len(units))],
+        **{
+            f"sobol_{c}": [None if np.isnan(v) else round(float(v), 4) for v in totals[:, j]]
+            for j, c in enumerate(CHOICES)
+        },
+    }
 
 
 def tie_groups(
@@ -485,9 +500,10 @@ def rank_uncertainty(
     seed: int | None = None,
     sobol: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Per unit: nominal rank, median rank, the percentile interval, its tie group, the units it is
-    statistically tied with, the total Sobol index of its rank for each choice and the choice with the
-    largest. `sobol` is `rank_sobol`'s result for this problem when it is already computed (the audit's)."""
+    """Per unit: nominal rank, median rank, the percentile interval, its tie group and the units it is
+    statistically tied with (the Monte Carlo); and, from `sobol` (`rank_sobol`'s result for this problem,
+    computed here when not given), the total Sobol index of its rank for each choice and the choice with
+    the largest."""
     settings = methodology.uncertainty
     samples = samples or settings.samples
     seed = settings.seed if seed is None else seed
@@ -498,16 +514,10 @@ def rank_uncertainty(
     low_q, high_q = settings.interval
     with np.errstate(invalid="ignore"):
         low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
-    if sobol is None:
-        sobol = rank_sobol(methodology, problem, seed=seed)
-    totals = {choice: _rank_totals(sobol, problem.units, choice) for choice in CHOICES}
     group, tied = tie_groups(problem.units, low, high, median)
-    total_matrix = np.stack([totals[c] for c in CHOICES], axis=1)
-
-    def strongest(i: int) -> str | None:
-        if np.isnan(nominal[i]) or np.all(np.isnan(total_matrix[i])) or np.nanmax(total_matrix[i]) <= 0:
-            return None
-        return CHOICES[int(np.nanargmax(total_matrix[i]))]
+    influence = most_influential(
+        sobol if sobol is not None else rank_sobol(methodology, problem, seed=seed), problem.units, nominal
+    )
 
     def whole(values: np.ndarray) -> list[int | None]:
         return [None if np.isnan(v) else int(v) for v in values]
@@ -522,8 +532,7 @@ def rank_uncertainty(
             "interval_width": [None if np.isnan(h) else int(h - lo) for lo, h in zip(low, high)],
             "tie_group": group,
             "tied_with": ["; ".join(names) or None for names in tied],
-            "most_influential_choice": [strongest(i) for i in range(len(problem.units))],
-            **{f"sobol_{c}": [None if np.isnan(v) else round(float(v), 4) for v in totals[c]] for c in CHOICES},
+            **influence,
             "samples": [samples] * len(problem.units),
             "seed": [seed] * len(problem.units),
         },
