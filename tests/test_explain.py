@@ -3,20 +3,27 @@ change to 1e-12, with arithmetic and geometric aggregation, an indicator gained 
 methodology; the rank change is told by who overtook whom; and on the demo run, marts.score_change_attribution
 and `dti explain` answer for Thái Nguyên 2024 → 2025."""
 
+import shutil
+
 import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
+from sources.home import methodology_path
 from sources.index.engine import score_values
 from sources.index.explain import (
     Scored,
     attribute_change,
     attribute_pillar_change,
+    build_pillar_change_attribution,
+    build_score_change_attribution,
     framework_children,
     pillar_leaves,
 )
-from sources.index.methodology import Methodology
+from sources.index.methodology import Methodology, load_methodology
+from sources.index.plan import build_target_paths
+from sources.index.profile import build_province_strengths
 from tests.conftest import dti_command
 
 YEARS = (2023, 2024)
@@ -222,3 +229,27 @@ def test_each_pillars_change_is_split_exactly_into_its_indicators_parts(methodol
         moved > 1e-6
         and bridged.filter(pl.col("pillar_code") != methodology.pillars[0].code)["methodology_part"].abs().max() < 1e-15
     )
+
+
+def test_a_warehouse_of_one_reporting_year_builds_every_analysis_empty_or_whole(published_home, tmp_path):
+    """A first run holds one reporting year: nothing to compare, and no analysis may fail for it (found by
+    `make bench`: 1,000 files of one year stopped the publication)."""
+    database = tmp_path / "dti.duckdb"
+    shutil.copy(published_home.published, database)
+    database.chmod(0o644)
+    methodology = load_methodology(methodology_path())
+    with duckdb.connect(str(database)) as con:
+        for table in (
+            "indicator_values",
+            "index_scores",
+            "pillar_scores",
+            "indicator_contributions",
+            "province_rankings",
+            "indicator_scores",
+            "rank_uncertainty",
+        ):
+            con.execute(f"DELETE FROM marts.{table} WHERE reporting_year <> 2025")
+        assert build_score_change_attribution(con) == build_pillar_change_attribution(con) == 0
+        assert con.execute("SELECT count(*) FROM marts.score_change_attribution").fetchall() == [(0,)]
+        build_target_paths(con, methodology)
+        assert build_province_strengths(con, methodology) > 0

@@ -286,7 +286,7 @@ def attribute_in_warehouse(
            FROM marts.index_scores WHERE series = ? AND reporting_year IN (?, ?) GROUP BY ALL""",
         [series, year_from, year_to],
     )
-    if info.height != 2 or info["unit_set"].n_unique() != 1 or info["sets"].max() != 1:
+    if info.height != len({year_from, year_to}) or info["unit_set"].n_unique() != 1 or info["sets"].max() != 1:
         return None
     version = dict(zip(info["reporting_year"], info["version"]))
     return result.select(
@@ -319,6 +319,9 @@ def _every_pair(con: duckdb.DuckDBPyConnection, pillars: bool = False) -> pl.Dat
             ).fetchall()
         ]
         frames += [attribute_in_warehouse(con, a, b, series, pillars) for a, b in itertools.pairwise(years)]
+        if years and not any(f is not None for f in frames):
+            # One reporting year only: no pair to compare, and an empty table of the same columns.
+            frames.append(attribute_in_warehouse(con, years[0], years[0], series, pillars).clear())
     table = pl.concat([f for f in frames if f is not None])
     synthetic = query_frame(
         con,
