@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import polars as pl
-from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import sobol as sobol_sampling
 from scipy import stats
 
@@ -282,7 +281,7 @@ class Simulation:
 
 
 SOBOL_RESAMPLES = 100
-SOBOL_CHUNK = 16
+SOBOL_CHUNK = 24
 MIN_BASE_SAMPLES = 64
 ALL_UNITS = "*"
 
@@ -331,14 +330,28 @@ def sobol_indices(
         # (SALib's separate_output_values, for one column).
         step = groups + 2
         a, b = y[0::step], y[step - 1 :: step]
+        # A, B and their variance are the same for every group: resampled once per chunk, not once per group.
+        variance = np.var(np.r_[a, b], axis=0)
+        a_b, b_b = a[bootstrap], b[bootstrap]
+        variance_b = np.var(np.concatenate([a_b, b_b]), axis=0)
         for g in range(groups):
             ab_g = y[g + 1 :: step]
-            result["S1"][columns, g] = sobol_analysis.first_order(a, ab_g, b)
-            result["ST"][columns, g] = sobol_analysis.total_order(a, ab_g, b)
-            resampled = (a[bootstrap], ab_g[bootstrap], b[bootstrap])
-            result["S1_conf"][columns, g] = z * sobol_analysis.first_order(*resampled).std(axis=0, ddof=1)
-            result["ST_conf"][columns, g] = z * sobol_analysis.total_order(*resampled).std(axis=0, ddof=1)
+            ab_b = ab_g[bootstrap]
+            result["S1"][columns, g] = _share(np.mean(b * (ab_g - a), axis=0), variance)
+            result["ST"][columns, g] = _share(0.5 * np.mean((a - ab_g) ** 2, axis=0), variance)
+            s1_b = _share(np.mean(b_b * (ab_b - a_b), axis=0), variance_b)
+            st_b = _share(0.5 * np.mean((a_b - ab_b) ** 2, axis=0), variance_b)
+            result["S1_conf"][columns, g] = z * s1_b.std(axis=0, ddof=1)
+            result["ST_conf"][columns, g] = z * st_b.std(axis=0, ddof=1)
     return result
+
+
+def _share(part: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Saltelli et al. (2010)'s estimators over the output's variance, as SALib.analyze.sobol's first_order and
+    total_order divide them (0 where the variance is nil)."""
+    return np.divide(
+        part, variance, out=np.zeros_like(variance, dtype=np.float64), where=variance > np.finfo(float).eps
+    )
 
 
 def _pick(u: np.ndarray, count: int) -> np.ndarray:
