@@ -514,7 +514,7 @@ REPORT_QUERIES = [
         """
         SELECT level AS "Cặp | Pair", variable AS "Biến | Variable", against AS "So với | Against",
                round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman", units AS "Số đơn vị | Units",
-               flag AS "Cảnh báo | Flag"
+               coalesce(flag, '') AS "Cảnh báo | Flag"
         FROM marts.audit_coherence WHERE reporting_year = $year AND level <> 'indicator–indicator'
         ORDER BY level, against, variable""",
     ),
@@ -538,7 +538,7 @@ REPORT_QUERIES = [
         "Giá trị ngoại lai | Outliers",
         """
         SELECT indicator_code AS "Chỉ tiêu | Indicator", round(skewness, 2) AS "Độ lệch | Skewness",
-               round(kurtosis, 2) AS "Độ nhọn | Kurtosis", treatment AS "Xử lý | Treatment",
+               round(kurtosis, 2) AS "Độ nhọn | Kurtosis", coalesce(treatment, '') AS "Xử lý | Treatment",
                points_treated AS "Số điểm | Points", treated_units AS "Đơn vị được xử lý | Treated units",
                CASE WHEN applied THEN 'có | yes' ELSE 'không | no' END AS "Đã áp dụng | Applied"
         FROM marts.audit_outliers WHERE reporting_year = $year AND (outlier OR treatment IS NOT NULL)
