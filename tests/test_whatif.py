@@ -97,3 +97,18 @@ def test_dti_whatif_with_one_weight_doubled_ranks_every_unit_on_the_demo_run(pub
     assert len(lines) - header - 1 == 34, "the full ranking of the 34 units"
     refused = dti_command(published_home.root, "whatif", "--year", "2025", "--weight", "index.nowhere=2")
     assert refused.returncode == 1 and "has no child 'nowhere'" in refused.stderr
+
+
+def test_two_methodologies_side_by_side_are_the_engines_two_rankings(methodology, values):
+    raw = methodology.model_dump()
+    raw["version"] = methodology.version + "-geometric"
+    for node in [raw["index"], *raw["pillars"]]:
+        node["aggregation"] = "geometric"
+    other = Methodology.model_validate(raw)
+    table, rho = what_if(values, UNIT_TABLE, methodology, YEAR, Changes(), against=other)
+    expected = score(values, other, UNITS).filter(pl.col("ranking") == "index")
+    joined = table.join(expected, on="province_code")
+    assert (joined["score_after"] == joined["score"]).all() and (joined["rank_after"] == joined["rank"]).all()
+    assert (table["score_after"] < table["score_before"]).all()  # a geometric mean is below the arithmetic one
+    text = what_if_text(table, rho, YEAR, Changes(), (methodology.version, other.version))
+    assert f"{methodology.version} → mới / new {other.version}" in text

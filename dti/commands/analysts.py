@@ -272,6 +272,13 @@ def _pairs(options: tuple[str, ...]) -> dict[str, dict[str, float]]:
 @click.option("--year", type=int, required=True, help="Năm báo cáo / Reporting year.")
 @click.option("--methodology", "methodology_name", default="default", show_default=True, help=METHODOLOGY_HELP)
 @click.option(
+    "--against",
+    "against_name",
+    metavar="METHODOLOGY",
+    help="So sánh với một phương pháp khác (tên hoặc tệp YAML), cạnh nhau / Compare with another methodology "
+    "(name or YAML file), side by side.",
+)
+@click.option(
     "--weight",
     "weights",
     multiple=True,
@@ -305,6 +312,7 @@ def _pairs(options: tuple[str, ...]) -> dict[str, dict[str, float]]:
 def whatif(
     year: int,
     methodology_name: str,
+    against_name: str | None,
     weights: tuple[str, ...],
     exclude: tuple[str, ...],
     normalisation: str | None,
@@ -328,6 +336,7 @@ def whatif(
       dti whatif --year 2025 --weight index.government=2
       dti whatif --year 2024 --aggregation geometric --exclude dx_districts_pct
       dti whatif --year 2025 --changes changes.yaml
+      dti whatif --year 2023 --against other_method.yaml
     """
     import duckdb
     import yaml
@@ -353,12 +362,14 @@ def whatif(
     try:
         with duckdb.connect(str(published), read_only=True) as con:
             values, units = published_values(con, year)
-        table, rho = what_if(values, units, methodology, year, changes)
+        against = _methodology(against_name) if against_name else None
+        table, rho = what_if(values, units, methodology, year, changes, against)
     except WhatIfError as exc:
         failure = str(exc)
     if failure:
         fail(failure)
-    click.echo(what_if_text(table, rho, year, changes))
+    versions = (methodology.version, (against or methodology).version)
+    click.echo(what_if_text(table, rho, year, changes, versions))
 
 
 @click.command(context_settings=CONTEXT)

@@ -151,15 +151,21 @@ def _ranking(values: pl.DataFrame, methodology: Methodology, units: list[str], y
 
 
 def what_if(
-    values: pl.DataFrame, units: pl.DataFrame, methodology: Methodology, year: int, changes: Changes
+    values: pl.DataFrame,
+    units: pl.DataFrame,
+    methodology: Methodology,
+    year: int,
+    changes: Changes,
+    against: Methodology | None = None,
 ) -> tuple[pl.DataFrame, float | None]:
-    """The ranking of `year` as the methodology stands and with `changes`, side by side (province_code,
-    province_name, score_before, rank_before, score_after, rank_after, rank_shift: positive = moves up),
-    and the Spearman correlation of the two rankings over the units ranked in both (None below 3 units)."""
+    """The ranking of `year` as the methodology stands and with `changes` (made to `against`, another
+    methodology compared side by side, when given), side by side (province_code, province_name,
+    score_before, rank_before, score_after, rank_after, rank_shift: positive = moves up), and the Spearman
+    correlation of the two rankings over the units ranked in both (None below 3 units)."""
     unknown = sorted(set(changes.values) - set(units["province_code"]))
     if unknown:
         raise WhatIfError(f"không có đơn vị / no unit {', '.join(unknown)} in {year}")
-    changed = apply_changes(methodology, changes)
+    changed = apply_changes(against or methodology, changes)
     codes = units["province_code"].to_list()
     before = _ranking(values, methodology, codes, year)
     after = _ranking(_with_values(values, year, changes), changed, codes, year)
@@ -176,9 +182,15 @@ def what_if(
     return table, rho
 
 
-def what_if_text(table: pl.DataFrame, rho: float | None, year: int, changes: Changes) -> str:
-    """The comparison for people: the changes, the Spearman correlation and the full new ranking."""
-    lines = [f"Năm / Year {year}; thay đổi / changes:"]
+def what_if_text(
+    table: pl.DataFrame, rho: float | None, year: int, changes: Changes, versions: tuple[str, str] | None = None
+) -> str:
+    """The comparison for people: the methodologies compared (`versions`, before and after, when they
+    differ), the changes, the Spearman correlation and the full new ranking."""
+    lines = []
+    if versions and versions[0] != versions[1]:
+        lines.append(f"Phương pháp / Methodology: cũ / old {versions[0]} → mới / new {versions[1]}")
+    lines.append(f"Năm / Year {year}; thay đổi / changes:")
     lines += [f"  {line}" for line in changes.describe()] or ["  (không / none)"]
     correlation = "–" if rho is None else f"{rho:.4f}"
     lines += [
