@@ -6,8 +6,10 @@ import dagster as dg
 import polars as pl
 
 from assets.audit import index_audit
+from assets.explain import pillar_change_attribution, score_change_attribution
 from assets.marts import index_marts, rank_uncertainty, target_gaps
 from assets.metadata import description, markdown_table
+from assets.plan import province_strengths, target_paths
 from assets.resources import DataHomeResource, WarehouseResource
 from sources.intake.inbox import withdrawn_files
 from sources.release.publish import publish
@@ -21,14 +23,32 @@ from sources.release.report import render_report
             group_name="exports",
             description=description("exports.published_warehouse"),
             kinds={"duckdb"},
-            deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys],
+            deps=[
+                *index_marts.keys,
+                target_gaps.key,
+                rank_uncertainty.key,
+                *index_audit.keys,
+                score_change_attribution.key,
+                pillar_change_attribution.key,
+                target_paths.key,
+                province_strengths.key,
+            ],
         ),
         dg.AssetSpec(
             ["exports", "release"],
             group_name="exports",
             description=description("exports.release"),
             kinds={"parquet", "csv", "excel", "html"},
-            deps=[*index_marts.keys, target_gaps.key, rank_uncertainty.key, *index_audit.keys],
+            deps=[
+                *index_marts.keys,
+                target_gaps.key,
+                rank_uncertainty.key,
+                *index_audit.keys,
+                score_change_attribution.key,
+                pillar_change_attribution.key,
+                target_paths.key,
+                province_strengths.key,
+            ],
         ),
     ],
 )

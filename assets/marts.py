@@ -6,12 +6,8 @@ import dagster as dg
 from assets.metadata import column_schema, description, markdown_table
 from assets.resources import DataHomeResource, WarehouseResource
 from assets.staging import staged_figures
-from sources.index.engine import (
-    MART_TABLES,
-    build_marts,
-    build_rank_uncertainty,
-    build_target_gaps,
-)
+from sources.index.engine import MART_TABLES, build_marts, build_target_gaps
+from sources.index.uncertainty import build_rank_uncertainty
 from sources.warehouse.tables import query_frame, scalar
 
 SCORED_FROM = [
@@ -115,13 +111,13 @@ def target_gaps(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg
     key=["marts", "rank_uncertainty"],
     group_name="marts",
     description=description("marts.rank_uncertainty"),
-    deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings")],
+    deps=[dg.AssetKey(["marts", t]) for t in ("indicator_values", "index_scores", "province_rankings", "audit_sobol")],
     kinds={"duckdb", "numpy"},
 )
 def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """How sure each province's rank is: the rank interval when the methodology's contestable choices vary,
-    who it is statistically tied with, and which choice moves it most, so a move from 12th to 14th is read
-    for what it is."""
+    who it is statistically tied with, and which choice moves it most (the audit's Sobol indices), so a move
+    from 12th to 14th is read for what it is."""
     methodology = data_home.methodology
     with warehouse.get_connection() as con:
         rows = build_rank_uncertainty(con, methodology)
@@ -130,7 +126,7 @@ def rank_uncertainty(data_home: DataHomeResource, warehouse: WarehouseResource) 
             con,
             """
             SELECT rank AS "hạng", province_name AS "tỉnh/thành phố", rank_p05 || '–' || rank_p95 AS "khoảng hạng",
-                   most_influential_choice AS "lựa chọn ảnh hưởng nhất"
+                   most_influential_choice AS "lựa chọn ảnh hưởng nhất (Sobol)"
             FROM marts.rank_uncertainty WHERE reporting_year = ? ORDER BY rank NULLS LAST, province_name""",
             [latest],
         )

@@ -5,7 +5,7 @@ flows; a new asset in one of them needs no edit here, a new module one line."""
 
 import dagster as dg
 
-from assets import audit, checks, exports, marts, raw, reference, staging
+from assets import audit, checks, explain, exports, marts, plan, raw, reference, staging
 from assets.resources import build_resources
 from pipelines.alerts import run_failure_alert
 from pipelines.jobs import dti_marts, dti_pipeline, inbox_inventory
@@ -14,7 +14,7 @@ from pipelines.recovery import stale_run_sensor
 from pipelines.schedules import yearly_reporting_run
 from pipelines.sensors import inbox_sensor
 
-LAYERS = [reference, raw, staging, marts, audit, exports, checks]
+LAYERS = [reference, raw, staging, marts, audit, explain, plan, exports, checks]
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules(LAYERS),

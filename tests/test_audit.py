@@ -16,13 +16,10 @@ from sources.index.audit import (
     correlation,
     cronbach_alpha,
     principal_components,
-    rank_sobol,
-    sobol_design,
-    sobol_indices,
 )
 from sources.index.methodology import Outliers
 from sources.index.outliers import kurtosis, skewness, treat_outliers, treat_vector, winsorise
-from sources.index.uncertainty import Problem
+from sources.index.uncertainty import Problem, rank_sobol, sobol_design, sobol_indices
 from tests.conftest import dti_command
 
 RULE = Outliers(treatment="winsorise_then_log")

@@ -7,7 +7,22 @@ from sources.intake.submissions import read_submission
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["run"], ["demo"], ["rejects"], ["template"], ["info"], ["ui"], ["score"], ["sql"], ["schedule"]]
+    "command",
+    [
+        [],
+        ["run"],
+        ["demo"],
+        ["rejects"],
+        ["template"],
+        ["info"],
+        ["ui"],
+        ["score"],
+        ["sql"],
+        ["schedule"],
+        ["explain"],
+        ["whatif"],
+        ["plan"],
+    ],
 )
 def test_help_explains_each_command(command):
     result = CliRunner().invoke(main, [*command, "--help"])

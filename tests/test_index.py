@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sources.home import PROJECT_ROOT, methodology_path
-from sources.index.engine import score_table, score_values
+from sources.index.engine import score_values
 from sources.index.methodology import Methodology, load_methodology
+from sources.index.user_tables import score_table
 from sources.reference.provinces import ProvinceRegister
 
 REGISTER = ProvinceRegister()

@@ -168,7 +168,7 @@ def test_dti_922_fractions_with_three_decimals_are_fractions(tmp_path):
 
 
 def test_dti_score_reads_a_percentage_with_a_dot_and_three_decimals_as_written(tmp_path, methodology, register):
-    from sources.index.engine import table_values
+    from sources.index.user_tables import table_values
 
     leaves = [leaf.code for leaf in methodology.leaves]
     frame = pl.DataFrame(
@@ -197,7 +197,7 @@ def test_dti_score_and_uncertainty_refuse_out_of_domain_and_ambiguous_cells(tmp_
 
 
 def test_a_cell_that_reads_two_ways_is_refused_with_both_readings(methodology, register):
-    from sources.index.engine import ScoreInputError, table_values
+    from sources.index.user_tables import ScoreInputError, table_values
 
     frame = pl.DataFrame(
         {

@@ -16,8 +16,9 @@ from pipelines.definitions import defs
 from sources.home import PROJECT_ROOT
 from tests.processes import free_port
 
-# 11 reference tables, 2 raw, 3 staging, 15 marts (9 of the index, 6 of its audit), 2 exports.
-ASSETS = 33
+# 11 reference tables, 2 raw, 3 staging, 19 marts (9 of the index, 6 of its audit, 2 attributions of change,
+# target paths, strengths), 2 exports.
+ASSETS = 37
 
 
 def test_every_asset_is_described_keyed_by_schema_and_grouped_by_layer():

@@ -66,8 +66,7 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
     Ví dụ / Example:
       dti score --methodology dti-922 main_indices_2023.csv -o dti_2023.csv
     """
-    from sources.index.engine import ScoreInputError, score_table
-    from sources.index.user_tables import read_table
+    from sources.index.user_tables import ScoreInputError, read_table, score_table
     from sources.reference.provinces import ProvinceRegister
 
     methodology = _methodology(methodology_name)
@@ -133,8 +132,7 @@ def uncertainty(
     Ví dụ / Example:
       dti uncertainty --methodology dti-922 main_indices_2023.csv --samples 10000 -o intervals.csv
     """
-    from sources.index.engine import ScoreInputError
-    from sources.index.user_tables import read_table, uncertainty_of_table
+    from sources.index.user_tables import ScoreInputError, read_table, uncertainty_of_table
     from sources.reference.provinces import ProvinceRegister
 
     methodology = _methodology(methodology_name)
@@ -214,4 +212,207 @@ def sql(output_format: str, limit: int, max_rows: int, timeout: float, query: st
         click.secho(notice, fg="yellow", err=True)
 
 
-COMMANDS = (sql, score, uncertainty)
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--province",
+    required=True,
+    help="Mã hoặc tên tỉnh (có dấu hay không) / Province code or name (with or without diacritics).",
+)
+@click.option("--from", "year_from", type=int, required=True, help="Năm gốc / Year compared from.")
+@click.option("--to", "year_to", type=int, required=True, help="Năm so sánh / Year compared to.")
+def explain(province: str, year_from: int, year_to: int) -> None:
+    """Vì sao điểm và hạng thay đổi / Why a score and a rank moved
+
+    Trên bản sao đã công bố: thay đổi điểm chỉ số của tỉnh giữa hai năm bất kỳ, tách chính xác thành phần của
+    từng chỉ tiêu (thay đổi giá trị, thay đổi trọng số hoặc độ bao phủ, thay đổi phương pháp; tổng các phần bằng
+    thay đổi điểm), và những tỉnh nó đã vượt qua hoặc bị vượt qua. So 2024 (63 đơn vị) với 2025 (34 đơn vị)
+    trên chuỗi quy về 34 đơn vị.
+
+    On the published copy: the province's index score change between any two years, split exactly into one
+    part per indicator (value change, weight or coverage change, methodology change; the parts add up to
+    the change), and the provinces it overtook and that overtook it. 2024 (63 units) is compared with 2025
+    (34 units) on the series restated on the 34 units.
+
+    \b
+    Ví dụ / Example:
+      dti explain --province "Thái Nguyên" --from 2024 --to 2025
+    """
+    import duckdb
+
+    from sources.index.explain import ExplainError, explain_province
+
+    published = DataHome.from_env().published
+    if not published.exists():
+        fail(f"chưa có bản sao công bố / nothing published yet: {published} (dti run)")
+    failure = None
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            text = explain_province(con, province, year_from, year_to)
+        except ExplainError as exc:
+            failure = str(exc)
+    if failure:
+        fail(failure)
+    click.echo(text)
+
+
+def _pairs(options: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """`node.child=number` options as {node: {child: number}}."""
+    table: dict[str, dict[str, float]] = {}
+    for option in options:
+        key, _, number = option.partition("=")
+        node, _, child = key.partition(".")
+        try:
+            table.setdefault(node.strip(), {})[child.strip()] = float(number)
+        except ValueError:
+            fail(f"--weight {option}: viết / write node.child=number, e.g. index.government=2")
+    return table
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--year", type=int, required=True, help="Năm báo cáo / Reporting year.")
+@click.option("--methodology", "methodology_name", default="default", show_default=True, help=METHODOLOGY_HELP)
+@click.option(
+    "--against",
+    "against_name",
+    metavar="METHODOLOGY",
+    help="So sánh với một phương pháp khác (tên hoặc tệp YAML), cạnh nhau / Compare with another methodology "
+    "(name or YAML file), side by side.",
+)
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="NODE.CHILD=FACTOR",
+    help="Nhân trọng số của một thành phần (2 là gấp đôi; lặp lại được) / Multiply a child's weight (2 doubles "
+    "it; repeatable).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="CODE",
+    help="Bỏ một chỉ tiêu (lặp lại được) / Leave an indicator out (repeatable).",
+)
+@click.option(
+    "--normalisation",
+    type=click.Choice(["goalposts", "minmax", "zscore", "rank"]),
+    help="Một phép chuẩn hoá cho mọi chỉ tiêu / One normalisation for every indicator.",
+)
+@click.option(
+    "--aggregation",
+    type=click.Choice(["arithmetic", "geometric"]),
+    help="Một phép tổng hợp cho mọi nút / One aggregation for every node.",
+)
+@click.option(
+    "--changes",
+    "changes_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tệp YAML các thay đổi (multiply_weights, weights, normalisation, aggregation, exclude, values) / A YAML "
+    "file of changes; the options are added to it.",
+)
+def whatif(
+    year: int,
+    methodology_name: str,
+    against_name: str | None,
+    weights: tuple[str, ...],
+    exclude: tuple[str, ...],
+    normalisation: str | None,
+    aggregation: str | None,
+    changes_file: Path | None,
+) -> None:
+    """Nếu thay đổi thì sao / What if the weights, methods or values changed
+
+    Tính lại bảng xếp hạng của một năm trên số liệu đã công bố (chuỗi như báo cáo) bằng chính bộ máy tính chỉ
+    số, với các thay đổi: trọng số, phép chuẩn hoá hoặc tổng hợp, bỏ chỉ tiêu, giá trị của một tỉnh (trong tệp
+    YAML: values: {mã tỉnh: {chỉ tiêu: giá trị}}). In bảng xếp hạng mới bên cạnh bảng cũ, độ dịch hạng và
+    tương quan hạng Spearman giữa hai bảng.
+
+    Ranks a year again on the published values (as reported) with the index engine itself, with changes:
+    weights, normalisation or aggregation, indicators left out, a province's values (in the YAML file:
+    values: {province code: {indicator: value}}). Prints the new ranking beside the old one, each rank
+    shift and the Spearman rank correlation of the two.
+
+    \b
+    Ví dụ / Examples:
+      dti whatif --year 2025 --weight index.government=2
+      dti whatif --year 2024 --aggregation geometric --exclude dx_districts_pct
+      dti whatif --year 2025 --changes changes.yaml
+      dti whatif --year 2023 --against other_method.yaml
+    """
+    import duckdb
+    import yaml
+    from pydantic import ValidationError
+
+    from sources.index.whatif import Changes, WhatIfError, published_values, what_if, what_if_text
+
+    methodology = _methodology(methodology_name)
+    raw = yaml.safe_load(changes_file.read_text(encoding="utf-8")) if changes_file else {}
+    multiply = raw.get("multiply_weights", {}) if isinstance(raw, dict) else {}
+    for node, children in _pairs(weights).items():
+        multiply.setdefault(node, {}).update(children)
+    options = {"multiply_weights": multiply, "exclude": [*(raw or {}).get("exclude", []), *exclude]}
+    options |= {k: v for k, v in (("normalisation", normalisation), ("aggregation", aggregation)) if v}
+    try:
+        changes = Changes.model_validate({**(raw or {}), **options})
+    except ValidationError as exc:
+        fail(f"{changes_file or 'changes'}: {exc}")
+    published = DataHome.from_env().published
+    if not published.exists():
+        fail(f"chưa có bản sao công bố / nothing published yet: {published} (dti run)")
+    failure = None
+    try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            values, units = published_values(con, year)
+        against = _methodology(against_name) if against_name else None
+        table, rho = what_if(values, units, methodology, year, changes, against)
+    except WhatIfError as exc:
+        failure = str(exc)
+    if failure:
+        fail(failure)
+    versions = (methodology.version, (against or methodology).version)
+    click.echo(what_if_text(table, rho, year, changes, versions))
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--province",
+    required=True,
+    help="Mã hoặc tên tỉnh (có dấu hay không) / Province code or name (with or without diacritics).",
+)
+@click.option("--methodology", "methodology_name", default="default", show_default=True, help=METHODOLOGY_HELP)
+def plan(province: str, methodology_name: str) -> None:
+    """Cần gì để đạt mục tiêu / What it takes to reach a target
+
+    Trên bản sao đã công bố: với mỗi mục tiêu thứ hạng hoặc điểm của tỉnh còn ở phía trước (nghị quyết của
+    tỉnh, hoặc của đơn vị cũ mà tỉnh kế thừa), mức cải thiện nhỏ nhất để đạt, từng chỉ tiêu theo đơn vị đo của
+    nó, khi các tỉnh khác giữ nguyên và khi họ theo xu hướng của mình; kiểm tra lại bằng bộ máy tính chỉ số, và
+    xác suất đạt theo độ bất định của phương pháp.
+
+    On the published copy: for each rank or score target of the province still ahead (its resolution's, or
+    that of a former unit it succeeds), the smallest improvement that reaches it, indicator by indicator in
+    each one's unit, if the other provinces stay and if they follow their trends; checked again by the index
+    engine, with the probability of reaching it under the methodology's uncertainty.
+
+    \b
+    Ví dụ / Example:
+      dti plan --province "Thái Nguyên"
+    """
+    import duckdb
+
+    from sources.index.plan import PlanError, plan_text
+
+    methodology = _methodology(methodology_name)
+    published = DataHome.from_env().published
+    if not published.exists():
+        fail(f"chưa có bản sao công bố / nothing published yet: {published} (dti run)")
+    failure = None
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            text = plan_text(con, methodology, province)
+        except PlanError as exc:
+            failure = str(exc)
+    if failure:
+        fail(failure)
+    click.echo(text)
+
+
+COMMANDS = (sql, score, uncertainty, explain, whatif, plan)

@@ -20,24 +20,18 @@ design and its bootstrap are seeded by the methodology's `uncertainty.seed`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import polars as pl
-from SALib.analyze import sobol as sobol_analysis
-from SALib.sample import sobol as sobol_sampling
 from scipy import stats
 
 from sources.index.methodology import Methodology
 from sources.index.outliers import is_outlying, kurtosis, skewness, treat_vector
 from sources.index.uncertainty import (
-    CHOICES,
-    Problem,
-    Simulation,
-    competition_ranks,
     problem_from_long,
+    rank_sobol,
 )
 from sources.warehouse.tables import (
     query_frame,
@@ -48,10 +42,6 @@ from sources.warehouse.tables import (
 SERIES = "as_reported"
 COLLINEAR = 0.92
 SIGNIFICANCE = 0.05
-SOBOL_RESAMPLES = 100
-SOBOL_CHUNK = 16
-MIN_BASE_SAMPLES = 64
-ALL_UNITS = "*"
 
 # --- statistics, from their textbook definitions ---------------------------------------------------------
 
@@ -135,159 +125,6 @@ def principal_components(matrix: np.ndarray) -> tuple[np.ndarray | None, int]:
         return None, n
     eigenvalues = np.linalg.eigvalsh(np.corrcoef(complete, rowvar=False))[::-1]
     return np.clip(eigenvalues, 0.0, None), n
-
-
-# --- variance-based sensitivity (Sobol) ----------------------------------------------------------------------
-
-
-def sobol_design(groups: Sequence[str], base_samples: int, seed: int) -> tuple[dict, np.ndarray]:
-    """Saltelli's design on Sobol' points (SALib.sample.sobol, scrambled with `seed`) for factors uniform on
-    [0, 1], grouped by `groups` (one name per factor; a group is varied as one input). Returns SALib's
-    problem and the base_samples × (groups + 2) rows of inputs."""
-    problem = {
-        "num_vars": len(groups),
-        "names": [f"x{i}" for i in range(len(groups))],
-        "bounds": [[0.0, 1.0]] * len(groups),
-        "groups": list(groups),
-    }
-    return problem, sobol_sampling.sample(problem, base_samples, calc_second_order=False, seed=seed)
-
-
-def sobol_indices(
-    problem: dict, outputs: np.ndarray, seed: int, conf_level: float = 0.95, resamples: int = SOBOL_RESAMPLES
-) -> dict[str, np.ndarray]:
-    """First-order (S1) and total (ST) Sobol indices of each output column (evaluations × outputs) for each
-    group, with the half-width of their bootstrap confidence interval at `conf_level`: what
-    SALib.analyze.sobol.analyze returns for each column (its Saltelli et al. 2010 estimators, the same
-    seeded bootstrap of the base rows, Z · standard deviation of the resampled estimates), computed for
-    many columns at once, as analyze takes one output at a time and would spend seconds on 34 units.
-    Each array is outputs × groups. An output that never moves has indices 0; one that is missing in
-    some evaluation (a unit not scored) has none (NaN)."""
-    groups = len(dict.fromkeys(problem["groups"]))
-    width = outputs.shape[1]
-    result = {key: np.full((width, groups), np.nan) for key in ("S1", "S1_conf", "ST", "ST_conf")}
-    missing, constant = np.isnan(outputs).any(axis=0), np.ptp(np.nan_to_num(outputs), axis=0) == 0
-    for values in result.values():
-        values[constant & ~missing] = 0.0
-    moving = np.flatnonzero(~missing & ~constant)
-    base = outputs.shape[0] // (groups + 2)
-    bootstrap = np.random.default_rng(seed).integers(base, size=(base, resamples))
-    z = stats.norm.ppf(0.5 + conf_level / 2)
-    for start in range(0, moving.size, SOBOL_CHUNK):
-        columns = moving[start : start + SOBOL_CHUNK]
-        y = outputs[:, columns]
-        y = (y - y.mean(axis=0)) / y.std(axis=0)
-        # Saltelli's rows come in blocks of groups + 2: A, then A with group g from B (AB_g), then B
-        # (SALib's separate_output_values, for one column).
-        step = groups + 2
-        a, b = y[0::step], y[step - 1 :: step]
-        for g in range(groups):
-            ab_g = y[g + 1 :: step]
-            result["S1"][columns, g] = sobol_analysis.first_order(a, ab_g, b)
-            result["ST"][columns, g] = sobol_analysis.total_order(a, ab_g, b)
-            resampled = (a[bootstrap], ab_g[bootstrap], b[bootstrap])
-            result["S1_conf"][columns, g] = z * sobol_analysis.first_order(*resampled).std(axis=0, ddof=1)
-            result["ST_conf"][columns, g] = z * sobol_analysis.total_order(*resampled).std(axis=0, ddof=1)
-    return result
-
-
-def _pick(u: np.ndarray, count: int) -> np.ndarray:
-    """The alternative (0..count-1) that a uniform draw in [0, 1] picks, each with probability 1/count."""
-    return np.minimum((u * count).astype(int), count - 1)
-
-
-def rank_sobol(
-    methodology: Methodology, problem: Problem, base_samples: int | None = None, seed: int | None = None
-) -> pl.DataFrame:
-    """Sobol indices of each unit's rank and index score, and of the mean absolute rank shift over all units
-    (COINr's target in get_sensitivity), with respect to each contestable choice of the `uncertainty`
-    section: the weights (every edge weight times a uniform draw in [1 - p, 1 + p], varied as one group),
-    the normalisation, the aggregation and the imputation (a uniform draw picks one of the listed
-    alternatives with equal probability, as COINr's sample_2_para). A choice with one alternative (or
-    p = 0) is not contestable and is left out. The evaluations are those of sources/index/uncertainty.py
-    (precomputed leaf scores, matrix products). `base_samples` defaults to the largest power of 2 for
-    which the design stays within the methodology's sample budget (10,000 → 1,024 × 6 evaluations).
-    Columns: unit (ALL_UNITS for the mean shift), output ('rank', 'score', 'mean_abs_rank_shift'), choice,
-    first_order, first_order_low/high, total_order, total_order_low/high (the bootstrap interval at the
-    methodology's `interval`), base_samples, evaluations, seed."""
-    settings = methodology.uncertainty
-    seed = settings.seed if seed is None else seed
-    simulation = Simulation(methodology, problem)
-    framework, edges = simulation.framework, simulation.framework.edges
-    contestable = {
-        "weights": settings.weight_perturbation > 0 and edges > 0,
-        "normalisation": len(settings.normalisations) > 1,
-        "aggregation": len(settings.aggregations) > 1,
-        "imputation": len(settings.imputations) > 1,
-    }
-    choices = [c for c in CHOICES if contestable[c]]
-    columns = {
-        "unit": pl.Utf8,
-        "output": pl.Utf8,
-        "choice": pl.Utf8,
-        "first_order": pl.Float64,
-        "first_order_low": pl.Float64,
-        "first_order_high": pl.Float64,
-        "total_order": pl.Float64,
-        "total_order_low": pl.Float64,
-        "total_order_high": pl.Float64,
-        "base_samples": pl.Int64,
-        "evaluations": pl.Int64,
-        "seed": pl.Int64,
-    }
-    if not choices:
-        return pl.DataFrame(schema=columns)
-    groups = [g for c in choices for g in ([c] * edges if c == "weights" else [c])]
-    if base_samples is None:
-        base_samples = max(MIN_BASE_SAMPLES, 2 ** int(np.log2(max(settings.samples // (len(choices) + 2), 1))))
-    salib_problem, x = sobol_design(groups, base_samples, seed)
-    rows, at = len(x), {c: groups.index(c) for c in choices}
-
-    def drawn(choice: str, listed: list[str], known: list[str]) -> np.ndarray:
-        if choice not in at:
-            return np.zeros(rows, int)
-        return np.array([known.index(a) for a in listed])[_pick(x[:, at[choice]], len(listed))]
-
-    p = settings.weight_perturbation
-    factors = (
-        (1 - p + 2 * p * x[:, at["weights"] : at["weights"] + edges]) if "weights" in at else np.ones((rows, edges))
-    )
-    normalisation = drawn("normalisation", settings.normalisations, simulation.normalisations)
-    imputation = drawn("imputation", settings.imputations, simulation.imputations)
-    if "aggregation" in at:
-        geometric_drawn = np.array([a == "geometric" for a in settings.aggregations])[
-            _pick(x[:, at["aggregation"]], len(settings.aggregations))
-        ]
-        geometric = np.repeat(geometric_drawn[:, None], len(framework.nodes), axis=1)
-    else:
-        geometric = np.repeat(simulation.nominal_geometric[None, :], rows, axis=0)
-    scores = np.empty((rows, len(problem.units)))
-    for start in range(0, rows, 2_000):
-        chunk = slice(start, start + 2_000)
-        scores[chunk] = simulation.index_scores(
-            normalisation[chunk], imputation[chunk], geometric[chunk], factors[chunk]
-        )
-    ranks = competition_ranks(scores, methodology.score_decimals)
-    nominal = simulation.nominal()
-    with np.errstate(invalid="ignore"):
-        shift = (
-            np.nanmean(np.abs(ranks - nominal), axis=1, keepdims=True)
-            if (~np.isnan(nominal)).any()
-            else np.full((rows, 1), np.nan)
-        )
-    low_q, high_q = settings.interval
-    outputs = {"rank": ranks, "score": scores, "mean_abs_rank_shift": shift}
-    records = []
-    for output, values in outputs.items():
-        found = sobol_indices(salib_problem, values, seed, conf_level=(high_q - low_q) / 100)
-        units = [ALL_UNITS] if output == "mean_abs_rank_shift" else problem.units
-        for u, unit in enumerate(units):
-            for g, choice in enumerate(choices):
-                s1, s1c, st, stc = (found[k][u, g] for k in ("S1", "S1_conf", "ST", "ST_conf"))
-                records.append(
-                    (unit, output, choice, s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc, base_samples, rows, seed)
-                )
-    return pl.DataFrame(records, schema=columns, orient="row").with_columns(pl.selectors.float().fill_nan(None))
 
 
 # --- coherence, reliability, effective weights ----------------------------------------------------------
@@ -677,7 +514,7 @@ REPORT_QUERIES = [
         """
         SELECT level AS "Cặp | Pair", variable AS "Biến | Variable", against AS "So với | Against",
                round(pearson, 3) AS "Pearson", round(spearman, 3) AS "Spearman", units AS "Số đơn vị | Units",
-               flag AS "Cảnh báo | Flag"
+               coalesce(flag, '') AS "Cảnh báo | Flag"
         FROM marts.audit_coherence WHERE reporting_year = $year AND level <> 'indicator–indicator'
         ORDER BY level, against, variable""",
     ),
@@ -701,7 +538,7 @@ REPORT_QUERIES = [
         "Giá trị ngoại lai | Outliers",
         """
         SELECT indicator_code AS "Chỉ tiêu | Indicator", round(skewness, 2) AS "Độ lệch | Skewness",
-               round(kurtosis, 2) AS "Độ nhọn | Kurtosis", treatment AS "Xử lý | Treatment",
+               round(kurtosis, 2) AS "Độ nhọn | Kurtosis", coalesce(treatment, '') AS "Xử lý | Treatment",
                points_treated AS "Số điểm | Points", treated_units AS "Đơn vị được xử lý | Treated units",
                CASE WHEN applied THEN 'có | yes' ELSE 'không | no' END AS "Đã áp dụng | Applied"
         FROM marts.audit_outliers WHERE reporting_year = $year AND (outlier OR treatment IS NOT NULL)

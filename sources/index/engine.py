@@ -1,8 +1,9 @@
 """The one index engine. The methodology file is loaded into DuckDB tables, then the SQL of
 sql/index/engine computes, for every unit, the normalised score of each value, every node level by level
 (min-share rule, arithmetic or geometric mean, every imputation) and competition ranks, on integer ids, with
-exact sums, on every thread (`compute_index`). `dti score` (`score_table`, `score`), the warehouse
-(`build_marts`) and every analysis call it; there is no second copy of the arithmetic.
+exact sums, on every thread (`compute_index`). `dti score` (`score`, through
+sources/index/user_tables.py), the warehouse (`build_marts`) and every analysis call it; there is no second
+copy of the arithmetic.
 
 The warehouse adds its provenance on top of the engine's output (sql/index/provenance: `add_provenance`):
 the grid of every indicator expected with its value status and source, edge shares, the contributions of
@@ -19,13 +20,9 @@ import polars as pl
 from sources.home import PROJECT_ROOT
 from sources.index.methodology import Methodology
 from sources.index.outliers import treat_outliers
-from sources.index.uncertainty import problem_from_long, rank_uncertainty
-from sources.intake.numbers import Domain, number_text, parse_number
-from sources.reference.provinces import ProvinceRegister
 from sources.warehouse.tables import (
     comment_table,
     query_frame,
-    replace_table,
     scalar,
     single_threaded,
     temp_table,
@@ -47,11 +44,6 @@ MART_TABLES = (
 )
 IN_MEMORY_MARTS = ("indicator_scores", "pillar_scores", "index_scores", "province_rankings", "indicator_contributions")
 SERIES_INPUT = "input"
-MAX_PROBLEMS_SHOWN = 25  # of a table given to `dti score`: the first ones, then how many more
-
-
-class ScoreInputError(ValueError):
-    """A table given to `dti score` that cannot be scored, with every problem found in it."""
 
 
 def _run(con: duckdb.DuckDBPyConnection, folder: Path, name: str, timings: dict[str, float] | None = None) -> None:
@@ -267,117 +259,6 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")
 
 
-def table_values(
-    frame: pl.DataFrame, methodology: Methodology, register: ProvinceRegister, merge_to_34: bool = False
-) -> tuple[pl.DataFrame, list[str]]:
-    """A wide table (`unit`, optionally `year`, and one column per leaf indicator) as long values (`unit`,
-    `reporting_year`, `indicator_code`, `value`) and its units in order. With a `year` column each row is a
-    unit in a year (imputation 'carry_forward' reads the earlier years). Every value is read against its indicator's domain ("31.632" is a
-    percentage of 31.632, "0.632" a 0-1 score of 0.632); a value outside the domain or that reads two ways
-    is refused with its row and column (ScoreInputError). With `merge_to_34`, former units are first merged into the 34
-    current ones by the ministry's rule: the unweighted mean of the constituents' values."""
-    leaves = [leaf.code for leaf in methodology.leaves]
-    problems = []
-    if "unit" not in frame.columns:
-        problems.append(f"no 'unit' column (found: {', '.join(frame.columns)})")
-    missing = [code for code in leaves if code not in frame.columns]
-    if missing:
-        problems.append(f"no column for indicator(s) {', '.join(missing)} of methodology {methodology.name}")
-    if problems:
-        raise ScoreInputError("; ".join(problems))
-    by_year = "year" in frame.columns
-    long_rows, keys = [], []
-    for row_number, row in enumerate(frame.iter_rows(named=True), start=2):
-        unit = str(row["unit"]).strip() if row["unit"] is not None else ""
-        if not unit:
-            problems.append(f"row {row_number}, column unit: empty")
-            continue
-        year = None
-        if by_year:
-            text = str(row["year"]).strip() if row["year"] is not None else ""
-            year = int(text) if text.isdigit() and 1900 <= int(text) <= 2100 else None
-            if year is None:
-                problems.append(f"row {row_number}, column year: '{text}' is not a reporting year (expected e.g. 2024)")
-                continue
-        keys.append((unit, year))
-        for code in leaves:
-            text = row[code]
-            if text is None or str(text).strip() == "":
-                continue
-            domain = Domain.of(methodology.by_code[code])
-            parsed = parse_number(text, domain)
-            if parsed.error:
-                problems.append(f"row {row_number}, column {code}: {parsed.error}")
-                continue
-            if parsed.value is None:
-                continue
-            if not domain.contains(parsed.value):
-                problems.append(
-                    f"row {row_number}, column {code}: '{text}' is outside the domain of {code}: expected a "
-                    f"value from {number_text(domain.low)} to {number_text(domain.high)} "
-                    f"{methodology.units[methodology.by_code[code].unit].symbol}"
-                )
-                continue
-            long_rows.append({"unit": unit, "reporting_year": year, "indicator_code": code, "value": parsed.value})
-    units = list(dict.fromkeys(unit for unit, _ in keys))
-    duplicated = sorted({f"{u} {y}" if by_year else u for u, y in keys if keys.count((u, y)) > 1})
-    if duplicated:
-        problems.append(f"unit(s) listed more than once{' in a year' if by_year else ''}: {', '.join(duplicated)}")
-    former = {u: register.resolve(u, 2024).unit for u in units} if merge_to_34 else {}
-    not_former = [u for u, unit in former.items() if unit is None]
-    if not_former:
-        problems.append("--merge-to-34 needs the 63 former units; not a former unit: " + ", ".join(not_former))
-    if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        more = f"; and {len(problems) - len(shown)} more problem(s)" if len(problems) > len(shown) else ""
-        raise ScoreInputError("; ".join(shown) + more)
-
-    values = pl.DataFrame(
-        long_rows, schema={"unit": pl.Utf8, "reporting_year": pl.Int32, "indicator_code": pl.Utf8, "value": pl.Float64}
-    )
-    if merge_to_34:
-        by_codes = all(u.isdigit() for u in units)
-        successors = {u: register.successor(unit.code) for u, unit in former.items()}
-        label = {u: unit.code if by_codes else unit.name for u, unit in successors.items()}
-        values = (
-            values.with_columns(pl.col("unit").replace_strict(label))
-            .group_by("unit", "reporting_year", "indicator_code", maintain_order=True)
-            .agg(pl.col("value").mean())
-        )
-        units = list(dict.fromkeys(label.values()))
-    return values, units
-
-
-def score_table(
-    frame: pl.DataFrame,
-    methodology: Methodology,
-    register: ProvinceRegister,
-    merge_to_34: bool = False,
-    year: int | None = None,
-) -> pl.DataFrame:
-    """Score a wide table (see `table_values`) without the warehouse: score, pillars and rank per unit (and
-    per year, when the table has a `year` column; `year` then must not be given)."""
-    by_year = "year" in frame.columns
-    if by_year and year is not None:
-        raise ScoreInputError("the table has a 'year' column: leave out --year")
-    values, units = table_values(frame, methodology, register, merge_to_34)
-    if not by_year:
-        values = values.with_columns(pl.lit(year, dtype=pl.Int32).alias("reporting_year"))
-    scores = score(values, methodology, units)
-    keys = ["province_code", "reporting_year"]
-    wide = scores.pivot(on="ranking", index=keys, values="score_rounded")  # rounded as ranked: by DuckDB
-    ranks = scores.filter(pl.col("ranking") == "index").select(*keys, "rank")
-    order = {u: i for i, u in enumerate(units)}
-    table = (
-        wide.select(*keys, pl.col("index").alias("score"), *[p.code for p in methodology.pillars])
-        .join(ranks, on=keys, how="left", nulls_equal=True)
-        .with_columns(pl.col("rank").cast(pl.Int64))
-        .rename({"province_code": "unit", "reporting_year": "year"})
-        .sort("year", pl.col("rank").is_null(), "rank", pl.col("unit").replace_strict(order, default=None))
-    )
-    return table if by_year else table.drop("year")
-
-
 def _input_tables(values: pl.DataFrame, units: list[str] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`units_in` and `values_in` for long values (`unit`, `indicator_code`, `value`, optionally
     `reporting_year`); `units` lists units that reported nothing too."""
@@ -452,73 +333,3 @@ def score_values(
         return {table: query_frame(con, f"SELECT * FROM marts.{table}") for table in IN_MEMORY_MARTS}
     finally:
         con.close()
-
-
-def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
-    """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
-    as-reported ranking, on the values of marts.indicator_values. Returns the row count."""
-    values = query_frame(
-        con,
-        """
-        SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value
-        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""",
-    )
-    units = query_frame(
-        con,
-        """
-        SELECT reporting_year, unit_set, province_code, province_name, is_synthetic
-        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""",
-    )
-    frames = []
-    for (year, unit_set), year_units in units.group_by("reporting_year", "unit_set", maintain_order=True):
-        codes = year_units["province_code"].to_list()
-        indicators = [leaf.code for leaf in methodology.leaves if leaf.valid_in(year)]
-        same_set = values.filter(pl.col("unit_set") == unit_set)
-        problem = problem_from_long(
-            same_set.filter(pl.col("reporting_year") == year),
-            codes,
-            indicators,
-            earlier=same_set.filter(pl.col("reporting_year") < year),
-        )
-        result = rank_uncertainty(methodology, problem)
-        names = dict(zip(codes, year_units["province_name"]))
-        frames.append(
-            result.rename({"unit": "province_code"}).with_columns(
-                pl.lit("as_reported").alias("series"),
-                pl.lit(unit_set).alias("unit_set"),
-                pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
-                pl.col("province_code").replace_strict(names).alias("province_name"),
-                pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
-                pl.col("tied_with").map_elements(
-                    lambda text, names=names: "; ".join(names[c] for c in text.split("; ")) if text else None,
-                    return_dtype=pl.Utf8,
-                ),
-                pl.lit(methodology.version).alias("methodology_version"),
-            )
-        )
-    table = pl.concat(frames).select(
-        "series",
-        "unit_set",
-        "reporting_year",
-        "province_code",
-        "province_name",
-        "rank",
-        "median_rank",
-        "rank_p05",
-        "rank_p95",
-        "interval_width",
-        "tie_group",
-        "tied_with",
-        "most_influential_choice",
-        "shift_weights",
-        "shift_normalisation",
-        "shift_aggregation",
-        "shift_imputation",
-        "samples",
-        "seed",
-        "is_synthetic",
-        "methodology_version",
-    )
-    with transaction(con):
-        replace_table(con, "marts", "rank_uncertainty", table)
-    return table.height

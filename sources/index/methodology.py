@@ -56,8 +56,12 @@ class Node(_Strict):
 
 
 class GapStatus(_Strict):
-    """Thresholds that turn progress towards a target into a status (documented in the methodology file)."""
+    """Thresholds that turn progress towards a target into a status (documented in the methodology file).
+    `method` chooses how: `project` (the thresholds below, on the linear pace of sql/warehouse/30_target_gaps.sql)
+    or `open_sdg` (Statistics Canada's measure adopted by Open SDG, sources/index/progress.py: compound annual
+    growth against the growth required, thresholds 0.95 / 0.60 / 0)."""
 
+    method: Literal["project", "open_sdg"] = "project"
     on_track_min_ratio: float = Field(gt=0)
     acceleration_min_ratio: float = Field(gt=0)
     approx_tolerance: float = Field(ge=0, lt=1)

@@ -9,12 +9,17 @@ holds the two together). Draws come from a seeded generator: the same input give
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import polars as pl
+from SALib.sample import sobol as sobol_sampling
+from scipy import stats
 
 from sources.index.methodology import Methodology
+from sources.warehouse.tables import query_frame, replace_table, transaction
 
 CHUNK = 2_000
 CHOICES = ("weights", "normalisation", "aggregation", "imputation")
@@ -274,55 +279,203 @@ class Simulation:
             out[start : start + size] = self.ranks(normalisation, imputation, geometric, factors)
         return out
 
-    def shifts(self, nominal: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Per unit, how many places each choice alone moves the rank from the nominal one: the largest
-        move over the alternatives of a discrete choice; for the weights, the larger distance from the
-        nominal rank to the ends of the interval of 1,000 weight-only draws."""
-        settings, nodes, edges = self.settings, len(self.framework.nodes), self.framework.edges
-        ones, zero = np.ones((1, edges)), np.array([0])
-        moved = {}
-        low, high = settings.interval
-        weights_only = self.draw(1_000, rng, vary=("weights",))
-        with np.errstate(invalid="ignore"):
-            ends = np.nanpercentile(weights_only, [low, high], axis=0, method="inverted_cdf")
-        moved["weights"] = np.nanmax(np.abs(ends - nominal), axis=0)
-        normalisations = np.array([self.normalisations.index(n) for n in settings.normalisations])
-        moved["normalisation"] = np.nanmax(
-            np.abs(
-                self.ranks(
-                    normalisations,
-                    np.zeros(len(normalisations), int),
-                    np.repeat(self.nominal_geometric[None, :], len(normalisations), 0),
-                    np.ones((len(normalisations), edges)),
-                )
-                - nominal
-            ),
-            axis=0,
+
+SOBOL_RESAMPLES = 100
+SOBOL_CHUNK = 24
+MIN_BASE_SAMPLES = 64
+ALL_UNITS = "*"
+
+
+# --- variance-based sensitivity (Sobol) on the Monte Carlo ----------------------------------------------------------------------
+
+
+def sobol_design(groups: Sequence[str], base_samples: int, seed: int) -> tuple[dict, np.ndarray]:
+    """Saltelli's design on Sobol' points (SALib.sample.sobol, scrambled with `seed`) for factors uniform on
+    [0, 1], grouped by `groups` (one name per factor; a group is varied as one input). Returns SALib's
+    problem and the base_samples × (groups + 2) rows of inputs."""
+    problem = {
+        "num_vars": len(groups),
+        "names": [f"x{i}" for i in range(len(groups))],
+        "bounds": [[0.0, 1.0]] * len(groups),
+        "groups": list(groups),
+    }
+    return problem, sobol_sampling.sample(problem, base_samples, calc_second_order=False, seed=seed)
+
+
+def sobol_indices(
+    problem: dict, outputs: np.ndarray, seed: int, conf_level: float = 0.95, resamples: int = SOBOL_RESAMPLES
+) -> dict[str, np.ndarray]:
+    """First-order (S1) and total (ST) Sobol indices of each output column (evaluations × outputs) for each
+    group, with the half-width of their bootstrap confidence interval at `conf_level`: what
+    SALib.analyze.sobol.analyze returns for each column (its Saltelli et al. 2010 estimators, the same
+    seeded bootstrap of the base rows, Z · standard deviation of the resampled estimates), computed for
+    many columns at once, as analyze takes one output at a time and would spend seconds on 34 units.
+    Each array is outputs × groups. An output that never moves has indices 0; one that is missing in
+    some evaluation (a unit not scored) has none (NaN)."""
+    groups = len(dict.fromkeys(problem["groups"]))
+    width = outputs.shape[1]
+    result = {key: np.full((width, groups), np.nan) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+    missing, constant = np.isnan(outputs).any(axis=0), np.ptp(np.nan_to_num(outputs), axis=0) == 0
+    for values in result.values():
+        values[constant & ~missing] = 0.0
+    moving = np.flatnonzero(~missing & ~constant)
+    base = outputs.shape[0] // (groups + 2)
+    bootstrap = np.random.default_rng(seed).integers(base, size=(base, resamples))
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    for start in range(0, moving.size, SOBOL_CHUNK):
+        columns = moving[start : start + SOBOL_CHUNK]
+        y = outputs[:, columns]
+        y = (y - y.mean(axis=0)) / y.std(axis=0)
+        # Saltelli's rows come in blocks of groups + 2: A, then A with group g from B (AB_g), then B
+        # (SALib's separate_output_values, for one column).
+        step = groups + 2
+        a, b = y[0::step], y[step - 1 :: step]
+        # A, B and their variance are the same for every group: resampled once per chunk, not once per group.
+        variance = np.var(np.r_[a, b], axis=0)
+        a_b, b_b = a[bootstrap], b[bootstrap]
+        variance_b = np.var(np.concatenate([a_b, b_b]), axis=0)
+        for g in range(groups):
+            ab_g = y[g + 1 :: step]
+            ab_b = ab_g[bootstrap]
+            result["S1"][columns, g] = _share(np.mean(b * (ab_g - a), axis=0), variance)
+            result["ST"][columns, g] = _share(0.5 * np.mean((a - ab_g) ** 2, axis=0), variance)
+            s1_b = _share(np.mean(b_b * (ab_b - a_b), axis=0), variance_b)
+            st_b = _share(0.5 * np.mean((a_b - ab_b) ** 2, axis=0), variance_b)
+            result["S1_conf"][columns, g] = z * s1_b.std(axis=0, ddof=1)
+            result["ST_conf"][columns, g] = z * st_b.std(axis=0, ddof=1)
+    return result
+
+
+def _share(part: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Saltelli et al. (2010)'s estimators over the output's variance, as SALib.analyze.sobol's first_order and
+    total_order divide them (0 where the variance is nil)."""
+    return np.divide(
+        part, variance, out=np.zeros_like(variance, dtype=np.float64), where=variance > np.finfo(float).eps
+    )
+
+
+def _pick(u: np.ndarray, count: int) -> np.ndarray:
+    """The alternative (0..count-1) that a uniform draw in [0, 1] picks, each with probability 1/count."""
+    return np.minimum((u * count).astype(int), count - 1)
+
+
+def rank_sobol(
+    methodology: Methodology, problem: Problem, base_samples: int | None = None, seed: int | None = None
+) -> pl.DataFrame:
+    """Sobol indices of each unit's rank and index score, and of the mean absolute rank shift over all units
+    (COINr's target in get_sensitivity), with respect to each contestable choice of the `uncertainty`
+    section: the weights (every edge weight times a uniform draw in [1 - p, 1 + p], varied as one group),
+    the normalisation, the aggregation and the imputation (a uniform draw picks one of the listed
+    alternatives with equal probability, as COINr's sample_2_para). A choice with one alternative (or
+    p = 0) is not contestable and is left out. The evaluations are those of sources/index/uncertainty.py
+    (precomputed leaf scores, matrix products). `base_samples` defaults to the largest power of 2 for
+    which the design stays within the methodology's sample budget (10,000 → 1,024 × 6 evaluations).
+    Columns: unit (ALL_UNITS for the mean shift), output ('rank', 'score', 'mean_abs_rank_shift'), choice,
+    first_order, first_order_low/high, total_order, total_order_low/high (the bootstrap interval at the
+    methodology's `interval`), base_samples, evaluations, seed."""
+    settings = methodology.uncertainty
+    seed = settings.seed if seed is None else seed
+    simulation = Simulation(methodology, problem)
+    framework, edges = simulation.framework, simulation.framework.edges
+    contestable = {
+        "weights": settings.weight_perturbation > 0 and edges > 0,
+        "normalisation": len(settings.normalisations) > 1,
+        "aggregation": len(settings.aggregations) > 1,
+        "imputation": len(settings.imputations) > 1,
+    }
+    choices = [c for c in CHOICES if contestable[c]]
+    columns = {
+        "unit": pl.Utf8,
+        "output": pl.Utf8,
+        "choice": pl.Utf8,
+        "first_order": pl.Float64,
+        "first_order_low": pl.Float64,
+        "first_order_high": pl.Float64,
+        "total_order": pl.Float64,
+        "total_order_low": pl.Float64,
+        "total_order_high": pl.Float64,
+        "base_samples": pl.Int64,
+        "evaluations": pl.Int64,
+        "seed": pl.Int64,
+    }
+    if not choices:
+        return pl.DataFrame(schema=columns)
+    groups = [g for c in choices for g in ([c] * edges if c == "weights" else [c])]
+    if base_samples is None:
+        base_samples = max(MIN_BASE_SAMPLES, 2 ** int(np.log2(max(settings.samples // (len(choices) + 2), 1))))
+    salib_problem, x = sobol_design(groups, base_samples, seed)
+    rows, at = len(x), {c: groups.index(c) for c in choices}
+
+    def drawn(choice: str, listed: list[str], known: list[str]) -> np.ndarray:
+        if choice not in at:
+            return np.zeros(rows, int)
+        return np.array([known.index(a) for a in listed])[_pick(x[:, at[choice]], len(listed))]
+
+    p = settings.weight_perturbation
+    factors = (
+        (1 - p + 2 * p * x[:, at["weights"] : at["weights"] + edges]) if "weights" in at else np.ones((rows, edges))
+    )
+    normalisation = drawn("normalisation", settings.normalisations, simulation.normalisations)
+    imputation = drawn("imputation", settings.imputations, simulation.imputations)
+    if "aggregation" in at:
+        geometric_drawn = np.array([a == "geometric" for a in settings.aggregations])[
+            _pick(x[:, at["aggregation"]], len(settings.aggregations))
+        ]
+        geometric = np.repeat(geometric_drawn[:, None], len(framework.nodes), axis=1)
+    else:
+        geometric = np.repeat(simulation.nominal_geometric[None, :], rows, axis=0)
+    scores = np.empty((rows, len(problem.units)))
+    for start in range(0, rows, 2_000):
+        chunk = slice(start, start + 2_000)
+        scores[chunk] = simulation.index_scores(
+            normalisation[chunk], imputation[chunk], geometric[chunk], factors[chunk]
         )
-        geometric = np.array([[a == "geometric"] * nodes for a in settings.aggregations])
-        moved["aggregation"] = np.nanmax(
-            np.abs(
-                self.ranks(
-                    np.zeros(len(geometric), int),
-                    np.zeros(len(geometric), int),
-                    geometric,
-                    np.ones((len(geometric), edges)),
-                )
-                - nominal
-            ),
-            axis=0,
+    ranks = competition_ranks(scores, methodology.score_decimals)
+    nominal = simulation.nominal()
+    with np.errstate(invalid="ignore"):
+        shift = (
+            np.nanmean(np.abs(ranks - nominal), axis=1, keepdims=True)
+            if (~np.isnan(nominal)).any()
+            else np.full((rows, 1), np.nan)
         )
-        imputations = np.array([self.imputations.index(i) for i in settings.imputations])
-        moved["imputation"] = np.nanmax(
-            np.abs(
-                np.concatenate(
-                    [self.ranks(zero, np.array([i]), self.nominal_geometric[None, :], ones) for i in imputations]
+    low_q, high_q = settings.interval
+    outputs = {"rank": ranks, "score": scores, "mean_abs_rank_shift": shift}
+    records = []
+    for output, values in outputs.items():
+        found = sobol_indices(salib_problem, values, seed, conf_level=(high_q - low_q) / 100)
+        units = [ALL_UNITS] if output == "mean_abs_rank_shift" else problem.units
+        for u, unit in enumerate(units):
+            for g, choice in enumerate(choices):
+                s1, s1c, st, stc = (found[k][u, g] for k in ("S1", "S1_conf", "ST", "ST_conf"))
+                records.append(
+                    (unit, output, choice, s1, s1 - s1c, s1 + s1c, st, st - stc, st + stc, base_samples, rows, seed)
                 )
-                - nominal
-            ),
-            axis=0,
-        )
-        return moved
+    return pl.DataFrame(records, schema=columns, orient="row").with_columns(pl.selectors.float().fill_nan(None))
+
+
+def most_influential(sobol: pl.DataFrame, units: list[str], nominal: np.ndarray) -> dict[str, list]:
+    """Per unit (in `units` order): the choice with the largest total Sobol index of its rank
+    (`most_influential_choice`; none for a unit not ranked or that no choice moves) and each choice's index
+    (`sobol_weights`, ...; none where the choice is not contestable)."""
+    ranks = sobol.filter(pl.col("output") == "rank")
+    totals = np.full((len(units), len(CHOICES)), np.nan)
+    row, column = {u: i for i, u in enumerate(units)}, {c: j for j, c in enumerate(CHOICES)}
+    for unit, choice, total in ranks.select("unit", "choice", "total_order").iter_rows():
+        if unit in row and total is not None:
+            totals[row[unit], column[choice]] = total
+
+    def strongest(i: int) -> str | None:
+        if np.isnan(nominal[i]) or np.all(np.isnan(totals[i])) or np.nanmax(totals[i]) <= 0:
+            return None
+        return CHOICES[int(np.nanargmax(totals[i]))]
+
+    return {
+        "most_influential_choice": [strongest(i) for i in range(len(units))],
+        **{
+            f"sobol_{c}": [None if np.isnan(v) else round(float(v), 4) for v in totals[:, j]]
+            for j, c in enumerate(CHOICES)
+        },
+    }
 
 
 def tie_groups(
@@ -354,10 +507,16 @@ def tie_groups(
 
 
 def rank_uncertainty(
-    methodology: Methodology, problem: Problem, samples: int | None = None, seed: int | None = None
+    methodology: Methodology,
+    problem: Problem,
+    samples: int | None = None,
+    seed: int | None = None,
+    sobol: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Per unit: nominal rank, median rank, the percentile interval, its tie group, the units it is
-    statistically tied with, and which choice moves its rank the most."""
+    """Per unit: nominal rank, median rank, the percentile interval, its tie group and the units it is
+    statistically tied with (the Monte Carlo); and, from `sobol` (`rank_sobol`'s result for this problem,
+    computed here when not given), the total Sobol index of its rank for each choice and the choice with
+    the largest."""
     settings = methodology.uncertainty
     samples = samples or settings.samples
     seed = settings.seed if seed is None else seed
@@ -368,14 +527,10 @@ def rank_uncertainty(
     low_q, high_q = settings.interval
     with np.errstate(invalid="ignore"):
         low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
-    shifts = simulation.shifts(nominal, rng)
     group, tied = tie_groups(problem.units, low, high, median)
-    shift_matrix = np.stack([shifts[c] for c in CHOICES], axis=1)
-
-    def strongest(i: int) -> str | None:
-        if np.isnan(nominal[i]) or np.nanmax(shift_matrix[i]) == 0:
-            return None
-        return CHOICES[int(np.nanargmax(shift_matrix[i]))]
+    influence = most_influential(
+        sobol if sobol is not None else rank_sobol(methodology, problem, seed=seed), problem.units, nominal
+    )
 
     def whole(values: np.ndarray) -> list[int | None]:
         return [None if np.isnan(v) else int(v) for v in values]
@@ -390,8 +545,7 @@ def rank_uncertainty(
             "interval_width": [None if np.isnan(h) else int(h - lo) for lo, h in zip(low, high)],
             "tie_group": group,
             "tied_with": ["; ".join(names) or None for names in tied],
-            "most_influential_choice": [strongest(i) for i in range(len(problem.units))],
-            **{f"shift_{c}": whole(shifts[c]) for c in CHOICES},
+            **influence,
             "samples": [samples] * len(problem.units),
             "seed": [seed] * len(problem.units),
         },
@@ -427,6 +581,84 @@ def problem_from_long(
 def table_uncertainty(
     values: pl.DataFrame, units: list[str], methodology: Methodology, year: int | None, samples: int | None = None
 ) -> pl.DataFrame:
-    """`dti uncertainty`: the analysis on a table read by sources.index.engine.table_values."""
+    """`dti uncertainty`: the analysis on a table read by sources.index.user_tables.table_values."""
     indicators = [leaf.code for leaf in methodology.leaves if year is None or leaf.valid_in(year)]
     return rank_uncertainty(methodology, problem_from_long(values, units, indicators), samples=samples)
+
+
+def build_rank_uncertainty(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> int:
+    """marts.rank_uncertainty: the Monte Carlo of sources/index/uncertainty.py for every year of the
+    as-reported ranking, on the values of marts.indicator_values, with the Sobol indices the audit computed
+    on the same problem (marts.audit_sobol, the same seed). Returns the row count."""
+    sobol = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code AS unit, output, choice, total_order
+        FROM marts.audit_sobol WHERE series = 'as_reported'""",
+    )
+    values = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code AS unit, indicator_code, value
+        FROM marts.indicator_values WHERE series = 'as_reported' AND value IS NOT NULL""",
+    )
+    units = query_frame(
+        con,
+        """
+        SELECT reporting_year, unit_set, province_code, province_name, is_synthetic
+        FROM marts.index_scores WHERE series = 'as_reported' ORDER BY reporting_year, province_code""",
+    )
+    frames = []
+    for (year, unit_set), year_units in units.group_by("reporting_year", "unit_set", maintain_order=True):
+        codes = year_units["province_code"].to_list()
+        indicators = [leaf.code for leaf in methodology.leaves if leaf.valid_in(year)]
+        same_set = values.filter(pl.col("unit_set") == unit_set)
+        problem = problem_from_long(
+            same_set.filter(pl.col("reporting_year") == year),
+            codes,
+            indicators,
+            earlier=same_set.filter(pl.col("reporting_year") < year),
+        )
+        year_sobol = sobol.filter((pl.col("reporting_year") == year) & (pl.col("unit_set") == unit_set))
+        result = rank_uncertainty(methodology, problem, sobol=year_sobol)
+        names = dict(zip(codes, year_units["province_name"]))
+        frames.append(
+            result.rename({"unit": "province_code"}).with_columns(
+                pl.lit("as_reported").alias("series"),
+                pl.lit(unit_set).alias("unit_set"),
+                pl.lit(year, dtype=pl.Int32).alias("reporting_year"),
+                pl.col("province_code").replace_strict(names).alias("province_name"),
+                pl.lit(bool(year_units["is_synthetic"].any())).alias("is_synthetic"),
+                pl.col("tied_with").map_elements(
+                    lambda text, names=names: "; ".join(names[c] for c in text.split("; ")) if text else None,
+                    return_dtype=pl.Utf8,
+                ),
+                pl.lit(methodology.version).alias("methodology_version"),
+            )
+        )
+    table = pl.concat(frames).select(
+        "series",
+        "unit_set",
+        "reporting_year",
+        "province_code",
+        "province_name",
+        "rank",
+        "median_rank",
+        "rank_p05",
+        "rank_p95",
+        "interval_width",
+        "tie_group",
+        "tied_with",
+        "most_influential_choice",
+        "sobol_weights",
+        "sobol_normalisation",
+        "sobol_aggregation",
+        "sobol_imputation",
+        "samples",
+        "seed",
+        "is_synthetic",
+        "methodology_version",
+    )
+    with transaction(con):
+        replace_table(con, "marts", "rank_uncertainty", table)
+    return table.height

@@ -318,15 +318,21 @@ def digital_economy_share(register: ProvinceRegister) -> pl.DataFrame:
     ).with_columns(pl.col("source").forward_fill())
 
 
+# The words are the project's own, defined in its catalog.
+CATALOG_SOURCE = "sources/catalog/catalog.yaml (this project's data dictionary)"
+
+
 def vocabularies() -> pl.DataFrame:
     """The values people read (value status, series, target status...) and what each means, from the
     catalog (sources/catalog/catalog.yaml): the warehouse words a status in Vietnamese from here."""
     rows = [
-        {"vocabulary": vocabulary, "value": value, "vi": text.vi, "en": text.en}
+        {"vocabulary": vocabulary, "value": value, "vi": text.vi, "en": text.en, "source": CATALOG_SOURCE}
         for vocabulary, values in catalog().vocabularies.items()
         for value, text in values.items()
     ]
-    return pl.DataFrame(rows, schema={"vocabulary": pl.Utf8, "value": pl.Utf8, "vi": pl.Utf8, "en": pl.Utf8})
+    return pl.DataFrame(
+        rows, schema={"vocabulary": pl.Utf8, "value": pl.Utf8, "vi": pl.Utf8, "en": pl.Utf8, "source": pl.Utf8}
+    )
 
 
 # Table name -> how it is built. What each table and column means: sources/catalog/catalog.yaml.
