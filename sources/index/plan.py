@@ -83,19 +83,21 @@ def _ranking_of(subject: str, methodology: Methodology) -> str | None:
 
 def targets_to_plan(con: duckdb.DuckDBPyConnection, methodology: Methodology, unit_set: str, year: int) -> list[Target]:
     """The rank and score targets of marts.target_gaps whose horizon is after `year`, each on the unit of
-    `unit_set` that holds its figures (the unit itself or its successor after the merger)."""
+    `unit_set` that holds its figures: the unit itself, or its successor after the merger, to which
+    marts.target_gaps carries a former unit's targets (named by `set_by`). Each target once, as measured
+    in the latest reporting year."""
     rows = query_frame(
         con,
-        """SELECT g.target_id, g.target_source, g.document, g.quote_vi, g.province_name AS holder_name,
-                  CASE WHEN g.unit_set = ? THEN g.province_code ELSE c.new_code END AS province_code,
+        """SELECT g.target_id, g.target_source, g.document, g.quote_vi,
+                  coalesce(g.set_by, g.province_name) AS holder_name, g.province_code,
                   g.subject, g.target_type, g.comparator, g.target_value, g.horizon_year
            FROM marts.target_gaps AS g
-           LEFT JOIN reference.province_crosswalk AS c ON g.unit_set <> ? AND c.old_code = g.province_code
-           WHERE g.horizon_year > ? AND g.target_value IS NOT NULL
+           WHERE g.unit_set = ? AND g.as_of_year = (SELECT max(as_of_year) FROM marts.target_gaps)
+             AND g.horizon_year > ? AND g.target_value IS NOT NULL
              AND ((g.target_type = 'rank' AND g.subject LIKE 'dti%rank')
                   OR (g.target_type = 'absolute' AND g.subject = 'dti_score'))
            ORDER BY g.horizon_year, g.target_id, g.province_code""",
-        [unit_set, unit_set, year],
+        [unit_set, year],
     )
     targets = []
     for row in rows.iter_rows(named=True):
