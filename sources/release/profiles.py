@@ -7,12 +7,11 @@ latest year, printed locally by Chromium's headless print-to-PDF (nothing is dow
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
+from playwright.sync_api import sync_playwright
 
 from sources.catalog.catalog import catalog, pillar_labels
 from sources.index.methodology import Methodology
@@ -22,7 +21,7 @@ from sources.release.readable import gap_in_words, say_number
 from sources.release.report import TEMPLATES
 
 CHROMIUM = ("chromium", "/usr/bin/chromium", "chromium-browser")
-PDF_SECONDS = 120
+PDF_SECONDS = 120  # the most one page may take to load and print
 
 
 def subject_names(methodology: Methodology, lang: str) -> dict[str, str]:
@@ -155,38 +154,27 @@ def chromium() -> str | None:
     return next((found for name in CHROMIUM if (found := shutil.which(name))), None)
 
 
-def print_pdfs(pages: dict[str, str], folder: Path, workers: int = 2) -> list[Path]:
-    """Print each page (file name -> HTML) to a PDF in `folder` with headless Chromium, `workers` at a time;
-    the pages are written to a private temporary folder and opened from disk, with no network."""
+def print_pdfs(pages: dict[str, str], folder: Path) -> list[Path]:
+    """Print each page (file name -> HTML) to an A4 PDF in `folder` with one headless Chromium (Debian's,
+    driven by Playwright: nothing is downloaded) for all of them; each page is written to a private
+    temporary folder and opened from disk, with no network."""
     executable = chromium()
     if executable is None:
         raise FileNotFoundError("chromium not found: run scripts/ensure-chromium.sh")
-    with tempfile.TemporaryDirectory(prefix="dti-profiles-") as scratch:
-
-        def one(item: tuple[str, str]) -> Path:
-            name, html = item
-            source = Path(scratch) / f"{Path(name).stem}.html"
-            source.write_text(html, encoding="utf-8")
-            target = folder / name
-            subprocess.run(
-                [
-                    executable,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                    f"--user-data-dir={scratch}/profile-{source.stem}",
-                    "--no-pdf-header-footer",
-                    f"--print-to-pdf={target}",
-                    source.as_uri(),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDF_SECONDS,
-            )
-            return target
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, pages.items()))
+    printed = []
+    with tempfile.TemporaryDirectory(prefix="dti-profiles-") as scratch, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(PDF_SECONDS * 1000)
+            for name, html in pages.items():
+                source = Path(scratch) / f"{Path(name).stem}.html"
+                source.write_text(html, encoding="utf-8")
+                page.goto(source.as_uri())
+                page.pdf(path=folder / name, print_background=True, prefer_css_page_size=True)
+                printed.append(folder / name)
+        finally:
+            browser.close()
+    return printed
