@@ -5,6 +5,7 @@ import pytest
 
 from sources.intake.staging import rows_frame, stage
 from sources.intake.submissions import read_submission
+from tests.corpus import CASES
 from tests.corpus_values import CASES_VALUES, READ_AS, VI_FACTS
 
 
@@ -26,4 +27,4 @@ def test_the_values_corpus_covers_its_rules_with_at_least_ten_kinds():
     assert len({c.name for c in CASES_VALUES}) == len(CASES_VALUES)
     covered = {c.rule for c in CASES_VALUES}
     assert {"ambiguous_number", "province_mismatch", "year_out_of_range", "out_of_domain", None} <= covered
-    assert set(VI_FACTS) <= {c.name for c in CASES_VALUES if c.rule}
+    assert set(VI_FACTS) <= {c.name for c in (*CASES, *CASES_VALUES) if c.rule}  # facts of both corpora's cases

@@ -124,8 +124,13 @@ def attribute_change(before: Scored, after: Scored, bridge: Scored | None = None
         .otherwise(pl.lit("both"))
         .alias("coverage"),
     )
+    # Summed in the indicators' order, so that the float rounding (the non-additive part, about 1e-16 under
+    # arithmetic aggregation) is the same on every run and a repeated run publishes nothing new.
     explained = rows.group_by("province_code").agg(
-        (pl.col("value_part") + pl.col("weight_part") + pl.col("methodology_part")).sum().alias("explained")
+        (pl.col("value_part") + pl.col("weight_part") + pl.col("methodology_part"))
+        .sort_by(pl.col("indicator_code"))
+        .sum()
+        .alias("explained")
     )
     provinces = (
         provinces.with_columns((pl.col("index_to") - pl.col("index_from")).alias("index_change"))
