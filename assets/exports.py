@@ -15,6 +15,18 @@ from sources.intake.inbox import withdrawn_files
 from sources.release.publish import publish
 from sources.release.report import render_report
 
+# Everything the copy and the release carry: they wait for all of it, so a run never publishes half.
+PUBLISHED_FROM = [
+    *index_marts.keys,
+    target_gaps.key,
+    rank_uncertainty.key,
+    *index_audit.keys,
+    score_change_attribution.key,
+    pillar_change_attribution.key,
+    target_paths.key,
+    province_strengths.key,
+]
+
 
 @dg.multi_asset(
     specs=[
@@ -23,32 +35,14 @@ from sources.release.report import render_report
             group_name="exports",
             description=description("exports.published_warehouse"),
             kinds={"duckdb"},
-            deps=[
-                *index_marts.keys,
-                target_gaps.key,
-                rank_uncertainty.key,
-                *index_audit.keys,
-                score_change_attribution.key,
-                pillar_change_attribution.key,
-                target_paths.key,
-                province_strengths.key,
-            ],
+            deps=PUBLISHED_FROM,
         ),
         dg.AssetSpec(
             ["exports", "release"],
             group_name="exports",
             description=description("exports.release"),
             kinds={"parquet", "csv", "excel", "html"},
-            deps=[
-                *index_marts.keys,
-                target_gaps.key,
-                rank_uncertainty.key,
-                *index_audit.keys,
-                score_change_attribution.key,
-                pillar_change_attribution.key,
-                target_paths.key,
-                province_strengths.key,
-            ],
+            deps=PUBLISHED_FROM,
         ),
     ],
 )
