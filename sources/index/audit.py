@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from sources.catalog.catalog import catalog
 from sources.index.methodology import Methodology
 from sources.index.outliers import is_outlying, kurtosis, skewness, treat_vector
 from sources.index.uncertainty import (
@@ -585,7 +586,30 @@ def audit_report(con: duckdb.DuckDBPyConnection, year: int) -> list[tuple[str, p
     Empty when the warehouse has no audit."""
     if not has_audit(con):
         return []
-    return [(title, query_frame(con, sql.replace("$year", str(int(year))))) for title, sql in REPORT_QUERIES]
+    words = _vietnamese_names(con)
+    return [
+        (title, _readable(query_frame(con, sql.replace("$year", str(int(year)))), words))
+        for title, sql in REPORT_QUERIES
+    ]
+
+
+AUDIT_VOCABULARIES = ("audit_level", "audit_flag", "audit_treatment", "audit_node", "sensitivity_choice")
+
+
+def _vietnamese_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Code -> what a person reads: the indicators' and pillars' Vietnamese names (reference.indicators) and
+    the audit's words (the catalog's vocabularies)."""
+    names = dict(con.execute("SELECT code, name_vi FROM reference.indicators").fetchall())
+    names |= dict(con.execute("SELECT DISTINCT pillar, pillar_name_vi FROM reference.indicators").fetchall())
+    for vocabulary in AUDIT_VOCABULARIES:
+        names |= {value: text.vi for value, text in catalog().vocabularies[vocabulary].items()}
+    return names
+
+
+def _readable(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """Every text cell that is a code, as its name (other text, such as a province's name, as it is)."""
+    text = [column for column, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(pl.col(column).replace(names) for column in text)
 
 
 class AuditUnavailable(RuntimeError):
