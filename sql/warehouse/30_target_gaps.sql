@@ -84,8 +84,11 @@ observations AS (
     FROM marts.index_scores WHERE scored
 ),
 observations_with_mean AS (
-    SELECT *, avg(value) OVER (PARTITION BY series, reporting_year, subject) AS national_mean
+    -- Exact sums: the rows arrive in the order the engine wrote them (every thread), and a float mean would
+    -- differ in its last bits from run to run.
+    SELECT *, (sum(value::DECIMAL(38, 18)) OVER same_subject / count(value) OVER same_subject)::DOUBLE AS national_mean
     FROM observations
+    WINDOW same_subject AS (PARTITION BY series, reporting_year, subject)
 ),
 -- The history each target is measured on (see "Which figures" above).
 history AS (
@@ -127,8 +130,8 @@ summary AS (
            arg_min(value, reporting_year) AS baseline_value,
            arg_min(tracked_value, reporting_year) AS baseline_tracked,
            min(reporting_year) AS baseline_year,
-           avg(value) AS period_mean,
-           sum(value) AS period_sum,
+           (sum(value::DECIMAL(38, 18)) / count(value))::DOUBLE AS period_mean,
+           sum(value::DECIMAL(38, 18))::DOUBLE AS period_sum,
            count(*) AS years_observed,
            arg_max(is_synthetic, reporting_year) AS is_synthetic
     FROM tracked
