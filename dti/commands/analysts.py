@@ -26,6 +26,19 @@ YEAR_HELP = (
     "Reporting year, for indicators valid only in some years (default: all valid)."
 )
 OUTPUT_HELP = "Ghi kết quả thành CSV vào đây (mặc định: in ra) / Write the result as CSV here (default: print it)."
+
+
+def _table_out(result, output: Path | None, summary: str, echo_summary: bool = True) -> None:
+    """A result table as CSV: into `output` (saying so, with `summary`, on stderr) or on stdout."""
+    if output:
+        result.write_csv(output)
+        click.echo(f"wrote {output}: {summary}", err=True)
+    else:
+        click.echo(result.write_csv(), nl=False)
+        if echo_summary:
+            click.echo(summary, err=True)
+
+
 INPUT = click.argument("input_csv", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
@@ -74,11 +87,7 @@ def score(methodology_name: str, merge_to_34: bool, year: int | None, output: Pa
         result = score_table(read_table(input_csv), methodology, ProvinceRegister(), merge_to_34=merge_to_34, year=year)
     except ScoreInputError as exc:
         fail(f"{input_csv}: {exc}")
-    if output:
-        result.write_csv(output)
-        click.echo(f"wrote {output}: {result.height} unit(s), methodology {methodology.version}", err=True)
-    else:
-        click.echo(result.write_csv(), nl=False)
+    _table_out(result, output, f"{result.height} unit(s), methodology {methodology.version}", echo_summary=False)
 
 
 @click.command(context_settings=CONTEXT)
@@ -142,12 +151,7 @@ def uncertainty(
         )
     except ScoreInputError as exc:
         fail(f"{input_csv}: {exc}")
-    if output:
-        result.write_csv(output)
-        click.echo(f"wrote {output}: {summary}", err=True)
-    else:
-        click.echo(result.write_csv(), nl=False)
-        click.echo(summary, err=True)
+    _table_out(result, output, summary)
 
 
 @click.command(context_settings=CONTEXT)

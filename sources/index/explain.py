@@ -31,13 +31,13 @@ year restated on the 34 units (series restated_34) against the as-reported `to` 
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
 from sources.index.methodology import Methodology
+from sources.reference.provinces import fold
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
 
 AS_REPORTED = "as_reported"
@@ -361,12 +361,6 @@ class ExplainError(ValueError):
     """A province or a pair of years that cannot be explained, said in both languages."""
 
 
-def folded(text: str) -> str:
-    """A name compared without case or diacritics ("thai nguyen" finds "Thái Nguyên")."""
-    plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in plain if not unicodedata.combining(c)).casefold().strip()
-
-
 def _points(value: float | None) -> str:
     return "–" if value is None else f"{value:+.4f}"
 
@@ -381,10 +375,10 @@ def explain_province(con: duckdb.DuckDBPyConnection, province: str, year_from: i
             f"không so sánh được {year_from} với {year_to}: không có đơn vị chung đã tính điểm / "
             f"{year_from} cannot be compared with {year_to}: no units scored in both"
         )
-    wanted = folded(province)
+    wanted = fold(province.strip())  # without case or diacritics: "thai nguyen" finds "Thái Nguyên"
     rows = table.filter(
         (pl.col("province_code") == province.strip().zfill(2))
-        | (pl.col("province_name").map_elements(folded, return_dtype=pl.Utf8) == wanted)
+        | (pl.col("province_name").map_elements(fold, return_dtype=pl.Utf8) == wanted)
     )
     if rows.is_empty():
         raise ExplainError(

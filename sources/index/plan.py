@@ -42,9 +42,11 @@ import numpy as np
 import polars as pl
 
 from sources.index.engine import score, score_values
-from sources.index.explain import folded, framework_children, pillar_leaves
+from sources.index.explain import framework_children, pillar_leaves
 from sources.index.methodology import Methodology
 from sources.index.uncertainty import Simulation, problem_from_long
+from sources.intake.numbers import say_number
+from sources.reference.provinces import fold
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
 
 SCENARIOS = ("others_stay", "others_trend")
@@ -432,10 +434,7 @@ def build_target_paths(con: duckdb.DuckDBPyConnection, methodology: Methodology)
 
 def _number(value: float | None, decimals: int = 2) -> str:
     """A number for people, Vietnamese style: '.' between thousands, ',' before decimals."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return "–" if value is None else say_number(value, decimals, "vi")
 
 
 def _percent(value: float | None) -> str:
@@ -447,11 +446,11 @@ def plan_text(con: duckdb.DuckDBPyConnection, methodology: Methodology, province
     targets too) with what it takes to reach each in both scenarios; Vietnamese first, English beside."""
     year, unit_set = _latest(con)
     values, history, names = _inputs(con, unit_set, year)
-    wanted, code = folded(province), province.strip().zfill(2)
+    wanted, code = fold(province.strip()), province.strip().zfill(2)
     targets = [
         t
         for t in targets_to_plan(con, methodology, unit_set, year)
-        if wanted in (folded(t.holder_name), folded(names.get(t.province_code, ""))) or code == t.province_code
+        if wanted in (fold(t.holder_name), fold(names.get(t.province_code, ""))) or code == t.province_code
     ]
     if not targets:
         raise PlanError(

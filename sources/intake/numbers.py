@@ -79,6 +79,12 @@ def number_text(value: float, decimal: str = ".") -> str:
     return text.replace(".", decimal)
 
 
+def say_number(value: float, decimals: int, lang: str) -> str:
+    """A number as a reader writes it: Vietnamese groups thousands with '.' and writes decimals after ','."""
+    text = f"{value:,.{max(decimals, 0)}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "vi" else text
+
+
 def _fail(text: str, why: str) -> ParsedNumber:
     return ParsedNumber(None, error=f"'{text}' is not a number: {why}")
 

@@ -15,9 +15,10 @@ from playwright.sync_api import sync_playwright
 
 from sources.catalog.catalog import catalog, pillar_labels
 from sources.index.methodology import Methodology
+from sources.intake.numbers import say_number
 from sources.release.charts import line_chart, target_chart
 from sources.release.maps import choropleth
-from sources.release.readable import gap_in_words, say_number
+from sources.release.readable import gap_in_words
 from sources.release.report import TEMPLATES
 
 CHROMIUM = ("chromium", "/usr/bin/chromium", "chromium-browser")

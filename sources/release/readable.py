@@ -13,6 +13,7 @@ import polars as pl
 
 from sources.catalog.catalog import catalog
 from sources.index.methodology import Methodology
+from sources.intake.numbers import say_number
 
 # Columns of the other language: a Vietnamese reader gets the *_vi twin, an English reader the original.
 OTHER_LANGUAGE = {
@@ -53,12 +54,6 @@ class ReadableTable:
 def number_format(decimals: int) -> str:
     """Excel's format of a number with `decimals` decimals and thousands grouped."""
     return "#,##0" if decimals <= 0 else "#,##0." + "0" * decimals
-
-
-def say_number(value: float, decimals: int, lang: str) -> str:
-    """A number as a reader writes it: Vietnamese groups thousands with '.' and writes decimals after ','."""
-    text = f"{value:,.{max(decimals, 0)}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "vi" else text
 
 
 def gap_in_words(gap: float | None, met: bool, unit: str | None, lang: str) -> str | None:
