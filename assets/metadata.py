@@ -42,7 +42,7 @@ def markdown_table(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
     def cell(v: object) -> str:
         return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * shown.width]
+    lines = ["| " + " | ".join(cell(name) for name in shown.columns) + " |", "|" + "---|" * shown.width]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.iter_rows()]
     if frame.height > limit:
         lines.append(f"\n_{frame.height - limit} more rows_")

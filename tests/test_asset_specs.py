@@ -1,5 +1,5 @@
 """A snapshot of the asset graph as the UI shows it: every asset's key, group, partitioning, upstream
-assets and the checks hung on it (with whether each blocks). A change to any of them fails this test
+assets and the checks hung on it (with whether each blocks); and the tables of its metadata panel. A change to any of them fails this test
 until the snapshot is refreshed on purpose, so a moved check or a lost dependency is seen in review.
 
 Refresh after an intended change, then review the diff of tests/snapshots/asset_specs.json:
@@ -9,10 +9,13 @@ Refresh after an intended change, then review the diff of tests/snapshots/asset_
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
+from assets.metadata import markdown_table
 from pipelines.definitions import defs
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.json"
@@ -73,3 +76,10 @@ def test_checks_hang_on_the_asset_they_check():
 
     downstream = [key for key in specs if key.startswith(("marts/", "exports/"))]
     assert len(downstream) >= 10 and all("staging/figure_flags" in upstream(key) for key in downstream)
+
+
+def test_a_table_in_the_asset_panel_keeps_its_columns_when_a_heading_holds_a_bar():
+    """The audit's headings are bilingual ("Nút | Node"): an unescaped bar would add a column in the UI."""
+    lines = markdown_table(pl.DataFrame({"Nút | Node": ["Kinh tế số"], "alpha": [0.9]})).value.splitlines()
+    columns = [len(re.findall(r"(?<!\\)\|", line)) - 1 for line in lines]
+    assert columns == [2, 2, 2], lines

@@ -5,6 +5,14 @@ SELECT as_of_year AS reporting_year, province_code, province_name, unit_set, tar
        actual_year, actual_basis, actual_province_name, gap, share_covered, observed_pace, required_pace,
        status_vi, status, status_reason_vi, status_reason, document, quote_vi, source, is_synthetic,
        methodology_version
-FROM marts.target_gaps
+FROM marts.target_gaps,
+     (SELECT any_value(unit_set) AS year_set FROM marts.index_scores
+      WHERE series = 'as_reported' AND reporting_year = $year),
+     (SELECT arg_max(unit_set, reporting_year) AS latest_set FROM marts.index_scores
+      WHERE series = 'as_reported')
 WHERE as_of_year = $year
+  -- From the first year of the current units (2025) on, only they: a former unit's targets reach those files
+  -- carried to its successor (set_by), not a second time on the former unit. Earlier years keep both, so a
+  -- current unit's page can follow its gaps back through the years before it existed.
+  AND NOT (unit_set <> year_set AND year_set = latest_set)
 ORDER BY province_name, target_source DESC, horizon_year, subject, target_id
