@@ -7,6 +7,7 @@ import pytest
 
 from expectations.plausibility import figure_flags
 from sources.index.engine import build_marts, build_target_gaps
+from sources.index.methodology import Methodology
 from sources.intake.rules import default_rules
 from sources.intake.staging import FIGURE_SCHEMA, REJECT_SCHEMA
 from sources.reference.tables import reference_tables
@@ -49,9 +50,9 @@ def _stage(con, figures: pl.DataFrame) -> None:
     )
 
 
-@pytest.fixture
-def warehouse(tmp_path, methodology, register):
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+def _build(path, methodology, register):
+    """The warehouse of the figures above, its marts and target gaps under `methodology`."""
+    con = duckdb.connect(str(path))
     for name, frame in reference_tables(register, methodology).items():
         replace_table(con, "reference", name, frame)
     rows = []
@@ -65,6 +66,12 @@ def warehouse(tmp_path, methodology, register):
     _stage(con, figures)
     build_marts(con, methodology)
     build_target_gaps(con, methodology)
+    return con
+
+
+@pytest.fixture
+def warehouse(tmp_path, methodology, register):
+    con = _build(tmp_path / "w.duckdb", methodology, register)
     yield con
     con.close()
 
@@ -200,4 +207,140 @@ def test_restatement_weights_shares_by_population_and_sums_counts(tmp_path, meth
     assert values["fibre_household_pct"] == pytest.approx(weighted)
     assert values["digital_enterprises_count"] == 1100
     assert values["digital_enterprises_per_1000"] == pytest.approx(1100 / (population["19"] + population["06"]))
+    con.close()
+
+
+def _open_sdg_ratio(start, end, target, years=4, horizon_years=9):
+    """Open SDG's R by its documented formula: observed compound growth over the growth required."""
+    return ((end / start) ** (1 / years) - 1) / abs((target / start) ** (1 / horizon_years) - 1)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "status"),
+    [
+        ("online_services_level4_pct", "on track"),  # R = 1.62
+        ("digital_economy_grdp_pct", "on track"),  # R = 1.15: compound growth from a low base
+        ("smartphone_adult_pct", "limited progress"),  # R = 0.36
+        ("records_online_province_pct", "deterioration"),  # R < 0
+        ("ecommerce_retail_share_pct", "target met"),
+    ],
+)
+def test_the_open_sdg_method_rates_each_target_by_its_progress_measure(
+    tmp_path, methodology, register, indicator, status
+):
+    """gap_status.method: open_sdg gives the Open SDG measure on the warehouse's figures (2021 -> 2025,
+    targets for 2030), where the project's linear pace says otherwise for the economy's share."""
+    raw = methodology.model_dump()
+    raw["gap_status"]["method"] = "open_sdg"
+    con = _build(tmp_path / "w.duckdb", Methodology.model_validate(raw), register)
+    gap = _gap(con, "34", "19", f"national:{indicator}:2030")
+    start, end = SERIES[indicator]
+    target = gap["target_value"]
+    assert gap["status_method"] == "open_sdg"
+    assert gap["status"] == status, gap["status_reason"]
+    if status != "target met":
+        assert gap["progress_ratio"] == pytest.approx(_open_sdg_ratio(start, end, target), rel=1e-12)
+        assert gap["annual_growth"] == pytest.approx((end / start) ** 0.25 - 1, rel=1e-12)
+        assert gap["status_reason_vi"].startswith("Open SDG: tăng ")
+    # the project's measure is published beside it, and decides under the default method
+    default = _gap(_build(tmp_path / "d.duckdb", methodology, register), "34", "19", f"national:{indicator}:2030")
+    assert default["status_method"] == "project"
+    assert default["progress_ratio"] == gap["progress_ratio"]
+
+
+def test_period_averages_keep_the_project_rule_under_open_sdg(tmp_path, methodology, register):
+    raw = methodology.model_dump()
+    raw["gap_status"]["method"] = "open_sdg"
+    con = _build(tmp_path / "w.duckdb", Methodology.model_validate(raw), register)
+    methods = con.execute(
+        "SELECT DISTINCT target_type, status_method FROM marts.target_gaps WHERE target_type IN ('period_average', 'tier')"
+    ).fetchall()
+    assert methods and {m for _, m in methods} == {"project"}
+
+
+@pytest.mark.parametrize(
+    ("target_id", "trajectory", "ahead"),
+    [
+        # 2030 ≥ 100 from 40 in 2021: the straight path stands at 40 + 60 · 4/9 in 2025
+        ("national:online_services_level4_pct:2030", 40 + 60 * 4 / 9, 76 - (40 + 60 * 4 / 9)),
+        # moved away from the target: behind the path by its distance
+        ("national:records_online_province_pct:2030", 90 + 10 * 4 / 9, 85 - (90 + 10 * 4 / 9)),
+        # the horizon (2025) is reached: the path ends on the target, 80
+        ("national:online_services_level4_pct:2025", 80.0, 76 - 80.0),
+    ],
+)
+def test_each_target_has_a_straight_trajectory_and_the_gap_to_it(warehouse, target_id, trajectory, ahead):
+    gap = _gap(warehouse, "34", "19", target_id)
+    assert gap["trajectory_value"] == pytest.approx(trajectory)
+    assert gap["gap_to_trajectory"] == pytest.approx(ahead)
+    # each year's row has its own point of the path: in the baseline year the path starts at the baseline
+    then = _gap(warehouse, "34", "19", target_id, as_of_year=2021)
+    assert then["trajectory_value"] == pytest.approx(then["baseline_value"]) and then["gap_to_trajectory"] == 0
+
+
+def _register(con, rows: list[dict]) -> None:
+    for row in rows:
+        con.execute(
+            """INSERT INTO reference.target_registry (target_id, province, unit_set, province_code, indicator,
+                   target_type, horizon_year, comparator, value, unit)
+               VALUES ($target_id, 'Thái Nguyên', '63', '19', $indicator, $target_type, 2030, '≥', $value, $unit)""",
+            row,
+        )
+
+
+def test_a_score_target_in_points_of_1000_and_a_count_of_main_indicators_in_the_top_10(demo_copy, methodology):
+    """Two target kinds from real resolutions: "≥ 800/1000 điểm" on the index score (0-1) and "at least k of
+    the 8 main indicators in the top 10", on the demo warehouse (main indicators named for the test)."""
+    raw = methodology.model_dump()
+    raw["main_indicators"] = [code for pillar in methodology.pillars for code in list(pillar.children)[:3]][:8]
+    with_main = Methodology.model_validate(raw)
+    con = duckdb.connect(str(demo_copy.warehouse))
+    _register(
+        con,
+        [
+            {
+                "target_id": "T-SCORE",
+                "indicator": "dti_score",
+                "target_type": "score",
+                "value": 800,
+                "unit": "points_1000",
+            },
+            {
+                "target_id": "T-MAIN",
+                "indicator": "main_indicators_in_top_10",
+                "target_type": "absolute",
+                "value": 3,
+                "unit": "count",
+            },
+        ],
+    )
+    build_target_gaps(con, with_main)
+
+    score = _gap(con, "34", "19", "T-SCORE")  # carried from the former Thái Nguyên to the current one
+    assert (score["target_value"], score["target_value_text"], score["unit"]) == (0.8, "800/1000", "score")
+    [(index_score,)] = con.execute(
+        "SELECT score FROM marts.index_scores WHERE series = 'as_reported' AND unit_set = '34' AND province_code = '19'"
+        " AND reporting_year = 2025"
+    ).fetchall()
+    assert score["actual_value"] == pytest.approx(index_score)
+    assert (score["status"] == "target met") == (index_score >= 0.8)
+
+    ranks = (
+        query_frame(con, "SELECT * FROM marts.indicator_scores WHERE series = 'as_reported' AND reporting_year = 2025")
+        .filter(pl.col("indicator_code").is_in(with_main.main_indicators) & pl.col("score").is_not_null())
+        .with_columns(
+            pl.col("score")
+            .round(with_main.score_decimals)
+            .rank("min", descending=True)
+            .over("indicator_code")
+            .alias("indicator_rank")
+        )
+    )
+    in_top = ranks.filter((pl.col("province_code") == "19") & (pl.col("indicator_rank") <= 10)).height
+    main = _gap(con, "34", "19", "T-MAIN")
+    assert main["actual_value"] == in_top and main["target_value"] == 3
+    assert (main["status"] == "target met") == (in_top >= 3)
+
+    build_target_gaps(con, methodology)  # a methodology that names no main indicators
+    assert _gap(con, "34", "19", "T-MAIN")["status_reason"] == "the methodology names no main indicators"
     con.close()

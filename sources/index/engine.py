@@ -95,6 +95,7 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
                 "on_track_min_ratio": methodology.gap_status.on_track_min_ratio,
                 "acceleration_min_ratio": methodology.gap_status.acceleration_min_ratio,
                 "approx_tolerance": methodology.gap_status.approx_tolerance,
+                "gap_method": methodology.gap_status.method,
             }
         ],
         schema_overrides={"score_decimals": pl.Int32},
@@ -157,12 +158,14 @@ def load_framework(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> 
         },
     )
     descendants = pl.DataFrame(_descendants(methodology), schema={"node": pl.Utf8, "indicator_code": pl.Utf8})
+    main_indicators = pl.DataFrame({"indicator_code": methodology.main_indicators}, schema={"indicator_code": pl.Utf8})
     for name, frame in (
         ("m_settings", settings),
         ("m_nodes", nodes),
         ("m_edges", edges),
         ("m_indicators", indicators),
         ("m_descendants", descendants),
+        ("m_main_indicators", main_indicators),
     ):
         temp_table(con, name, frame)
     con.execute("CREATE OR REPLACE TEMP TABLE m_leaves AS SELECT * FROM m_indicators WHERE is_leaf")
@@ -254,6 +257,7 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     """Recompute marts.target_gaps from the registry, the national targets and the index marts."""
     with single_threaded(con), transaction(con):
         load_framework(con, methodology)
+        _run(con, WAREHOUSE_SQL, "00_progress.sql")
         _run(con, WAREHOUSE_SQL, "30_target_gaps.sql")
         comment_table(con, "marts.target_gaps")
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")

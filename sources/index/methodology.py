@@ -58,8 +58,8 @@ class Node(_Strict):
 class GapStatus(_Strict):
     """Thresholds that turn progress towards a target into a status (documented in the methodology file).
     `method` chooses how: `project` (the thresholds below, on the linear pace of sql/warehouse/30_target_gaps.sql)
-    or `open_sdg` (Statistics Canada's measure adopted by Open SDG, sources/index/progress.py: compound annual
-    growth against the growth required, thresholds 0.95 / 0.60 / 0)."""
+    or `open_sdg` (Statistics Canada's measure adopted by Open SDG, sql/warehouse/00_progress.sql: compound
+    annual growth against the growth required, thresholds 0.95 / 0.60 / 0)."""
 
     method: Literal["project", "open_sdg"] = "project"
     on_track_min_ratio: float = Field(gt=0)
@@ -196,6 +196,9 @@ class Methodology(_Strict):
     units: dict[str, Unit]
     indicators: list[Indicator]
     target_subjects: list[TargetSubject] = Field(default_factory=list)
+    # The index's main indicators ("8 chỉ số chính" of the official DTI), for targets such as "at least k of
+    # the 8 main indicators in the top 10" (target subject main_indicators_in_top_<n>): scored indicators.
+    main_indicators: list[str] = Field(default_factory=list)
     coverage: Coverage
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     outliers: Outliers = Field(default_factory=Outliers)
@@ -237,6 +240,10 @@ class Methodology(_Strict):
                 problems.append(
                     f"indicator {indicator.code}: derived_from.numerator {indicator.derived_from.numerator!r} is not an indicator"
                 )
+        leaves = {child for node in self.nodes for child in node.children if child in codes}
+        for code in self.main_indicators:
+            if code not in leaves:
+                problems.append(f"main_indicators: {code!r} is not a scored indicator")
         for subject in self.target_subjects:
             if subject.code in codes:
                 problems.append(f"target subject {subject.code} is also an indicator")

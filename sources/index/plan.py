@@ -2,7 +2,8 @@
 score target whose horizon is still ahead, the smallest improvement of its indicators that reaches it.
 
 Targets are those of marts.target_gaps (a province's own resolution, or a national target) on the index
-rank (`dti_rank`), a pillar rank (`dti_<pillar>_rank`) or the index score (`dti_score`). A former unit's
+rank (`dti_rank`), a pillar rank (`dti_<pillar>_rank`), the index score (`dti_score`, e.g. "≥ 800/1000 điểm")
+or a pillar score (`dti_<pillar>_score`). A former unit's
 target is planned on its successor's figures, named as such (as marts.target_gaps measures it).
 
 Two scenarios for the other provinces, from the latest reporting year:
@@ -77,10 +78,15 @@ class Target:
 
 
 def _ranking_of(subject: str, methodology: Methodology) -> str | None:
+    """The ranking a target subject is on: 'index' (dti_rank, dti_score) or a pillar (dti_<pillar>_rank,
+    dti_<pillar>_score); None for any other subject."""
     if subject in ("dti_rank", "dti_score"):
         return "index"
-    pillar = subject.removeprefix("dti_").removesuffix("_rank")
-    return pillar if subject.endswith("_rank") and pillar in {p.code for p in methodology.pillars} else None
+    for suffix in ("_rank", "_score"):
+        pillar = subject.removeprefix("dti_").removesuffix(suffix)
+        if subject.startswith("dti_") and subject.endswith(suffix) and pillar in {p.code for p in methodology.pillars}:
+            return pillar
+    return None
 
 
 def targets_to_plan(con: duckdb.DuckDBPyConnection, methodology: Methodology, unit_set: str, year: int) -> list[Target]:
@@ -97,7 +103,7 @@ def targets_to_plan(con: duckdb.DuckDBPyConnection, methodology: Methodology, un
            WHERE g.unit_set = ? AND g.as_of_year = (SELECT max(as_of_year) FROM marts.target_gaps)
              AND g.horizon_year > ? AND g.target_value IS NOT NULL
              AND ((g.target_type = 'rank' AND g.subject LIKE 'dti%rank')
-                  OR (g.target_type = 'absolute' AND g.subject = 'dti_score'))
+                  OR (g.target_type IN ('absolute', 'score') AND g.subject LIKE 'dti%score'))
            ORDER BY g.horizon_year, g.target_id, g.province_code""",
         [unit_set, year],
     )

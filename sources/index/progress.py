@@ -1,6 +1,10 @@
 """Progress towards a target as statistics offices measure it: the progress measure of Statistics Canada
 adopted by Open SDG (open-sdg/sdg-build `sdg/ProgressMeasure.py`; open-sdg docs/progress-methodology.md).
 
+The arithmetic lives once, in SQL macros (sql/warehouse/00_progress.sql), which marts.target_gaps calls when
+the methodology says `gap_status.method: open_sdg`; this module evaluates the same macros for Python callers
+(marts.province_strengths' pillar growth, the tests of the documented cases).
+
 - Growth is the compound annual growth rate between a base year and the latest year,
   CAGR = (y_latest / y_base)^(1 / (t_latest - t_base)) - 1.
 - With a target y_T for year t_T: R = s · d · CAGR_observed / |CAGR_required|, where CAGR_required is the
@@ -20,13 +24,17 @@ needed, limited progress, deterioration, no data; `OPEN_SDG_STATUS` gives Open S
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
+import duckdb
+
+from sources.home import PROJECT_ROOT
+
+MACROS = PROJECT_ROOT / "sql" / "warehouse" / "00_progress.sql"
 ZERO_REPLACEMENT = 0.001
-WITH_TARGET = (0.95, 0.60, 0.0)  # on track, acceleration needed, limited progress: lower bounds of R
-WITHOUT_TARGET = (0.015, 0.005, 0.0)  # the same bounds on the directed growth rate
-LIMIT_EXPONENT = 4.44
 
 STATUSES = ("target met", "on track", "acceleration needed", "limited progress", "deterioration", "no data")
 OPEN_SDG_STATUS = {
@@ -37,12 +45,14 @@ OPEN_SDG_STATUS = {
     "deterioration": "deterioration",
     "no data": "not_available",
 }
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Progress:
     """The progress measure of one series: `value` is R (with a target) or the directed growth rate
-    (without), None when it cannot be computed; `status` one of STATUSES; `thresholds` those applied."""
+    (without), None when it cannot be computed or the target is met; `status` one of STATUSES;
+    `thresholds` those applied."""
 
     value: float | None
     status: str
@@ -51,30 +61,29 @@ class Progress:
     thresholds: tuple[float, float, float]
 
 
+@cache
+def _connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the macros (one per process; calls are serialised by _LOCK)."""
+    con = duckdb.connect()
+    con.execute(MACROS.read_text(encoding="utf-8"))
+    return con
+
+
+def _evaluate(sql: str, parameters: list | dict) -> tuple:
+    with _LOCK:
+        return _connection().execute(f"SELECT {sql}", parameters).fetchall()[0]
+
+
 def compound_annual_growth(latest: float, base: float, latest_year: float, base_year: float) -> float:
     """The compound annual growth rate from `base` in `base_year` to `latest` in `latest_year`."""
-    return (latest / base) ** (1 / (latest_year - base_year)) - 1
+    return _evaluate(
+        "compound_annual_growth(?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE)", [latest, base, latest_year, base_year]
+    )[0]
 
 
 def limit_factor(base: float, limit: float) -> float:
     """The factor C (0 to 1) scaling the thresholds above zero down near a natural limit."""
-    base, limit = abs(base), abs(limit)
-    if base >= 2 * limit:
-        return 1.0
-    if base <= limit:
-        return 1 - (base / limit) ** LIMIT_EXPONENT
-    return 1 - ((2 * limit - base) / limit) ** LIMIT_EXPONENT
-
-
-def _status(value: float, thresholds: tuple[float, float, float]) -> str:
-    on_track, acceleration, limited = thresholds
-    if value >= on_track:
-        return "on track"
-    if value >= acceleration:
-        return "acceleration needed"
-    if value >= limited:
-        return "limited progress"
-    return "deterioration"
+    return _evaluate("open_sdg_limit_factor(?::DOUBLE, ?::DOUBLE)", [base, limit])[0]
 
 
 def progress(
@@ -90,24 +99,25 @@ def progress(
     """The Open SDG progress measure of a series from (base_year, base) to (latest_year, latest), towards
     `target` by `target_year` when there is one; `limit` is a natural limit, used only without a target."""
     d = 1 if direction == "positive" else -1
-    if target is not None:
-        target = ZERO_REPLACEMENT if target == 0 else target
-        thresholds = WITH_TARGET
-        if (d == 1 and latest >= target) or (d == -1 and latest <= target):
-            return Progress(None, "target met", None, None, thresholds)
-    else:
-        thresholds = WITHOUT_TARGET
-    base = ZERO_REPLACEMENT if base == 0 else base
-    if latest_year - base_year < 1 or (base > 0 > latest) or (base < 0 < latest):
-        return Progress(None, "no data", None, None, thresholds)
-    sign = -1 if base < 0 else 1
-    growth = compound_annual_growth(latest, base, latest_year, base_year)
-    if target is None:
-        if limit is not None:
-            factor = limit_factor(base, limit)
-            thresholds = tuple(t * factor for t in thresholds)
-        value = sign * d * growth
-        return Progress(value, _status(value, thresholds), growth, None, thresholds)
-    required = compound_annual_growth(target, base, target_year, base_year)
-    value = sign * d * growth / abs(required)
-    return Progress(value, _status(value, thresholds), growth, required, thresholds)
+    value, met, growth, required, thresholds = _evaluate(
+        """open_sdg_value($base, $base_year, $latest, $latest_year, $d, $target, $target_year),
+           open_sdg_target_met($latest, $d, $target),
+           CASE WHEN $latest_year > $base_year AND sign(open_sdg_nonzero($base)) = sign($latest)
+                THEN compound_annual_growth($latest, open_sdg_nonzero($base), $latest_year, $base_year) END,
+           open_sdg_required_growth($base, $base_year, $target, $target_year),
+           open_sdg_thresholds($target IS NOT NULL, $base, $limit)""",
+        {
+            "base": float(base),
+            "base_year": base_year,
+            "latest": float(latest),
+            "latest_year": latest_year,
+            "d": d,
+            "target": None if target is None else float(target),
+            "target_year": target_year,
+            "limit": None if limit is None else float(limit),
+        },
+    )
+    status = _evaluate("open_sdg_status(?::DOUBLE, ?, ?::DOUBLE[])", [value, met, thresholds])[0]
+    if met:
+        return Progress(None, status, None, None, tuple(thresholds))
+    return Progress(value, status, growth, required, tuple(thresholds))

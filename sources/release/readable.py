@@ -35,10 +35,21 @@ VOCABULARY_OF = {
 # Columns the readable tables add to the release's tables (their headers are the catalog's).
 ADDED_COLUMNS = ("gap_text",)
 # Columns whose numbers are in the row's unit (decimals of the unit), and the fixed number formats of the others.
-IN_UNIT = ("value", "target_value", "actual_value", "gap", "observed_pace", "required_pace")
+IN_UNIT = (
+    "value",
+    "target_value",
+    "actual_value",
+    "gap",
+    "observed_pace",
+    "required_pace",
+    "trajectory_value",
+    "gap_to_trajectory",
+    "baseline_value",
+)
 INTEGER = "0"
 RANK_CHANGE = "+0;-0;0"
 SHARE = "0%"
+GROWTH = "0.0%"
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,10 @@ def _format_of(column: str, methodology: Methodology) -> str | None:
         return RANK_CHANGE
     if column == "share_covered":
         return SHARE
+    if column in ("annual_growth", "required_annual_growth"):
+        return GROWTH
+    if column == "progress_ratio":
+        return "0.00"
     if column == "median_rank":
         return "0.0"
     if column in ("rank", "rank_p05", "rank_p95", "units_ranked", "reporting_year", "horizon_year", "actual_year"):

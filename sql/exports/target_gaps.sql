@@ -3,7 +3,8 @@
 SELECT as_of_year AS reporting_year, province_code, province_name, unit_set, target_id, target_source, set_by,
        subject, target_type, horizon_year, comparator, target_value, target_value_text, unit, actual_value,
        actual_year, actual_basis, actual_province_name, gap, share_covered, observed_pace, required_pace,
-       status_vi, status, status_reason_vi, status_reason, document, quote_vi, source, is_synthetic,
+       baseline_value, baseline_year, trajectory_value, gap_to_trajectory, annual_growth, required_annual_growth,
+       progress_ratio, status_method, status_vi, status, status_reason_vi, status_reason, document, quote_vi, source, is_synthetic,
        methodology_version
 FROM marts.target_gaps,
      (SELECT any_value(unit_set) AS year_set FROM marts.index_scores

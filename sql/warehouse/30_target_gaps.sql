@@ -16,11 +16,23 @@
 --   * a former unit: its own figures up to 2024, then its successor's, labelled 'successor' and named in
 --     actual_province_name - never silently reassigned.
 --   Rank targets use the rank in this index (and show the official published rank where known);
+--   score targets ("≥ 800/1000 điểm", unit points_1000) compare the index or pillar score, 0-1, with the
+--   points / 1000; "at least k of the main indicators in the top n" (subject main_indicators_in_top_<n>)
+--   counts the methodology's main_indicators whose rank among the units of the year is n or better;
 --   relative targets ("above the national mean") compare with the mean of the same year and units;
 --   period averages ("2021-2025 … bình quân hằng năm 9,6%") average the years of the period.
--- Status (thresholds in the methodology file's gap_status):
+-- Status (gap_status in the methodology file):
 --   target met | on track | acceleration needed | limited progress | deterioration | no data
---   pace_ratio = observed yearly pace since the baseline / yearly pace still required to the horizon.
+--   method project: pace_ratio = observed yearly pace since the baseline / yearly pace still required to the
+--     horizon, against the file's thresholds;
+--   method open_sdg: progress_ratio = the Open SDG measure (sql/warehouse/00_progress.sql: compound annual
+--     growth since the baseline / growth required from the baseline to the target), thresholds 0.95 / 0.60 /
+--     0; a latest value at or beyond the target is "target met". Period averages have no Open SDG measure
+--     and keep the project's rule (status_method says which applied).
+--   Both measures are published whichever decides the status.
+-- Trajectory (as the EU's Digital Decade reports draw it): the straight path from the baseline to the target
+--   at the horizon; trajectory_value is where that path stands in the latest year, gap_to_trajectory how far
+--   ahead (+) or behind (-) of it the unit is, in the target's direction.
 CREATE OR REPLACE TABLE marts.target_gaps AS
 WITH national AS (
     SELECT indicator, horizon_year, comparator, value, unit, document, description_vi, source
@@ -31,7 +43,11 @@ registry AS (
            'resolution' AS target_source, r.unit_set, r.province_code, r.document_id,
            coalesce(r.document, r.document_id) AS document, r.quote_vi, r.source,
            coalesce(n.indicator, r.indicator) AS subject, r.target_type, r.horizon_year, r.period_start_year,
-           r.comparator, r.value AS target_value, r.value_text, coalesce(n.unit, r.unit) AS unit, r.note
+           r.comparator,
+           -- score targets are written in points out of 1000 (as the ministry publishes the DTI); scores are 0-1
+           CASE WHEN r.unit = 'points_1000' THEN r.value / 1000 ELSE r.value END AS target_value,
+           CASE WHEN r.unit = 'points_1000' THEN coalesce(r.value_text, CASE WHEN r.value = round(r.value) THEN r.value::BIGINT::VARCHAR ELSE r.value::VARCHAR END || '/1000') ELSE r.value_text END AS value_text,
+           CASE WHEN r.unit = 'points_1000' THEN 'score' ELSE coalesce(n.unit, r.unit) END AS unit, r.note
     FROM reference.target_registry AS r
     LEFT JOIN (SELECT DISTINCT indicator, unit FROM national) AS n ON r.indicator = '*'
 ),
@@ -69,6 +85,28 @@ targets AS (
 as_of AS (
     SELECT DISTINCT reporting_year AS as_of_year FROM marts.indicator_values
 ),
+-- How many of the methodology's main indicators each unit has in the top n of a year (competition ranks of
+-- the rounded scores, as marts.province_strengths ranks them), for every n a target names.
+main_indicators_in_top AS (
+    WITH tops AS (
+        SELECT DISTINCT subject, regexp_extract(subject, '^main_indicators_in_top_([0-9]+)$', 1)::INTEGER AS top_n
+        FROM targets WHERE regexp_matches(subject, '^main_indicators_in_top_[0-9]+$')
+    ),
+    ranked AS (
+        SELECT s.series, s.unit_set, s.province_code, s.province_name, s.reporting_year, s.is_synthetic,
+               rank() OVER (PARTITION BY s.series, s.unit_set, s.reporting_year, s.indicator_code
+                            ORDER BY round(s.score, m.score_decimals) DESC) AS indicator_rank
+        FROM marts.indicator_scores AS s
+        JOIN m_main_indicators AS mi ON mi.indicator_code = s.indicator_code
+        CROSS JOIN m_settings AS m
+        WHERE s.score IS NOT NULL
+    )
+    SELECT r.series, r.unit_set, r.province_code, arg_max(r.province_name, r.province_name) AS province_name,
+           t.subject, r.reporting_year, count(*) FILTER (WHERE r.indicator_rank <= t.top_n)::DOUBLE AS in_top,
+           bool_or(r.is_synthetic) AS is_synthetic
+    FROM ranked AS r CROSS JOIN tops AS t
+    GROUP BY r.series, r.unit_set, r.province_code, t.subject, r.reporting_year
+),
 -- Every figure a target can be measured against, per unit set, unit, subject and year.
 observations AS (
     SELECT series, unit_set, province_code, province_name, indicator_code AS subject, reporting_year,
@@ -82,6 +120,13 @@ observations AS (
     UNION ALL
     SELECT series, unit_set, province_code, province_name, 'dti_score', reporting_year, score, is_synthetic
     FROM marts.index_scores WHERE scored
+    UNION ALL
+    SELECT series, unit_set, province_code, province_name, 'dti_' || pillar || '_score', reporting_year, score,
+           is_synthetic
+    FROM marts.pillar_scores WHERE scored
+    UNION ALL
+    SELECT series, unit_set, province_code, province_name, subject, reporting_year, in_top, is_synthetic
+    FROM main_indicators_in_top
 ),
 observations_with_mean AS (
     -- Exact sums: the rows arrive in the order the engine wrote them (every thread), and a float mean would
@@ -150,7 +195,9 @@ measured AS (
            CASE WHEN t.target_type = 'relative' THEN 0.0 ELSE t.target_value END AS aim,
            CASE WHEN t.target_type = 'period_average' THEN s.period_mean ELSE s.actual_tracked END AS current,
            t.target_type = 'period_average' AND s.actual_year >= t.horizon_year AS period_complete,
-           m.on_track_min_ratio, m.acceleration_min_ratio, m.approx_tolerance, m.version AS methodology_version
+           m.on_track_min_ratio, m.acceleration_min_ratio, m.approx_tolerance, m.version AS methodology_version,
+           CASE WHEN m.gap_method = 'open_sdg' AND t.target_type NOT IN ('period_average', 'tier') THEN 'open_sdg'
+                ELSE 'project' END AS status_method
     FROM targets AS t
     CROSS JOIN as_of AS a
     JOIN reference.provinces AS p ON p.unit_set = t.unit_set AND p.code = t.province_code
@@ -178,20 +225,46 @@ judged AS (
         CASE WHEN target_type = 'period_average' AND NOT period_complete
              THEN (aim * (horizon_year - period_start_year + 1) - period_sum) / (horizon_year - actual_year)
              WHEN target_type <> 'period_average' AND horizon_year > actual_year
-             THEN (aim - actual_tracked) / (horizon_year - actual_year) END AS required_pace
+             THEN (aim - actual_tracked) / (horizon_year - actual_year) END AS required_pace,
+        -- the direction of the straight path from the baseline to the target
+        CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
+             ELSE sign(aim - baseline_tracked) END AS path_direction,
+        -- Open SDG works on the values themselves: a relative target aims at the national mean
+        CASE WHEN target_type = 'relative' THEN national_mean ELSE target_value END AS open_sdg_target
     FROM measured
+),
+pathed AS (
+    SELECT *,
+        CASE WHEN target_type NOT IN ('period_average', 'tier') AND horizon_year > baseline_year
+             THEN baseline_tracked + (aim - baseline_tracked)
+                  * least(1.0, (actual_year - baseline_year) / (horizon_year - baseline_year)) END AS trajectory_tracked,
+        open_sdg_value(baseline_value, baseline_year, actual_value, actual_year,
+                       CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
+                            ELSE sign(open_sdg_target - baseline_value) END,
+                       open_sdg_target, horizon_year) AS progress_ratio,
+        CASE WHEN actual_year > baseline_year AND sign(open_sdg_nonzero(baseline_value)) = sign(actual_value)
+             THEN compound_annual_growth(actual_value, open_sdg_nonzero(baseline_value), actual_year, baseline_year)
+        END AS annual_growth,
+        open_sdg_required_growth(baseline_value, baseline_year, open_sdg_target, horizon_year) AS required_annual_growth,
+        open_sdg_target_met(actual_value,
+                            CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
+                                 ELSE sign(open_sdg_target - baseline_value) END,
+                            open_sdg_target) AS open_sdg_met
+    FROM judged
 ),
 rated AS (
     SELECT *,
         CASE WHEN target_type = 'period_average' THEN current / nullif(required_pace, 0)
              ELSE observed_pace / nullif(required_pace, 0) END AS pace_ratio
-    FROM judged
+    FROM pathed
 ),
 statused AS (
     SELECT *,
         CASE
             WHEN target_type = 'tier' THEN 'no data'
             WHEN actual_value IS NULL THEN 'no data'
+            WHEN status_method = 'open_sdg'
+                THEN open_sdg_status(progress_ratio, open_sdg_met, open_sdg_thresholds(true, baseline_value, NULL))
             WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'target met'
             WHEN target_type = 'period_average' AND satisfied THEN 'on track'
             WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'no data'
@@ -203,7 +276,15 @@ statused AS (
         END AS status,
         CASE
             WHEN target_type = 'tier' THEN 'tier targets are not assessed: the ministry publishes no tier thresholds in the sources found'
+            WHEN actual_value IS NULL AND subject LIKE 'main_indicators_in_top_%' AND NOT EXISTS (SELECT 1 FROM m_main_indicators)
+                THEN 'the methodology names no main indicators'
             WHEN actual_value IS NULL THEN 'no figure for ' || subject || ' for this unit'
+            WHEN status_method = 'open_sdg' AND open_sdg_met THEN 'Open SDG: the latest value meets the target'
+            WHEN status_method = 'open_sdg' AND progress_ratio IS NULL
+                THEN 'Open SDG: no measure (one year of figures, values of opposite signs or a horizon not after the baseline)'
+            WHEN status_method = 'open_sdg'
+                THEN format('Open SDG: growth {:.1f}% a year against {:.1f}% required (ratio {:.2f})',
+                            100 * annual_growth, 100 * required_annual_growth, progress_ratio)
             WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'the latest value satisfies the target'
             WHEN target_type = 'period_average' AND satisfied THEN 'the average so far satisfies the target; the period is not over'
             WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'one year of figures only: no trend to assess'
@@ -213,7 +294,15 @@ statused AS (
         END AS status_reason,
         CASE
             WHEN target_type = 'tier' THEN 'không đánh giá mục tiêu xếp loại: Bộ chưa công bố ngưỡng xếp loại trong các nguồn tìm được'
+            WHEN actual_value IS NULL AND subject LIKE 'main_indicators_in_top_%' AND NOT EXISTS (SELECT 1 FROM m_main_indicators)
+                THEN 'phương pháp tính không nêu các chỉ số chính'
             WHEN actual_value IS NULL THEN coalesce('đơn vị không có số liệu về ' || (SELECT i.name_vi FROM reference.indicators AS i WHERE i.code = subject), 'đơn vị không có số liệu cho đối tượng của mục tiêu này')
+            WHEN status_method = 'open_sdg' AND open_sdg_met THEN 'Open SDG: giá trị mới nhất đạt mục tiêu'
+            WHEN status_method = 'open_sdg' AND progress_ratio IS NULL
+                THEN 'Open SDG: không tính được (mới có một năm số liệu, giá trị trái dấu hoặc năm phải đạt không sau năm gốc)'
+            WHEN status_method = 'open_sdg'
+                THEN replace(format('Open SDG: tăng {:.1f}%/năm so với {:.1f}%/năm cần thiết (tỷ số {:.2f})',
+                                    100 * annual_growth, 100 * required_annual_growth, progress_ratio), '.', ',')
             WHEN satisfied AND (target_type <> 'period_average' OR period_complete) THEN 'giá trị mới nhất đạt mục tiêu'
             WHEN target_type = 'period_average' AND satisfied THEN 'bình quân đến nay đạt mục tiêu; giai đoạn chưa kết thúc'
             WHEN target_type <> 'period_average' AND observed_pace IS NULL THEN 'mới có số liệu một năm: chưa đánh giá được xu hướng'
@@ -238,6 +327,10 @@ SELECT as_of_year, unit_set, province_code, province_name, target_id, target_sou
        CASE WHEN target_type NOT IN ('period_average') AND aim <> baseline_tracked
             THEN (actual_tracked - baseline_tracked) / (aim - baseline_tracked) END AS share_covered,
        observed_pace, required_pace, pace_ratio,
+       annual_growth, required_annual_growth, progress_ratio,
+       trajectory_tracked + CASE WHEN target_type = 'relative' THEN national_mean ELSE 0 END AS trajectory_value,
+       (actual_tracked - trajectory_tracked) * path_direction AS gap_to_trajectory,
+       status_method,
        status,
        (SELECT v.vi FROM reference.vocabularies AS v WHERE v.vocabulary = 'status' AND v.value = statused.status) AS status_vi,
        status_reason, status_reason_vi, note, is_synthetic, methodology_version
