@@ -271,6 +271,30 @@ def ui_vs_cli(home: Path, year: str) -> None:
     )
 
 
+@main.command("whatif")
+@click.option("--home", type=click.Path(path_type=Path), required=True, help="A data home after `dti run`.")
+@click.option("--repeat", type=int, default=5, show_default=True)
+def whatif(home: Path, repeat: int) -> None:
+    """`dti whatif --weight index.<first pillar>=2` on the latest year of a published copy: the two rankings
+    computed by the engine in the process (`seconds`, the median of `repeat` runs; the published values read
+    once), and the whole command in a new process (`command_seconds`: Python start-up and imports included)."""
+    from sources.home import methodology_path
+    from sources.index.methodology import load_methodology
+    from sources.index.whatif import Changes, published_values, what_if
+
+    methodology = load_methodology(methodology_path())
+    pillar = methodology.pillars[0].code
+    with duckdb.connect(str(home / "published" / "dti.duckdb"), read_only=True) as con:
+        [(year,)] = con.execute("SELECT max(reporting_year) FROM marts.index_scores").fetchall()
+        values, units = published_values(con, year)
+    changes = Changes(multiply_weights={methodology.index.code: {pillar: 2}})
+    timed = _timed(lambda: what_if(values, units, methodology, year, changes)[0].height, repeat)
+    started = time.perf_counter()
+    _dti(home, "whatif", "--year", str(year), "--weight", f"{methodology.index.code}.{pillar}=2")
+    command_seconds = time.perf_counter() - started
+    _emit(**timed, command_seconds=round(command_seconds, 2), year=year, peak_mb=_peak_mb())
+
+
 @main.command("hostile-file")
 @click.option("--kind", required=True, help="A kind of tests/hostile.py (e.g. zip_bomb, styled_cell_xfd1048576).")
 def hostile_file(kind: str) -> None:

@@ -45,6 +45,7 @@ GIB = 1024
 ENGINE = "the index engine (sql/index/engine, as dti score runs it; every thread)"
 SOBOL = "Sobol indices of every rank and score, 34 units × 25 indicators (the audit)"
 UI_RUN = "one year launched from the UI (GraphQL, queue, daemon, run worker) vs dti run --year"
+WHATIF = "dti whatif: one pillar's weight doubled, the latest year ranked again by the engine (demo data)"
 WAREHOUSE = "the warehouse marts (the engine + sql/index/provenance, every mart; every thread)"
 
 
@@ -101,6 +102,7 @@ def run_cases(sizes: dict, scratch: Path, progress, only: tuple[str, ...] = GROU
         home = scratch / "make-run" / "data"
         record("make_run", "first run (dti demo && dti run, bundled data)", _case("make-run", "--home", str(home)))
         record("make_run", "repeat run (same inbox)", _case("make-run", "--home", str(home), "--repeat"))
+        record("whatif", WHATIF, _case("whatif", "--home", str(home), "--repeat", str(sizes["repeat"])))
         record("dagster", UI_RUN, _case("ui-vs-cli", "--home", str(scratch / "ui-vs-cli" / "data")))
     for units, indicators, years, label in sizes["index"] if "index" in only else []:
         db = scratch / f"index-{units}x{indicators}x{years}.duckdb"
@@ -226,6 +228,8 @@ def judge(results: list[dict]) -> list[dict]:
     target("Sobol indices for 34 units", sobol and sobol["seconds"], 10.0, "s")
     ui_run = by.get(UI_RUN)
     target("UI-launched one-year run ÷ dti run --year", ui_run and ui_run["ratio"], 1.5, "×")
+    whatif = by.get(WHATIF)
+    target("dti whatif with one weight doubled: a full ranking", whatif and whatif["seconds"], 1.0, "s")
     repeat = by.get("repeat run (same inbox)")
     target("repeat make run", repeat and repeat["seconds"], 30.0, "s")
     ingest = next((row for row in results if row["group"] == "ingest" and row["files"] == 1_000), None)

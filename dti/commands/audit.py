@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import click
-import polars as pl
 
 from dti.commands import CONTEXT, fail
 from sources.home import DataHome
-from sources.index.audit import AuditUnavailable, published_audit
 
 
 @click.command("audit", context_settings=CONTEXT)
@@ -34,6 +32,10 @@ def audit(year: int | None) -> None:
     Ví dụ / Example:
       dti audit --year 2025
     """
+    import polars as pl
+
+    from sources.index.audit import AuditUnavailable, published_audit
+
     try:
         year, blocks = published_audit(DataHome.from_env().published, year)
     except AuditUnavailable as exc:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy import stats
 
 from sources.index.engine import score
 from sources.index.methodology import Aggregation, Methodology, Normalisation
@@ -178,7 +177,7 @@ def what_if(
     both = table.drop_nulls(["rank_before", "rank_after"])
     rho = None
     if both.height >= 3:
-        rho = float(stats.spearmanr(both["rank_before"], both["rank_after"]).statistic)
+        rho = both.select(pl.corr("rank_before", "rank_after", method="spearman")).item()
     return table, rho
 
 
