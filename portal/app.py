@@ -4,6 +4,8 @@ release's manifest lists, reads nothing but release files, and runs no SQL."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -11,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from portal import data
+from portal import data, whatif
 from portal.rendering import TEMPLATES
 from sources.catalog.catalog import catalog, pillar_labels
+from sources.index.methodology import Aggregation, Normalisation
 from sources.release import profiles
 from sources.release.releases import MANIFEST, Release, change_summary, latest_release, releases
 
@@ -28,12 +31,12 @@ def create_app(exports: Path) -> Starlette:
     def language(request: Request) -> str:
         return "en" if request.query_params.get("lang") == "en" else "vi"
 
-    def page(request: Request, template: str, synthetic: bool, **context) -> HTMLResponse:
+    def page(request: Request, template: str, synthetic: bool, status: int = 200, **context) -> HTMLResponse:
         lang = language(request)
         html = TEMPLATES.get_template(template).render(
             lang=lang, t=catalog().words_in(lang), synthetic=synthetic, **context
         )
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status)
 
     def year_of(release: Release, text: str) -> int:
         if not text.isdigit() or int(text) not in release.manifest["reporting_years"]:
@@ -134,6 +137,43 @@ def create_app(exports: Path) -> Starlette:
             ),
         )
 
+    async def what_if(request: Request) -> HTMLResponse:
+        """A year of a release ranked again with the changes of the form (portal/whatif.py), beside the
+        ranking as published; a field that cannot be used gives HTTP 422, said in both languages."""
+        found = releases(exports)
+        lang = language(request)
+        other = "vi" if lang == "en" else "en"
+        toggle = "?" + urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)])
+        form, result, problems, status = None, None, [], 200
+        try:
+            form = whatif.read_form(request.query_params, request.url.query, found, latest_release(exports))
+            result = whatif.compute(form)
+        except whatif.FormError as refused:
+            form, problems, status = refused.form, refused.problems, 422
+        changed = form.changed if form else None
+        return page(
+            request,
+            "whatif.html",
+            any(r.synthetic for r in found) if form is None else form.release.synthetic,
+            status=status,
+            releases=found,
+            form=form,
+            result=result,
+            problems=problems,
+            invalid=f"{catalog().words_in('vi')['invalid']} / {catalog().words_in('en')['invalid']}",
+            toggle=toggle,
+            rows=whatif.weight_rows(form),
+            edges=whatif.edges(changed, lang) if changed else [],
+            leaves=[(leaf.code, getattr(leaf, f"name_{lang}")) for leaf in changed.leaves if leaf.valid_in(form.year)]
+            if changed
+            else [],
+            normalisations=get_args(Normalisation),
+            aggregations=get_args(Aggregation),
+            methodologies={name: m.version for name, m in whatif.shipped().items()},
+            uncertainty=changed.uncertainty if changed else None,
+            link=lambda r: f"/r/{form.release.id}/{form.year}/{r['province_code']}?lang={lang}",
+        )
+
     def release_of(text: str) -> Release:
         """A release by id, or `latest` for the one `latest` points to."""
         if text == "latest":
@@ -201,6 +241,7 @@ def create_app(exports: Path) -> Starlette:
             Route("/api/r/{release}/{year}/{code}", api_province),
             Route("/api/r/{release}/{year}/{code}/gaps", api_gaps),
             Route("/latest", latest),
+            Route("/whatif", what_if),
             Route("/r/{release}/", release),
             Route("/r/{release}/files/{name}", download),
             Route("/r/{release}/{year}", ranking),

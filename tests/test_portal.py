@@ -13,12 +13,16 @@ import time
 import urllib.error
 import urllib.request
 
+import duckdb
 import openpyxl
+import polars as pl
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from sources.home import PROJECT_ROOT
-from sources.release.releases import latest_release
+from sources.home import PROJECT_ROOT, methodology_path
+from sources.index.methodology import load_methodology
+from sources.index.whatif import Changes, published_values, what_if
+from sources.release.releases import latest_release, releases
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
@@ -48,7 +52,7 @@ def portal(published_home):
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # a minute: on a busy machine importing the portal alone takes several seconds
         try:
             urllib.request.urlopen(url, timeout=1)
             break
@@ -304,6 +308,8 @@ def test_every_page_passes_axe_core_at_phone_and_desktop_width(portal, browser, 
         ("province", f"/r/{release}/2025/19"),
         ("province-2024", f"/r/{release}/2024/19"),
         ("front-en", "/?lang=en"),
+        ("whatif", f"/whatif?release={release}&year=2025&edge=index.government&op=mul&x=2&exclude=dx_districts_pct"),
+        ("whatif-refused", "/whatif?edge=index.nowhere&op=mul&x=-1&lang=en"),
     ]:
         page.goto(url + path)
         page.add_script_tag(path=str(AXE))
@@ -313,3 +319,124 @@ def test_every_page_passes_axe_core_at_phone_and_desktop_width(portal, browser, 
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
         _shot(page, f"axe-{name}-{width}")
     context.close()
+
+
+# --- the what-if page (portal/whatif.py) ---------------------------------------------------------------------------
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def _ranks_after(html: str) -> dict[str, int | None]:
+    rows = re.findall(r'data-code="([^"]+)" data-rank-after="(\d*)"', html)
+    return {code: int(rank) if rank else None for code, rank in rows}
+
+
+def _function_ranks(published_home, year: int, changes: Changes) -> tuple[dict[str, int | None], float | None]:
+    """What `what_if` answers on the published warehouse (the page reads the release's files instead)."""
+    with duckdb.connect(str(published_home.published), read_only=True) as con:
+        values, units = published_values(con, year)
+    table, rho = what_if(values, units, load_methodology(methodology_path()), year, changes)
+    return dict(zip(table["province_code"], table["rank_after"])), rho
+
+
+def test_whatif_a_doubled_pillar_weight_ranks_as_the_function_does(portal, published_home):
+    url, release = portal
+    status, html = _fetch(f"{url}/whatif?release={release}&year=2025&edge=index.government&op=mul&x=2")
+    assert status == 200
+    expected, rho = _function_ranks(published_home, 2025, Changes(multiply_weights={"index": {"government": 2}}))
+    assert _ranks_after(html) == expected and len(expected) == 34
+    assert f"<strong>{rho:.4f}</strong>" in html
+    assert "index.government × 2" in html
+    # a comma decimal as Vietnamese writes it is the same number
+    status, html = _fetch(f"{url}/whatif?release={release}&year=2024&edge=government.online_services_level4_pct&op=set&x=0,5")
+    assert status == 200
+
+
+def test_whatif_without_a_change_is_the_published_ranking_with_its_intervals(portal, published_home):
+    """No change: the engine's ranks are the release's, and the Monte Carlo around the (unchanged)
+    methodology gives the release's own rank intervals (same samples, same seed)."""
+    url, release = portal
+    status, html = _fetch(f"{url}/whatif?release={release}&year=2024")
+    assert status == 200 and "<strong>1.0000</strong>" in html
+    (found,) = [r for r in releases(published_home.exports) if r.id == release]
+    ranking = found.table("ranking", 2024)
+    assert _ranks_after(html) == dict(zip(ranking["province_code"], ranking["rank"]))
+    bands = dict(re.findall(r'data-code="([^"]+)".*?<td class="num band"[^>]*>(\d+–\d+)</td>', html, re.DOTALL))
+    published = ranking.select("province_code", pl.format("{}–{}", "rank_p05", "rank_p95"))
+    assert bands == dict(published.iter_rows()) and len(bands) == 63
+
+
+HOSTILE = [
+    ("edge=index.nowhere&op=mul&x=2", "không có trọng số", "no weight"),
+    ("edge=index.government&op=mul&x=nan", "không phải một số dương", "not a positive number"),
+    ("edge=index.government&op=mul&x=-2", "không phải một số dương", "not a positive number"),
+    ("edge=index.government&op=mul&x=1e400", "không phải một số dương", "not a positive number"),
+    ("edge=index.government&op=set&x=0", "phải lớn hơn 0", "must be above 0"),
+    ("edge=index.government&op=mul&x=99999", "không quá 1000", "at most 1000"),
+    ("edge=index.government&op=pow&x=2", "không phải mul hoặc set", "not mul or set"),
+    ("edge=index.government&op=mul&x=2&edge=index.government&op=set&x=3", "được đổi hai lần", "changed twice"),
+    ("edge=index.government&op=mul", "không đi cùng nhau", "do not come in step"),
+    ("&".join(["edge=index.government&op=mul&x=2"] * 13), "quá nhiều thay đổi", "too many weight changes"),
+    ("normalisation=zscore&aggregation=geometric", "cần điểm dương", "needs positive scores"),
+    ("normalisation=loglog", "không phải một trong", "is not one of"),
+    ("exclude=<script>alert(1)</script>", "không có trong khung", "not in the framework"),
+    ("against=../../etc/passwd", "không có phương pháp", "no methodology"),
+    ("year=1999", "không có trong bản phát hành", "is not in the release"),
+    ("year=2025&year=2024", "xuất hiện nhiều lần", "given more than once"),
+    ("release=../../published", "không có bản phát hành", "no release"),
+    ("x=" + "9" * 5000, "quá dài", "too long"),
+    (
+        "&".join(f"exclude={code}" for code in ("online_services_level4_pct", "records_online_province_pct", "records_online_district_pct", "records_online_commune_pct", "shared_db_connected_pct", "open_data_agencies_pct", "inspections_online_pct", "admin_satisfaction_pct")),
+        "không hợp lệ",
+        "refused",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "vi", "en"), HOSTILE, ids=[q[:40] for q, _, _ in HOSTILE])
+def test_whatif_refuses_hostile_fields_in_both_languages(portal, query, vi, en):
+    url, _ = portal
+    for lang in ("vi", "en"):
+        status, html = _fetch(f"{url}/whatif?{query}&lang={lang}")
+        assert status == 422, (query, status)
+        assert "Yêu cầu không dùng được / The request cannot be used" in html
+        assert vi in html and en in html, query
+        assert "<script>alert" not in html
+
+
+def test_whatif_in_the_browser_from_a_ranking_to_a_shareable_answer(portal, page, published_home):
+    """From a year's ranking to the what-if page, one pillar's weight doubled in the form: the full new
+    ranking is what `what_if` answers, each shift said in words beside its arrow, and the answer is a link
+    that keeps its changes when the language is switched."""
+    url, release = portal
+    page.goto(f"{url}/r/{release}/2025")
+    page.locator("#whatif-link").click()
+    expect(page.locator("h1")).to_have_text("Nếu thay đổi thì sao?")
+    page.get_by_label("Trọng số 1", exact=True).select_option("index.government")
+    page.get_by_label("Phép 1", exact=True).select_option("mul")
+    page.get_by_label("Số (lớn hơn 0, tối đa 1000) 1", exact=True).fill("2")
+    page.get_by_role("button", name="Tính lại").click()
+    rows = page.locator("table#whatif-ranking tbody tr")
+    expect(rows).to_have_count(34)
+    assert "edge=index.government" in page.url and "x=2" in page.url
+    shown = rows.evaluate_all("rows => rows.map(r => [r.dataset.code, r.dataset.rankAfter])")
+    expected, rho = _function_ranks(published_home, 2025, Changes(multiply_weights={"index": {"government": 2}}))
+    assert {code: int(rank) for code, rank in shown} == expected
+    expect(page.locator("#spearman")).to_contain_text(f"{rho:.4f}")
+    expect(page.locator("td.up").first).to_contain_text(re.compile(r"▲ lên \d+ bậc"))
+    expect(page.locator("td.down").first).to_contain_text(re.compile(r"▼ xuống \d+ bậc"))
+    expect(page.locator("table#whatif-ranking th").nth(1)).to_have_text("Khoảng hạng sau (P5–P95)")
+    _shot(page, "whatif-2025")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(rows).to_have_count(34)
+    expect(page.locator("#spearman")).to_contain_text(f"Spearman rank correlation of the two rankings: {rho:.4f}")
+    page.goto(url)
+    page.locator("#nav-whatif").click()
+    expect(page.locator("h1")).to_have_text("Nếu thay đổi thì sao?")

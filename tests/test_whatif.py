@@ -2,13 +2,23 @@
 engine ranks again; no change gives the same ranking (Spearman 1), a doubled weight is the engine's own
 answer with that weight written in the methodology, and a change the methodology refuses is refused."""
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
 from sources.index.engine import score
 from sources.index.methodology import Methodology
-from sources.index.whatif import Changes, WhatIfError, apply_changes, what_if, what_if_text
+from sources.index.whatif import (
+    Changes,
+    WhatIfError,
+    apply_changes,
+    published_values,
+    values_from_frames,
+    what_if,
+    what_if_text,
+)
+from sources.release.releases import releases
 from tests.conftest import dti_command
 
 YEAR = 2024
@@ -112,3 +122,20 @@ def test_two_methodologies_side_by_side_are_the_engines_two_rankings(methodology
     assert (table["score_after"] < table["score_before"]).all()  # a geometric mean is below the arithmetic one
     text = what_if_text(table, rho, YEAR, Changes(), (methodology.version, other.version))
     assert f"{methodology.version} → mới / new {other.version}" in text
+
+
+def test_a_releases_files_give_the_inputs_the_published_copy_gives(published_home):
+    """The portal's what-if reads a release's ranking and indicator values, never the warehouse: for every
+    year, the values (with the earlier years of the same unit set) and the units are the published copy's."""
+    (release,) = releases(published_home.exports)
+    years = release.manifest["reporting_years"]
+    rankings = {y: release.table("ranking", y) for y in years}
+    frames = {y: release.table("indicator_values", y) for y in years}
+    with duckdb.connect(str(published_home.published), read_only=True) as con:
+        for year in years:
+            values, units = values_from_frames(year, rankings, frames)
+            expected_values, expected_units = published_values(con, year)
+            assert values.sort(pl.all()).equals(expected_values.sort(pl.all())), year
+            assert units.equals(expected_units), year
+    with pytest.raises(WhatIfError, match="no reporting year 1999"):
+        values_from_frames(1999, rankings, frames)

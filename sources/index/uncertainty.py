@@ -506,6 +506,20 @@ def tie_groups(
     return group, overlapping
 
 
+def rank_intervals(
+    methodology: Methodology, problem: Problem, samples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Monte Carlo alone: per unit the nominal rank and the low, median and high percentile ranks
+    (the methodology's `uncertainty.interval`) over `samples` draws of its choices; NaN where a unit is
+    not ranked."""
+    simulation = Simulation(methodology, problem)
+    drawn = simulation.draw(samples, np.random.default_rng(seed))
+    low_q, high_q = methodology.uncertainty.interval
+    with np.errstate(invalid="ignore"):
+        low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
+    return simulation.nominal(), low, median, high
+
+
 def rank_uncertainty(
     methodology: Methodology,
     problem: Problem,
@@ -520,13 +534,7 @@ def rank_uncertainty(
     settings = methodology.uncertainty
     samples = samples or settings.samples
     seed = settings.seed if seed is None else seed
-    rng = np.random.default_rng(seed)
-    simulation = Simulation(methodology, problem)
-    nominal = simulation.nominal()
-    drawn = simulation.draw(samples, rng)
-    low_q, high_q = settings.interval
-    with np.errstate(invalid="ignore"):
-        low, median, high = np.nanpercentile(drawn, [low_q, 50, high_q], axis=0, method="inverted_cdf")
+    nominal, low, median, high = rank_intervals(methodology, problem, samples, seed)
     group, tied = tie_groups(problem.units, low, high, median)
     influence = most_influential(
         sobol if sobol is not None else rank_sobol(methodology, problem, seed=seed), problem.units, nominal

@@ -17,11 +17,13 @@ and the Spearman rank correlation of the two rankings."""
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sources.index.engine import score
 from sources.index.methodology import Aggregation, Methodology, Normalisation
+from sources.index.uncertainty import problem_from_long, rank_intervals
 from sources.warehouse.tables import query_frame
 
 
@@ -126,6 +128,35 @@ def published_values(con: duckdb.DuckDBPyConnection, year: int) -> tuple[pl.Data
     return values, units.drop("unit_set")
 
 
+def values_from_frames(
+    year: int, rankings: dict[int, pl.DataFrame], values: dict[int, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What `published_values` gives, from per-year frames as a release holds them (the portal reads release
+    files, never the warehouse): `rankings` (province_code, province_name, unit_set) and `values`
+    (province_code, reporting_year, indicator_code, value) by reporting year. The earlier years taken are
+    those of the same unit set as `year`, for carry-forward imputation."""
+    if year not in rankings:
+        raise WhatIfError(f"không có năm / no reporting year {year} in the release")
+    units = rankings[year].select("province_code", "province_name", "unit_set").sort("province_code")
+    unit_set = units["unit_set"][0] if units.height else None
+    same_set = [
+        y for y, ranking in rankings.items() if y <= year and y in values and ranking["unit_set"].eq(unit_set).all()
+    ]
+    long = pl.concat(
+        [
+            values[y].select(
+                pl.col("province_code").alias("unit"),
+                pl.col("reporting_year").cast(pl.Int32),
+                "indicator_code",
+                pl.col("value").cast(pl.Float64),
+            )
+            for y in sorted(same_set)
+        ],
+        how="vertical",
+    )
+    return long.drop_nulls("value"), units.drop("unit_set")
+
+
 def _with_values(values: pl.DataFrame, year: int, changes: Changes) -> pl.DataFrame:
     if not changes.values:
         return values
@@ -179,6 +210,38 @@ def what_if(
     if both.height >= 3:
         rho = both.select(pl.corr("rank_before", "rank_after", method="spearman")).item()
     return table, rho
+
+
+def what_if_intervals(
+    values: pl.DataFrame,
+    units: pl.DataFrame,
+    methodology: Methodology,
+    year: int,
+    changes: Changes,
+    against: Methodology | None = None,
+) -> pl.DataFrame:
+    """The rank interval of each unit with the changes (province_code, rank_p05, median_rank, rank_p95):
+    the Monte Carlo of sources/index/uncertainty.py around the changed methodology, on its own settings
+    (samples, seed, choices drawn), as marts.rank_uncertainty is around the methodology as it stands."""
+    changed = apply_changes(against or methodology, changes)
+    values = _with_values(values, year, changes)
+    codes = units["province_code"].to_list()
+    problem = problem_from_long(
+        values.filter(pl.col("reporting_year") == year),
+        codes,
+        [leaf.code for leaf in changed.leaves if leaf.valid_in(year)],
+        earlier=values.filter(pl.col("reporting_year") < year),
+    )
+    settings = changed.uncertainty
+    _, low, median, high = rank_intervals(changed, problem, settings.samples, settings.seed)
+
+    def whole(ranks: np.ndarray) -> list[int | None]:
+        return [None if np.isnan(rank) else int(rank) for rank in ranks]
+
+    return pl.DataFrame(
+        {"province_code": codes, "rank_p05": whole(low), "median_rank": whole(median), "rank_p95": whole(high)},
+        schema_overrides={"rank_p05": pl.Int64, "median_rank": pl.Int64, "rank_p95": pl.Int64},
+    )
 
 
 def what_if_text(
