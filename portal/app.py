@@ -143,7 +143,9 @@ def create_app(exports: Path) -> Starlette:
         found = releases(exports)
         lang = language(request)
         other = "vi" if lang == "en" else "en"
-        toggle = "?" + urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)])
+        toggle = "?" + urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)]
+        )
         form, result, problems, status = None, None, [], 200
         try:
             form = whatif.read_form(request.query_params, request.url.query, found, latest_release(exports))

@@ -109,7 +109,9 @@ def edges(methodology: Methodology, lang: str) -> list[tuple[str, str]]:
     """Every weight of the framework as the form offers it: (`node.child`, "Node › Child" in `lang`)."""
     names = {n.code: getattr(n, f"name_{lang}") for n in methodology.nodes}
     names |= {i.code: getattr(i, f"name_{lang}") for i in methodology.indicators}
-    return [(f"{n.code}.{child}", f"{names[n.code]} › {names[child]}") for n in methodology.nodes for child in n.children]
+    return [
+        (f"{n.code}.{child}", f"{names[n.code]} › {names[child]}") for n in methodology.nodes for child in n.children
+    ]
 
 
 def weight_rows(form: Form | None) -> list[WeightRow]:
@@ -130,7 +132,9 @@ def _shown(text: str) -> str:
 def read_form(params: QueryParams, query: str, found: list[Release], latest: str | None) -> Form:
     """The form's fields checked one by one; raises FormError naming every field that cannot be used."""
     if len(query) > MAX_QUERY:
-        raise FormError([f"yêu cầu quá dài (tối đa {MAX_QUERY} ký tự) / the request is too long (at most {MAX_QUERY} characters)"])
+        raise FormError(
+            [f"yêu cầu quá dài (tối đa {MAX_QUERY} ký tự) / the request is too long (at most {MAX_QUERY} characters)"]
+        )
     problems = []
     for name in SINGLE:
         if len(params.getlist(name)) > 1:

@@ -354,7 +354,9 @@ def test_whatif_a_doubled_pillar_weight_ranks_as_the_function_does(portal, publi
     assert f"<strong>{rho:.4f}</strong>" in html
     assert "index.government × 2" in html
     # a comma decimal as Vietnamese writes it is the same number
-    status, html = _fetch(f"{url}/whatif?release={release}&year=2024&edge=government.online_services_level4_pct&op=set&x=0,5")
+    status, html = _fetch(
+        f"{url}/whatif?release={release}&year=2024&edge=government.online_services_level4_pct&op=set&x=0,5"
+    )
     assert status == 200
 
 
@@ -392,7 +394,19 @@ HOSTILE = [
     ("release=../../published", "không có bản phát hành", "no release"),
     ("x=" + "9" * 5000, "quá dài", "too long"),
     (
-        "&".join(f"exclude={code}" for code in ("online_services_level4_pct", "records_online_province_pct", "records_online_district_pct", "records_online_commune_pct", "shared_db_connected_pct", "open_data_agencies_pct", "inspections_online_pct", "admin_satisfaction_pct")),
+        "&".join(
+            f"exclude={code}"
+            for code in (
+                "online_services_level4_pct",
+                "records_online_province_pct",
+                "records_online_district_pct",
+                "records_online_commune_pct",
+                "shared_db_connected_pct",
+                "open_data_agencies_pct",
+                "inspections_online_pct",
+                "admin_satisfaction_pct",
+            )
+        ),
         "không hợp lệ",
         "refused",
     ),
