@@ -105,6 +105,12 @@ def test_dti_whatif_with_one_weight_doubled_ranks_every_unit_on_the_demo_run(pub
     assert "index.government × 2" in done.stdout and "Spearman" in done.stdout
     header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("hạng mới/new"))
     assert len(lines) - header - 1 == 34, "the full ranking of the 34 units"
+    # each new rank with its interval under the changed methodology (5th-95th percentile of the Monte Carlo)
+    assert "khoảng hạng/interval" in lines[header]
+    for line in lines[header + 1 :]:
+        interval = next(part for part in line.split() if "–" in part)
+        low, high = (int(x) for x in interval.split("–"))
+        assert 1 <= low <= high <= 34, line
     refused = dti_command(published_home.root, "whatif", "--year", "2025", "--weight", "index.nowhere=2")
     assert refused.returncode == 1 and "has no child 'nowhere'" in refused.stderr
 

@@ -327,13 +327,15 @@ def whatif(
 
     Tính lại bảng xếp hạng của một năm trên số liệu đã công bố (chuỗi như báo cáo) bằng chính bộ máy tính chỉ
     số, với các thay đổi: trọng số, phép chuẩn hoá hoặc tổng hợp, bỏ chỉ tiêu, giá trị của một tỉnh (trong tệp
-    YAML: values: {mã tỉnh: {chỉ tiêu: giá trị}}). In bảng xếp hạng mới bên cạnh bảng cũ, độ dịch hạng và
-    tương quan hạng Spearman giữa hai bảng.
+    YAML: values: {mã tỉnh: {chỉ tiêu: giá trị}}). In bảng xếp hạng mới bên cạnh bảng cũ, độ dịch hạng, khoảng
+    hạng mới theo độ bất định của phương pháp đã thay đổi (phân vị 5–95 của mô phỏng Monte Carlo) và tương
+    quan hạng Spearman giữa hai bảng.
 
     Ranks a year again on the published values (as reported) with the index engine itself, with changes:
     weights, normalisation or aggregation, indicators left out, a province's values (in the YAML file:
     values: {province code: {indicator: value}}). Prints the new ranking beside the old one, each rank
-    shift and the Spearman rank correlation of the two.
+    shift, each new rank's interval under the changed methodology's uncertainty (5th-95th percentile of the
+    Monte Carlo) and the Spearman rank correlation of the two.
 
     \b
     Ví dụ / Examples:
@@ -346,7 +348,7 @@ def whatif(
     import yaml
     from pydantic import ValidationError
 
-    from sources.index.whatif import Changes, WhatIfError, published_values, what_if, what_if_text
+    from sources.index.whatif import Changes, WhatIfError, published_values, what_if, what_if_intervals, what_if_text
 
     methodology = _methodology(methodology_name)
     raw = yaml.safe_load(changes_file.read_text(encoding="utf-8")) if changes_file else {}
@@ -368,6 +370,8 @@ def whatif(
             values, units = published_values(con, year)
         against = _methodology(against_name) if against_name else None
         table, rho = what_if(values, units, methodology, year, changes, against)
+        intervals = what_if_intervals(values, units, methodology, year, changes, against)
+        table = table.join(intervals.select("province_code", "rank_p05", "rank_p95"), on="province_code", how="left")
     except WhatIfError as exc:
         failure = str(exc)
     if failure:

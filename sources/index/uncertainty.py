@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import polars as pl
-from SALib.sample import sobol as sobol_sampling
-from scipy import stats
 
 from sources.index.methodology import Methodology
 from sources.warehouse.tables import query_frame, replace_table, transaction
@@ -299,6 +297,8 @@ def sobol_design(groups: Sequence[str], base_samples: int, seed: int) -> tuple[d
         "bounds": [[0.0, 1.0]] * len(groups),
         "groups": list(groups),
     }
+    from SALib.sample import sobol as sobol_sampling  # SALib imports pandas: only where Sobol is computed
+
     return problem, sobol_sampling.sample(problem, base_samples, calc_second_order=False, seed=seed)
 
 
@@ -321,6 +321,8 @@ def sobol_indices(
     moving = np.flatnonzero(~missing & ~constant)
     base = outputs.shape[0] // (groups + 2)
     bootstrap = np.random.default_rng(seed).integers(base, size=(base, resamples))
+    from scipy import stats  # seconds to import: only where Sobol is computed
+
     z = stats.norm.ppf(0.5 + conf_level / 2)
     for start in range(0, moving.size, SOBOL_CHUNK):
         columns = moving[start : start + SOBOL_CHUNK]

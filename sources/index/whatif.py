@@ -248,7 +248,9 @@ def what_if_text(
     table: pl.DataFrame, rho: float | None, year: int, changes: Changes, versions: tuple[str, str] | None = None
 ) -> str:
     """The comparison for people: the methodologies compared (`versions`, before and after, when they
-    differ), the changes, the Spearman correlation and the full new ranking."""
+    differ), the changes, the Spearman correlation and the full new ranking, with each unit's rank interval
+    under the changed methodology when `table` has them (what_if_intervals: rank_p05, rank_p95)."""
+    intervals = "rank_p05" in table.columns
     lines = []
     if versions and versions[0] != versions[1]:
         lines.append(f"Phương pháp / Methodology: cũ / old {versions[0]} → mới / new {versions[1]}")
@@ -259,16 +261,21 @@ def what_if_text(
         f"Tương quan hạng Spearman / Spearman rank correlation: {correlation}",
         "",
         f"{'hạng mới/new':>12} {'hạng cũ/old':>11} {'dịch/shift':>10} {'điểm mới/new':>13} {'điểm cũ/old':>12}"
-        "  tỉnh/thành phố / province",
+        + (f" {'khoảng hạng/interval':>20}" if intervals else "")
+        + "  tỉnh/thành phố / province",
     ]
 
     def shown(number: float | None, form: str) -> str:
         return "–" if number is None else format(number, form)
 
     for row in table.iter_rows(named=True):
+        interval = ""
+        if intervals:
+            interval = f"{shown(row['rank_p05'], 'd')}–{shown(row['rank_p95'], 'd')}" if row["rank_p05"] else "–"
+            interval = f" {interval:>20}"
         lines.append(
             f"{shown(row['rank_after'], 'd'):>12} {shown(row['rank_before'], 'd'):>11}"
             f" {shown(row['rank_shift'], '+d'):>10} {shown(row['score_after'], '.4f'):>13}"
-            f" {shown(row['score_before'], '.4f'):>12}  {row['province_name']}"
+            f" {shown(row['score_before'], '.4f'):>12}{interval}  {row['province_name']}"
         )
     return "\n".join(lines)
