@@ -83,7 +83,8 @@ def why_section_matches(html: str, attribution: pl.DataFrame) -> None:
     ordered = attribution.sort("indicator_part", descending=True)
     top = ordered.row(0, named=True)
     bottom = ordered.row(-1, named=True)
-    assert f"▲ {top['indicator_name_vi']}" in section and f"▼ {bottom['indicator_name_vi']}" in section
+    assert f"▲ {top['indicator_name_vi']}" in section
+    assert (f"▼ {bottom['indicator_name_vi']}" in section) == (bottom["indicator_part"] < 0) == ("▼" in section)
     assert _numbers(parts[:1]) == [round(top["indicator_part"], 4)]
     named = len(parts) - 1  # the last: the other indicators, summed
     rest = ordered.filter(
@@ -132,7 +133,7 @@ def test_thai_nguyens_pdf_profile_says_why_its_rank_changed_and_what_it_takes(pu
     mine = pl.col("province_code") == "19"
     why_section_matches(html, by_year[year]["score_change_attribution"].filter(mine))
     plan_section_matches(html, by_year[year]["target_paths"].filter(mine))
-    section = html[html.index('id="strengths"') :]
+    section = html[html.index('id="strengths"') : html.index("</section>", html.index('id="strengths"'))]
     strengths = by_year[year]["province_strengths"].filter(mine)
     for row in strengths.filter(pl.col("component_type") == "pillar").iter_rows(named=True):
         growth = f"{100 * row['annual_growth']:+.1f}".replace(".", ",")
