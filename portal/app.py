@@ -127,6 +127,7 @@ def create_app(exports: Path) -> Starlette:
             chart=profiles.history_chart(unit["history"], lines, f"{t['history']}: {unit['row']['province_name']}"),
             map=profiles.score_map(rows, t["map_title"].format(year=year), lang, link, t["not_ranked"], highlight=code),
             targets=data.targets(found, year, unit["unit_set"], code, lang),
+            **data.sections(found, year, code, lang),
             pdf=next(
                 (
                     f["name"]

@@ -7,9 +7,9 @@ from functools import cache
 import polars as pl
 
 from sources.home import methodology_path
-from sources.index.methodology import load_methodology
+from sources.index.methodology import Methodology, load_methodology
 from sources.release.charts import bar_chart
-from sources.release.profiles import history_lines, subject_names, target_rows
+from sources.release.profiles import EXPLAINED, Names, explained, history_lines, subject_names, target_rows
 from sources.release.releases import Release
 
 
@@ -42,12 +42,26 @@ def province(release: Release, year: int, code: str) -> dict | None:
 
 
 @cache
+def _methodology() -> Methodology:
+    """The methodology in force: the names of indicators and target subjects (a code it does not know stays a
+    code) and the decimals of a score."""
+    return load_methodology(methodology_path())
+
+
 def _names(lang: str) -> dict[str, str]:
-    """Indicator and target-subject names of the methodology in force (a code it does not know stays a code)."""
-    return subject_names(load_methodology(methodology_path()), lang)
+    return subject_names(_methodology(), lang)
 
 
 def targets(release: Release, year: int, unit_set: str, code: str, lang: str) -> list[dict]:
     """A unit's targets as of `year` as a reader reads them, each with its chart (sources/release/profiles.py)."""
     gaps = {y: release.table("target_gaps", y) for y in release.manifest["reporting_years"]}
     return target_rows(gaps, year, unit_set, code, lang, _names(lang))
+
+
+def sections(release: Release, year: int, code: str, lang: str) -> dict:
+    """Why the unit's rank changed, what it takes to reach its targets and its strengths and weaknesses, from
+    the release's tables of `year` (sources/release/profiles.py; a release without them leaves them out)."""
+    frames = {name: release.table(name, year) for name in EXPLAINED if release.has(name, year)}
+    methodology = _methodology()
+    names = Names.of(methodology, release.manifest["pillars"], lang)
+    return explained(frames, code, names, methodology.score_decimals)

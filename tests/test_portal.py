@@ -23,6 +23,7 @@ from sources.home import PROJECT_ROOT, methodology_path
 from sources.index.methodology import load_methodology
 from sources.index.whatif import Changes, published_values, what_if
 from sources.release.releases import latest_release, releases
+from tests.test_profile import plan_section_matches, why_section_matches
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
@@ -454,3 +455,30 @@ def test_whatif_in_the_browser_from_a_ranking_to_a_shareable_answer(portal, page
     page.goto(url)
     page.locator("#nav-whatif").click()
     expect(page.locator("h1")).to_have_text("Nếu thay đổi thì sao?")
+
+
+def test_thai_nguyens_page_says_why_its_rank_changed_what_it_takes_and_where_it_is_strong(portal, page, published_home):
+    """Issue 17 on the portal, from the release's own tables: the parts of the score change (they add up to
+    it) and who it overtook, the paths to its targets with the probability the table holds, its strengths and
+    weaknesses; in English on the English page."""
+    url, release_id = portal
+    (release,) = releases(published_home.exports)
+    mine = pl.col("province_code") == "19"
+    page.goto(f"{url}/r/{release_id}/2025/19")
+    expect(page.locator("#why h2")).to_have_text("Vì sao thứ hạng thay đổi")
+    html = page.content()
+    why_section_matches(html, release.table("score_change_attribution", 2025).filter(mine))
+    plan_section_matches(html, release.table("target_paths", 2025).filter(mine))
+    expect(page.locator("#strengths table#pillar-growth tbody tr")).to_have_count(3)
+    _shot(page, "province-19-why")
+    page.goto(f"{url}/r/{release_id}/2025/19?lang=en")
+    expect(page.locator("#why h2")).to_have_text("Why the rank changed")
+    expect(page.locator("#plans h2")).to_have_text("What it takes to reach the targets")
+    assert "Probability under the methodology's uncertainty" in page.locator("#plans").inner_text()
+    # an earlier year of a former unit: its change from the year before, on the 63 units
+    page.goto(f"{url}/r/{release_id}/2024/19")
+    html = page.content()
+    why_section_matches(html, release.table("score_change_attribution", 2024).filter(mine))
+    assert 'id="plans"' not in html  # targets are planned from the latest year only
+    page.goto(f"{url}/r/{release_id}/2021/19")
+    expect(page.locator("#why")).to_contain_text("Không có năm trước để so sánh.")

@@ -1,6 +1,9 @@
 """Strengths, weaknesses and pillar trends (sources/index/profile.py) on SYNTHETIC values scored by the
 engine: an indicator far from the index rank is flagged, one close to it is not, and a pillar's growth is
-its compound annual growth."""
+its compound annual growth. And a province's profile (sources/release/profiles.py) saying, from the
+release's own tables, why its rank changed, what it takes to reach its targets and where it is strong."""
+
+import re
 
 import duckdb
 import polars as pl
@@ -8,6 +11,8 @@ import pytest
 
 from sources.index.engine import score_values
 from sources.index.profile import province_strengths
+from sources.release.profiles import profile_page
+from sources.release.releases import YEAR_TABLES, releases
 
 
 def test_strengths_weaknesses_and_pillar_growth(methodology):
@@ -57,3 +62,81 @@ def test_strengths_weaknesses_and_pillar_growth(methodology):
     ).row(0, named=True)
     assert row["growth_base_year"] == 2023 and first["annual_growth"] is None
     assert row["annual_growth"] == pytest.approx((row["score"] / first["score"]) ** 0.5 - 1)
+
+
+def _numbers(texts: list[str]) -> list[float]:
+    """Numbers as the page writes them (Vietnamese: ',' before decimals, '.' between thousands)."""
+    return [float(text.strip().replace(".", "").replace(",", ".")) for text in texts]
+
+
+def why_section_matches(html: str, attribution: pl.DataFrame) -> None:
+    """The section on why the rank changed, as `html` shows it, against the unit's rows of the release's
+    score_change_attribution: the change and each named part as the table holds them (the largest up first,
+    then the largest down), the other indicators summed, the shown parts adding up to the shown change (to
+    the rounding of the shown digits), and who it overtook and who overtook it."""
+    section = html[html.index('id="why"') : html.index("</section>", html.index('id="why"'))]
+    parts = re.findall(r'<td class="num part">([^<]+)</td>', section)
+    change = re.search(r'id="why-change">([^<]+)<', section).group(1)
+    first = attribution.row(0, named=True)
+    assert _numbers([change]) == [round(first["index_change"], 4)]
+    assert sum(_numbers(parts)) == pytest.approx(_numbers([change])[0], abs=0.5e-4 * len(parts))
+    ordered = attribution.sort("indicator_part", descending=True)
+    top = ordered.row(0, named=True)
+    bottom = ordered.row(-1, named=True)
+    assert f"▲ {top['indicator_name_vi']}" in section
+    assert (f"▼ {bottom['indicator_name_vi']}" in section) == (bottom["indicator_part"] < 0) == ("▼" in section)
+    assert _numbers(parts[:1]) == [round(top["indicator_part"], 4)]
+    named = len(parts) - 1  # the last: the other indicators, summed
+    rest = ordered.filter(
+        ~pl.col("indicator_code").is_in(
+            ordered.filter(pl.col("indicator_part") > 0).head(3)["indicator_code"].to_list()
+            + ordered.filter(pl.col("indicator_part") < 0).tail(3)["indicator_code"].to_list()
+        )
+    )
+    assert named == attribution.height - rest.height
+    assert _numbers(parts[-1:]) == [round(rest["indicator_part"].sum(), 4)]
+    assert f"({rest.height})" in section
+    for column, element in (("overtook", "overtook"), ("overtaken_by", "overtaken-by")):
+        shown = re.search(rf'id="{element}"><strong>[^<]+</strong> ([^<]+)</p>', section).group(1)
+        assert shown == (first[column] or "không tỉnh nào")
+    assert "_pct" not in section  # names, never codes
+
+
+def plan_section_matches(html: str, paths: pl.DataFrame) -> None:
+    """Each target of the unit's target_paths with both scenarios, the indicators to move in their units and
+    the probability of reaching it as the table holds it; the method said."""
+    section = html[html.index('id="plans"') : html.index("</section>", html.index('id="plans"'))]
+    assert section.count('class="plan"') == paths["target_id"].n_unique() > 0
+    assert section.count('class="scenario"') == paths.select("target_id", "scenario").n_unique()
+    for row in (
+        paths.filter(pl.col("probability_planned").is_not_null())
+        .unique("target_id", keep="first")
+        .iter_rows(named=True)
+    ):
+        assert (
+            f"{100 * row['probability_planned']:.0f}% theo kế hoạch ({100 * row['probability_now']:.0f}% nếu" in section
+        )
+    for row in paths.filter(pl.col("step").is_not_null()).iter_rows(named=True):
+        assert row["indicator_name_vi"] in section
+    assert "Chính xác: tổng hợp trung bình cộng" in section
+    assert "others_trend" not in section and "_pct" not in section
+
+
+def test_thai_nguyens_pdf_profile_says_why_its_rank_changed_and_what_it_takes(published_home, methodology):
+    """The page printed to Thái Nguyên's PDF profile, from the release's own tables."""
+    (release,) = releases(published_home.exports)
+    year = max(release.manifest["reporting_years"])
+    by_year = {y: {name: release.table(name, y) for name in YEAR_TABLES} for y in release.manifest["reporting_years"]}
+    gaps = {y: frames["target_gaps"] for y, frames in by_year.items()}
+    html = profile_page(release.manifest, year, by_year[year], release.table("pillar_history"), gaps, "19", methodology)
+    assert 'id="synthetic-banner"' in html
+    mine = pl.col("province_code") == "19"
+    why_section_matches(html, by_year[year]["score_change_attribution"].filter(mine))
+    plan_section_matches(html, by_year[year]["target_paths"].filter(mine))
+    section = html[html.index('id="strengths"') : html.index("</section>", html.index('id="strengths"'))]
+    strengths = by_year[year]["province_strengths"].filter(mine)
+    for row in strengths.filter(pl.col("component_type") == "pillar").iter_rows(named=True):
+        growth = f"{100 * row['annual_growth']:+.1f}".replace(".", ",")
+        assert f"{growth}% từ {row['growth_base_year']}" in section
+    for row in strengths.filter(pl.col("assessment").is_not_null()).iter_rows(named=True):
+        assert f"hạng trên chỉ tiêu {row['component_rank']}/{row['units']}" in section

@@ -15,7 +15,9 @@ import pytest
 
 from sources.catalog.catalog import catalog
 from sources.home import PROJECT_ROOT
+from sources.release.readable import CODES, OTHER_LANGUAGE
 from sources.release.releases import (
+    YEAR_TABLES,
     csv_safe,
     latest_release,
     releases,
@@ -157,7 +159,7 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
     assert manifest["reporting_years"] == [2021, 2022, 2023, 2024, 2025]
     assert release.id.endswith(manifest["run_id"][:8]) and manifest["data_vintage"]["latest_file_received_at"]
     for year in manifest["reporting_years"]:
-        for part in ("xep-hang", "khoang-cach-muc-tieu", "gia-tri-chi-tieu"):
+        for part, _ in YEAR_TABLES.values():
             for suffix in ("parquet", "csv"):
                 assert (release.folder / f"dti_{year}_{part}_SYNTHETIC.{suffix}").is_file()
         assert (release.folder / f"dti_{year}_SYNTHETIC.xlsx").is_file()
@@ -179,6 +181,9 @@ def test_release_holds_every_year_in_three_formats_with_a_valid_manifest(publish
         "Xếp hạng",
         "Khoảng cách mục tiêu",
         "Giá trị chỉ tiêu",
+        "Vì sao thứ hạng thay đổi",
+        "Lộ trình đạt mục tiêu",
+        "Điểm mạnh, điểm yếu",
         "Kiểm định | Audit",
         "Phương pháp",
     ]
@@ -304,7 +309,7 @@ def test_release_workbook_and_csv_read_as_people_read_them(published_home, metho
                 for cell in row:
                     if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                         assert cell.number_format != "General", (year, sheet.title, cell.coordinate, cell.value)
-        for title in ("Xếp hạng", "Khoảng cách mục tiêu", "Giá trị chỉ tiêu"):
+        for _, title in YEAR_TABLES.values():
             sheet = workbook[title]
             assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
             assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
@@ -374,3 +379,51 @@ def test_every_release_holds_a_pdf_profile_per_unit_of_the_latest_year(published
         data = (release.folder / entry["name"]).read_bytes()
         assert data.startswith(b"%PDF-") and len(data) > 20_000, entry["name"]
     assert "ho-so_2025_19_SYNTHETIC.pdf" in {f["name"] for f in profiles}
+
+
+def test_the_release_holds_why_ranks_changed_the_paths_to_targets_and_strengths(published_home, methodology):
+    """Issue 17: per year the change of each unit's score split by indicator (the parts and the part not split
+    add up to the change), the paths to its rank and score targets (planned from the latest year only) and its
+    strengths and weaknesses, with the catalog's headers in the CSV; Thái Nguyên's 2025 rows as the marts."""
+    (release,) = releases(published_home.exports)
+    headers = catalog().headers("vi", methodology)
+    for year in release.manifest["reporting_years"]:
+        for table in ("score_change_attribution", "target_paths", "province_strengths"):
+            frame = release.table(table, year)
+            part = YEAR_TABLES[table][0]
+            text = (release.folder / f"dti_{year}_{part}_SYNTHETIC.csv").read_text(encoding="utf-8-sig")
+            header = next(csv.reader(text.splitlines()))
+            read = [c for c in frame.columns if c not in CODES | OTHER_LANGUAGE["vi"]]
+            assert header == [headers[c] for c in read], (year, table)
+        attribution = release.table("score_change_attribution", year)
+        if year == release.manifest["reporting_years"][0]:
+            assert attribution.height == 0  # no earlier year to compare with
+            continue
+        assert attribution["to_year"].unique().to_list() == [year] and attribution["from_year"].max() < year
+        sums = attribution.group_by("province_code").agg(
+            pl.col("indicator_part").sum() + pl.col("non_additive_part").first() - pl.col("index_change").first()
+        )
+        assert sums["indicator_part"].abs().max() < 1e-12
+    paths = {y: release.table("target_paths", y).height for y in release.manifest["reporting_years"]}
+    assert paths.pop(2025) > 0 and set(paths.values()) == {0}
+
+    thai_nguyen = release.table("score_change_attribution", 2025).filter(pl.col("province_name") == "Thái Nguyên")
+    (marts,) = _published(
+        published_home,
+        """SELECT index_change, rank_from, rank_to, count(*) FROM marts.score_change_attribution
+           WHERE series = 'restated_34' AND to_year = 2025 AND province_code = '19' AND coverage <> 'absent'
+           GROUP BY ALL""",
+    )
+    first = thai_nguyen.row(0, named=True)
+    assert (first["index_change"], first["rank_from"], first["rank_to"], thai_nguyen.height) == marts
+    assert thai_nguyen["indicator_name_vi"].null_count() == 0
+    plan = release.table("target_paths", 2025).filter(pl.col("province_code") == "19")
+    assert plan.filter(pl.col("target_kind") == "rank")["probability_planned"].drop_nulls().len() > 0
+    strengths = release.table("province_strengths", 2025).filter(pl.col("province_code") == "19")
+    assert strengths["series"].unique().to_list() == ["restated_34"]  # pillar growth reaches back to 2021
+    pillars = strengths.filter(pl.col("component_type") == "pillar")
+    assert pillars.height == len(methodology.pillars) and pillars["annual_growth"].null_count() == 0
+    workbook = openpyxl.load_workbook(release.folder / "dti_2025_SYNTHETIC.xlsx", read_only=True)
+    rows = list(workbook["Vì sao thứ hạng thay đổi"].iter_rows(values_only=True))
+    assert rows[1][:4] == ("Chuỗi số liệu", "Bộ đơn vị", "Năm gốc", "Năm so sánh")
+    assert len(rows) == 2 + release.table("score_change_attribution", 2025).height

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -122,19 +123,233 @@ def history_chart(history: list[dict], columns: dict[str, str], title: str) -> s
     )
 
 
+# The release's tables behind the sections on why the rank changed, what it takes to reach a target and the
+# strengths and weaknesses (sql/exports/), each of one reporting year.
+EXPLAINED = ("score_change_attribution", "target_paths", "province_strengths")
+LARGEST = 3  # parts named on each side of a change
+
+
+def _signed(value: float, decimals: int, lang: str) -> str:
+    """A change as a reader writes it: '+' before a gain, '-' before a loss, no sign on what rounds to zero."""
+    shown = round(value, decimals)
+    return ("+" if shown > 0 else "") + say_number(shown if shown != 0 else 0.0, decimals, lang)
+
+
+def _percent(share: float | None, lang: str) -> str:
+    return "–" if share is None else f"{say_number(100 * share, 0, lang)}%"
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the sections call the codes: indicators (with the English name beside on a Vietnamese page),
+    pillars and the index, in the page's language."""
+
+    lang: str
+    indicators: dict[str, str]
+    english: dict[str, str]
+    pillars: dict[str, str]
+
+    @classmethod
+    def of(cls, methodology: Methodology, manifest_pillars: list[dict[str, str]], lang: str) -> Names:
+        return cls(
+            lang,
+            subject_names(methodology, lang),
+            subject_names(methodology, "en") if lang == "vi" else {},
+            {p["code"]: p[f"name_{lang}"] for p in manifest_pillars}
+            | {"index": catalog().term("audit_node", "index", lang)},
+        )
+
+    def indicator(self, code: str) -> dict:
+        return {"name": self.indicators.get(code, code), "name_en": self.english.get(code)}
+
+
+def why_changed(attribution: pl.DataFrame, code: str, names: Names, decimals: int) -> dict:
+    """Why a unit's index score and rank moved from the year before (the release's score_change_attribution
+    of the year): the change, the largest parts up and down named, the other indicators' parts summed and
+    the part not split by indicator (shown when it is not zero at the shown decimals): together the change.
+    Who it overtook and who overtook it. No row: no earlier year to compare with."""
+    lang, terms = names.lang, catalog()
+    rows = attribution.filter(pl.col("province_code") == code).sort("indicator_part", descending=True)
+    if rows.is_empty():
+        return {"rows": []}
+    first = rows.row(0, named=True)
+    up = rows.filter(pl.col("indicator_part") > 0).head(LARGEST)
+    down = rows.filter(pl.col("indicator_part") < 0).sort("indicator_part").head(LARGEST)
+    named = set(up["indicator_code"]) | set(down["indicator_code"])
+    rest = rows.filter(~pl.col("indicator_code").is_in(named))
+
+    def part(row: dict) -> dict:
+        return names.indicator(row["indicator_code"]) | {"part": _signed(row["indicator_part"], decimals, lang)}
+
+    words = terms.words_in(lang)
+    shown = [("up", part(r)) for r in up.iter_rows(named=True)]
+    shown += [("down", part(r)) for r in down.iter_rows(named=True)]
+    if rest.height:
+        shown.append(
+            (
+                "rest",
+                {
+                    "name": words["why_rest"].format(n=rest.height),
+                    "part": _signed(rest["indicator_part"].sum(), decimals, lang),
+                },
+            )
+        )
+    if round(first["non_additive_part"], decimals) != 0:
+        shown.append(
+            ("rest", {"name": words["why_non_additive"], "part": _signed(first["non_additive_part"], decimals, lang)})
+        )
+    return {
+        "rows": shown,
+        "score": words["why_score"].format(
+            from_year=first["from_year"],
+            to_year=first["to_year"],
+            before=say_number(first["index_from"], decimals, lang),
+            after=say_number(first["index_to"], decimals, lang),
+            change=_signed(first["index_change"], decimals, lang),
+        ),
+        "change": _signed(first["index_change"], decimals, lang),
+        "rank": words["why_rank"].format(before=first["rank_from"] or "–", after=first["rank_to"] or "–"),
+        "series": words["why_series"].format(series=terms.term("series", first["series"], lang)),
+        "overtook": first["overtook"] or words["nobody"],
+        "overtaken_by": first["overtaken_by"] or words["nobody"],
+    }
+
+
+def target_plans(paths: pl.DataFrame, code: str, names: Names, decimals: int) -> list[dict]:
+    """What it takes to reach each of a unit's rank and score targets (the release's target_paths): per
+    target and scenario where it stands, the improvement needed and the indicators to move, each in its own
+    unit, the index engine's check, the probability of reaching it, and the method."""
+    lang, terms = names.lang, catalog()
+    words = terms.words_in(lang)
+    rows = paths.filter(pl.col("province_code") == code)
+    plans = []
+    for (target_id,), target in rows.group_by("target_id", maintain_order=True):
+        head = target.row(0, named=True)
+        level = say_number(head["target_level"], 0 if head["target_kind"] == "rank" else decimals, lang)
+        scenarios = []
+        for (scenario,), one in target.group_by("scenario", maintain_order=True):
+            s = one.row(0, named=True)
+            steps = []
+            for step in one.filter(pl.col("step").is_not_null()).sort("step").iter_rows(named=True):
+                places = terms.unit_decimals.get(step["unit"] or "", 2)
+                symbol = terms.term("unit", step["unit"], lang) if step["unit"] else ""
+                # a change of a percentage is in percentage points
+                moved = terms.term("gap_unit", step["unit"], lang) if step["unit"] else ""
+                steps.append(
+                    names.indicator(step["indicator_code"])
+                    | {
+                        "now": f"{say_number(step['value_from'], places, lang)} {symbol}".strip(),
+                        "needed": f"{say_number(step['value_to'], places, lang)} {symbol}".strip(),
+                        "change": f"{_signed(step['value_change'], places, lang)} {moved}".strip(),
+                    }
+                )
+            if steps:
+                verdict = words["plan_reaches"] if s["reaches_target"] else words["plan_short"]
+                outcome = words["plan_check"].format(
+                    score=say_number(s["planned_score"], decimals, lang) if s["planned_score"] is not None else "–",
+                    rank=s["planned_rank"] or "–",
+                    verdict=verdict,
+                )
+            else:
+                outcome = words["plan_reached"] if s["reaches_target"] else words["plan_infeasible"]
+            scenarios.append(
+                {
+                    "name": terms.term("scenario", scenario, lang),
+                    "now": words["plan_now"].format(
+                        score=say_number(s["current_score"], decimals, lang) if s["current_score"] is not None else "–",
+                        rank=s["current_rank"] or "–",
+                        needed=say_number(s["score_needed"], decimals, lang) if s["score_needed"] is not None else "–",
+                    ),
+                    "needed": words["plan_needed"].format(points=say_number(s["gap_points"], decimals, lang))
+                    if steps
+                    else "",
+                    "steps": steps,
+                    "outcome": outcome,
+                    "probability": (
+                        words["plan_probability"].format(
+                            planned=_percent(s["probability_planned"], lang), now=_percent(s["probability_now"], lang)
+                        )
+                        if s["probability_planned"] is not None
+                        else ""
+                    ),
+                }
+            )
+        plans.append(
+            {
+                "id": target_id,
+                "title": words["plan_target"].format(
+                    kind=terms.term("target_kind", head["target_kind"], lang),
+                    ranking=names.pillars.get(head["ranking"], head["ranking"]),
+                    comparator=head["comparator"],
+                    value=level,
+                    horizon=head["horizon_year"],
+                ),
+                "holder": words["plan_holder"].format(holder=head["target_holder_name"]),
+                "document": head["document"] or "",
+                "quote": head["quote_vi"] or "",
+                "scenarios": scenarios,
+                "method": terms.term("method", head["method"], lang),
+            }
+        )
+    return plans
+
+
+def strengths(table: pl.DataFrame, code: str, names: Names, decimals: int) -> dict:
+    """A unit's strengths and weaknesses (the indicators it ranks far above or below its index rank) and each
+    pillar's score, rank and compound annual growth (the release's province_strengths)."""
+    lang = names.lang
+    rows = table.filter(pl.col("province_code") == code)
+
+    def listed(assessment: str, descending: bool) -> list[dict]:
+        chosen = rows.filter(pl.col("assessment") == assessment).sort("rank_difference", descending=descending)
+        return [
+            names.indicator(r["component_code"])
+            | {"rank": f"{r['component_rank']}/{r['units']}", "index_rank": r["index_rank"]}
+            for r in chosen.iter_rows(named=True)
+            if r["component_type"] == "indicator"
+        ]
+
+    words = catalog().words_in(lang)
+    pillars = [
+        {
+            "name": names.pillars.get(r["component_code"], r["component_code"]),
+            "score": say_number(r["component_score"], decimals, lang),
+            "rank": f"{r['component_rank']}/{r['units']}",
+            "growth": (
+                f"{_signed(100 * r['annual_growth'], 1, lang)}% {words['growth_since'].format(year=r['growth_base_year'])}"
+                if r["annual_growth"] is not None
+                else "–"
+            ),
+        }
+        for r in rows.filter(pl.col("component_type") == "pillar").iter_rows(named=True)
+    ]
+    return {"strong": listed("strength", True), "weak": listed("weakness", False), "pillars": pillars}
+
+
+def explained(frames: dict[str, pl.DataFrame], code: str, names: Names, decimals: int) -> dict:
+    """The three sections of a unit's page from its year's tables (`EXPLAINED`); a table the release does not
+    hold (a release written before them) leaves its section out."""
+    sections = {"why": why_changed, "plans": target_plans, "strengths": strengths}
+    return {
+        key: build(frames[table], code, names, decimals) if table in frames else None
+        for (key, build), table in zip(sections.items(), EXPLAINED)
+    }
+
+
 def profile_page(
     manifest: dict,
     year: int,
-    ranking: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
     history: pl.DataFrame,
     gaps_by_year: dict[int, pl.DataFrame],
     code: str,
     methodology: Methodology,
     lang: str = "vi",
 ) -> str:
-    """One unit's profile as a self-contained page (inline styles and SVG) laid out for A4."""
+    """One unit's profile as a self-contained page (inline styles and SVG) laid out for A4, from the tables
+    of its year (`frames`: ranking and the `EXPLAINED` ones), the history and the gaps of every year."""
     t = catalog().words_in(lang)
-    rows = ranking.to_dicts()
+    rows = frames["ranking"].to_dicts()
     row = next(r for r in rows if r["province_code"] == code)
     lines = {"score": t["score"], **pillar_labels(manifest["pillars"], lang)}
     mine = history_lines(history, row["unit_set"], code)
@@ -147,6 +362,7 @@ def profile_page(
         map=score_map(rows, t["map_title"].format(year=year), lang, None, t["not_ranked"], highlight=code),
         chart=history_chart(mine, lines, f"{t['history']}: {row['province_name']}"),
         targets=target_rows(gaps_by_year, year, row["unit_set"], code, lang, subject_names(methodology, lang)),
+        **explained(frames, code, Names.of(methodology, manifest["pillars"], lang), methodology.score_decimals),
     )
 
 

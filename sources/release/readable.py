@@ -31,7 +31,15 @@ VOCABULARY_OF = {
     "target_type": "target_type",
     "actual_basis": "actual_basis",
     "target_value_text": "target_value_text",
+    "coverage": "coverage",
+    "scenario": "scenario",
+    "target_kind": "target_kind",
+    "method": "method",
+    "component_type": "component_type",
+    "assessment": "assessment",
 }
+# Columns whose values are the code of an indicator, a pillar or the index: read as their names.
+NAMED = ("ranking", "component_code")
 # Columns the readable tables add to the release's tables (their headers are the catalog's).
 ADDED_COLUMNS = ("gap_text",)
 # Columns whose numbers are in the row's unit (decimals of the unit), and the fixed number formats of the others.
@@ -45,6 +53,46 @@ IN_UNIT = (
     "trajectory_value",
     "gap_to_trajectory",
     "baseline_value",
+    "value_from",
+    "value_to",
+    "value_change",
+)
+# Points of the index (scores, parts of a score's change, weights) and shares, beside the columns named *_score.
+POINTS = (
+    "score_from",
+    "score_to",
+    "weight_from",
+    "weight_to",
+    "value_part",
+    "weight_part",
+    "methodology_part",
+    "indicator_part",
+    "index_from",
+    "index_to",
+    "index_change",
+    "non_additive_part",
+    "score_needed",
+    "gap_points",
+    "normalised_points",
+    "effective_weight",
+    "score_gain",
+)
+SHARES = ("share_covered", "probability_now", "probability_planned")
+INTEGERS = (
+    "rank",
+    "rank_p05",
+    "rank_p95",
+    "units_ranked",
+    "reporting_year",
+    "horizon_year",
+    "actual_year",
+    "from_year",
+    "to_year",
+    "rank_from",
+    "rank_to",
+    "step",
+    "units",
+    "growth_base_year",
 )
 INTEGER = "0"
 RANK_CHANGE = "+0;-0;0"
@@ -87,11 +135,11 @@ def gap_in_words(gap: float | None, met: bool, unit: str | None, lang: str) -> s
 
 
 def _format_of(column: str, methodology: Methodology) -> str | None:
-    if column in ("score", "score_rounded") or column.endswith("_score"):
+    if column in ("score", "score_rounded", *POINTS) or column.endswith("_score"):
         return number_format(methodology.score_decimals)
-    if column == "rank_change":
+    if column in ("rank_change", "rank_difference"):
         return RANK_CHANGE
-    if column == "share_covered":
+    if column in SHARES:
         return SHARE
     if column in ("annual_growth", "required_annual_growth"):
         return GROWTH
@@ -99,7 +147,7 @@ def _format_of(column: str, methodology: Methodology) -> str | None:
         return "0.00"
     if column == "median_rank":
         return "0.0"
-    if column in ("rank", "rank_p05", "rank_p95", "units_ranked", "reporting_year", "horizon_year", "actual_year"):
+    if column in INTEGERS:
         return INTEGER
     if column.endswith("_rank"):
         return INTEGER
@@ -112,6 +160,7 @@ def readable(frame: pl.DataFrame, methodology: Methodology, lang: str = "vi") ->
     names = {i.code: getattr(i, f"name_{lang}") for i in methodology.indicators}
     names |= {s.code: getattr(s, f"name_{lang}") for s in methodology.target_subjects}
     pillar_names = {p.code: getattr(p, f"name_{lang}") for p in methodology.pillars}
+    components = names | pillar_names | {"index": terms.term("audit_node", "index", lang)}
     units = frame["unit"].to_list() if "unit" in frame.columns else [None] * frame.height
     decimals = [terms.unit_decimals.get(u or "", 2) for u in units]
     met = frame["status"].to_list() if "status" in frame.columns else [None] * frame.height
@@ -125,11 +174,13 @@ def readable(frame: pl.DataFrame, methodology: Methodology, lang: str = "vi") ->
             series = pl.Series(column, [None if v is None else round(v, d) for v, d in zip(series.to_list(), decimals)])
         elif (fixed := _format_of(column, methodology)) is not None and series.dtype.is_float():
             places = methodology.score_decimals if fixed.startswith("#,##0.") else 4
-            series = series.round(places)
+            series = series.round(places) + 0.0  # never "-0.0"
         elif column == "pillar":
             series = series.replace_strict(pillar_names, default=series)
         elif column == "subject":
             series = series.replace_strict(names, default=series)
+        elif column in NAMED:
+            series = series.replace_strict(components, default=series)
         elif column in VOCABULARY_OF:
             vocabulary = terms.vocabularies[VOCABULARY_OF[column]]
             series = series.replace_strict(

@@ -1,6 +1,8 @@
 """Releases for ministry staff: an immutable folder per successful run under `exports/`, written from the
-published warehouse. Per reporting year the ranking with pillar scores, the target gaps and the indicator
-values, each as Parquet and as CSV (UTF-8 with BOM, formula-safe), and one Excel workbook; a static HTML
+published warehouse. Per reporting year the ranking with pillar scores, the target gaps, the indicator
+values, why each score and rank changed from the year before, what it takes to reach each rank or score
+target (planned from the latest year: earlier years' files are empty) and each unit's strengths and
+weaknesses, each as Parquet and as CSV (UTF-8 with BOM, formula-safe), and one Excel workbook; a static HTML
 report; a manifest with checksums. The folder is assembled under a hidden name and renamed when complete,
 and only then does the `latest` pointer move."""
 
@@ -37,11 +39,14 @@ SYNTHETIC_BANNER_VI = "DỮ LIỆU MÔ PHỎNG (SYNTHETIC) — không phải s�
 SYNTHETIC_BANNER_EN = "SYNTHETIC demo data — not official figures"
 AUDIT_SHEET = "Kiểm định | Audit"
 
-# table: (file name part, sheet name, SQL file)
+# table (its SQL file in sql/exports/): (file name part, sheet name)
 YEAR_TABLES = {
     "ranking": ("xep-hang", "Xếp hạng"),
     "target_gaps": ("khoang-cach-muc-tieu", "Khoảng cách mục tiêu"),
     "indicator_values": ("gia-tri-chi-tieu", "Giá trị chỉ tiêu"),
+    "score_change_attribution": ("vi-sao-thu-hang-thay-doi", "Vì sao thứ hạng thay đổi"),
+    "target_paths": ("lo-trinh-dat-muc-tieu", "Lộ trình đạt mục tiêu"),
+    "province_strengths": ("diem-manh-diem-yeu", "Điểm mạnh, điểm yếu"),
 }
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,8 +66,12 @@ class Release:
     def synthetic(self) -> bool:
         return bool(self.manifest["synthetic"])
 
+    def has(self, name: str, year: int | None = None) -> bool:
+        """Whether the release holds the table (a release written before a table was added does not)."""
+        return any(e["table"] == name and e["year"] == year for e in self.manifest["files"])
+
     def table(self, name: str, year: int | None = None) -> pl.DataFrame:
-        """A table of the release (ranking, target_gaps, indicator_values, pillar_history) from its Parquet file."""
+        """A table of the release (one of `YEAR_TABLES`, or pillar_history) from its Parquet file."""
         entry = next(
             e for e in self.manifest["files"] if e["table"] == name and e["year"] == year and e["format"] == "parquet"
         )
@@ -476,7 +485,7 @@ def _write_profiles(
     ranking = by_year[year]["ranking"]
     gaps = {y: frames["target_gaps"] for y, frames in by_year.items()}
     pages = {
-        f"ho-so_{year}_{code}{tag}.pdf": profile_page(manifest, year, ranking, history, gaps, code, methodology)
+        f"ho-so_{year}_{code}{tag}.pdf": profile_page(manifest, year, by_year[year], history, gaps, code, methodology)
         for code in ranking["province_code"]
     }
     started = time.perf_counter()
