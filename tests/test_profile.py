@@ -11,7 +11,7 @@ import pytest
 
 from sources.index.engine import score_values
 from sources.index.profile import province_strengths
-from sources.release.profiles import profile_page
+from sources.release.profiles import profile_page, subject_names, target_rows
 from sources.release.releases import YEAR_TABLES, releases
 
 
@@ -140,3 +140,25 @@ def test_thai_nguyens_pdf_profile_says_why_its_rank_changed_and_what_it_takes(pu
         assert f"{growth}% từ {row['growth_base_year']}" in section
     for row in strengths.filter(pl.col("assessment").is_not_null()).iter_rows(named=True):
         assert f"hạng trên chỉ tiêu {row['component_rank']}/{row['units']}" in section
+
+
+def test_each_target_says_where_the_unit_stands_against_the_straight_path(published_home, methodology):
+    """The targets table of Thái Nguyên's 2025 page: beside each gap, how far ahead of or behind the straight
+    path from its baseline to the target it is (marts.target_gaps.gap_to_trajectory), in words."""
+    (release,) = releases(published_home.exports)
+    gaps = {y: release.table("target_gaps", y) for y in release.manifest["reporting_years"]}
+    rows = target_rows(gaps, 2025, "34", "19", "vi", subject_names(methodology, "vi"))
+    table = gaps[2025].filter((pl.col("unit_set") == "34") & (pl.col("province_code") == "19"))
+    ahead = dict(zip(table["target_id"], table["gap_to_trajectory"]))
+    assert {row["id"] for row in rows} == set(ahead)
+    said = {"vượt lộ trình": 0, "chậm": 0}
+    for row in rows:
+        value = ahead[row["id"]]
+        assert row["path_value"] == value
+        if value is None:
+            assert row["path"] == ""
+        elif row["path"] != "đúng lộ trình":
+            word = "vượt lộ trình" if value > 0 else "chậm"
+            assert row["path"].startswith(word), (row["id"], value, row["path"])
+            said[word] += 1
+    assert said["vượt lộ trình"] and said["chậm"], said  # the demo has targets on both sides of their path

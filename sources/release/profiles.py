@@ -65,7 +65,11 @@ def target_rows(
         )
         name = names.get(g["subject"], g["subject"])
         chart = ""
-        if points and None not in (g["target_value"], g["horizon_year"]) and g["target_type"] in ("absolute", "rank"):
+        if (
+            points
+            and None not in (g["target_value"], g["horizon_year"])
+            and g["target_type"] in ("absolute", "rank", "score")
+        ):
             chart = target_chart(
                 points,
                 (g["horizon_year"], g["target_value"]),
@@ -84,6 +88,8 @@ def target_rows(
                     else ""
                 ),
                 "gap": gap_in_words(g["gap"], g["status"] == "target met", g["unit"], lang) or "",
+                "path": _against_path(g.get("gap_to_trajectory"), unit, decimals, lang),
+                "path_value": g.get("gap_to_trajectory"),
                 "gap_value": g["gap"],
                 "status": g["status_vi"] if lang == "vi" else g["status"],
                 "met": g["status"] == "target met",
@@ -94,6 +100,21 @@ def target_rows(
             }
         )
     return rows
+
+
+def _against_path(ahead: float | None, unit: str, decimals: int, lang: str) -> str:
+    """Where the latest value stands against the straight path from the baseline to the target (the EU
+    Digital Decade's trajectory, marts.target_gaps.gap_to_trajectory), in words."""
+    if ahead is None:
+        return ""
+    terms = catalog()
+    words = terms.words_in(lang)
+    if round(ahead, decimals) == 0:
+        return words["on_path"]
+    amount = say_number(abs(ahead), decimals, lang)
+    if unit:
+        amount = f"{amount} {terms.term('gap_unit', unit, lang)}"
+    return words["path_ahead" if ahead > 0 else "path_behind"].format(x=amount)
 
 
 def score_map(
