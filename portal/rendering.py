@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from sources.release.report import TEMPLATE_DIR
+from sources.release.report import TEMPLATE_DIR, number
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader([Path(__file__).resolve().parent / "templates", TEMPLATE_DIR]),
@@ -16,3 +16,4 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+TEMPLATES.filters["number"] = number

@@ -38,6 +38,11 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def _vi_number(text: str) -> float:
+    """A number of a Vietnamese page (decimal comma, '.' between thousands) as a float."""
+    return float(text.replace(".", "").replace(",", "."))
+
+
 @pytest.fixture(scope="module")
 def portal(published_home):
     with socket.socket() as probe:
@@ -151,7 +156,7 @@ def test_the_front_page_is_the_answer_ranking_map_search_releases(portal, browse
     page.keyboard.press("Enter")
     expect(heading).to_have_attribute("aria-sort", "ascending")
     page.get_by_placeholder("Lọc theo tên tỉnh…").fill("")
-    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
     assert values == sorted(values)
     page.goto(f"{url}/?lang=en")
     expect(page.locator("#answer-heading")).to_have_text("Ranking 2025")
@@ -196,10 +201,10 @@ def test_the_ranking_sorts_filters_and_speaks_english(portal, page):
     page.goto(f"{url}/r/{release}/2025")
     score = page.locator("table#ranking-2025 th", has_text="Điểm chỉ số")
     score.click()
-    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
     assert values == sorted(values) and values[0] < values[-1]
     score.click()
-    values = [float(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
     assert values == sorted(values, reverse=True)
 
     page.get_by_placeholder("Lọc theo tên tỉnh…").fill("ninh")  # without diacritics finds Bắc Ninh, Ninh Bình…
@@ -352,7 +357,7 @@ def test_whatif_a_doubled_pillar_weight_ranks_as_the_function_does(portal, publi
     assert status == 200
     expected, rho = _function_ranks(published_home, 2025, Changes(multiply_weights={"index": {"government": 2}}))
     assert _ranks_after(html) == expected and len(expected) == 34
-    assert f"<strong>{rho:.4f}</strong>" in html
+    assert f"<strong>{rho:.4f}</strong>".replace(".", ",") in html  # a decimal comma, as Vietnamese writes it
     assert "index.government × 2" in html
     # a comma decimal as Vietnamese writes it is the same number
     status, html = _fetch(
@@ -366,7 +371,7 @@ def test_whatif_without_a_change_is_the_published_ranking_with_its_intervals(por
     methodology gives the release's own rank intervals (same samples, same seed)."""
     url, release = portal
     status, html = _fetch(f"{url}/whatif?release={release}&year=2024")
-    assert status == 200 and "<strong>1.0000</strong>" in html
+    assert status == 200 and "<strong>1,0000</strong>" in html
     (found,) = [r for r in releases(published_home.exports) if r.id == release]
     ranking = found.table("ranking", 2024)
     assert _ranks_after(html) == dict(zip(ranking["province_code"], ranking["rank"]))
@@ -443,7 +448,7 @@ def test_whatif_in_the_browser_from_a_ranking_to_a_shareable_answer(portal, page
     shown = rows.evaluate_all("rows => rows.map(r => [r.dataset.code, r.dataset.rankAfter])")
     expected, rho = _function_ranks(published_home, 2025, Changes(multiply_weights={"index": {"government": 2}}))
     assert {code: int(rank) for code, rank in shown} == expected
-    expect(page.locator("#spearman")).to_contain_text(f"{rho:.4f}")
+    expect(page.locator("#spearman")).to_contain_text(f"{rho:.4f}".replace(".", ","))
     expect(page.locator("td.up").first).to_contain_text(re.compile(r"▲ lên \d+ bậc"))
     expect(page.locator("td.down").first).to_contain_text(re.compile(r"▼ xuống \d+ bậc"))
     expect(page.locator("table#whatif-ranking th").nth(1)).to_have_text("Khoảng hạng sau (P5–P95)")

@@ -9,6 +9,7 @@ import jinja2
 import polars as pl
 
 from sources.catalog.catalog import catalog, pillar_labels
+from sources.intake.numbers import say_number
 from sources.release.charts import bar_chart, line_chart
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -19,6 +20,14 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+def number(value: float | None, decimals: int, lang: str) -> str:
+    """The templates' `number` filter: a number as a reader of `lang` writes it (nothing for no value)."""
+    return "" if value is None else say_number(value, decimals, lang)
+
+
+TEMPLATES.filters["number"] = number
 
 
 def render_report(
