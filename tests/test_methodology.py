@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from sources.home import PROJECT_ROOT
-from sources.index.methodology import MethodologyError, load_methodology
+from sources.index.methodology import MethodologyError, load_methodology, read_yaml
 
 
 def test_catalogue_covers_the_three_pillars(methodology):
@@ -59,6 +59,18 @@ def test_duplicate_code_is_named(tmp_path):
     path = _broken(tmp_path, lambda raw: raw["indicators"].append(dict(raw["indicators"][0])))
     with pytest.raises(MethodologyError, match="'online_services_level4_pct' appears twice"):
         load_methodology(path)
+
+
+def test_a_key_written_twice_is_refused_not_silently_overwritten(tmp_path):
+    """Plain YAML keeps the last of two equal keys: a weight or threshold written twice would change the index
+    without a word. The methodology and the catalog refuse it, naming the key and the line."""
+    text = (PROJECT_ROOT / "methodology" / "default.yaml").read_text(encoding="utf-8")
+    doubled = text.replace("gap_status:\n", "gap_status:\n  approx_tolerance: 0.5\n", 1)
+    path = tmp_path / "doubled.yaml"
+    path.write_text(doubled, encoding="utf-8")
+    with pytest.raises(MethodologyError, match=r"key 'approx_tolerance' written twice in one mapping[\s\S]*line \d+"):
+        load_methodology(path)
+    assert read_yaml("a: 1\nb: {a: 2}\n") == {"a": 1, "b": {"a": 2}}  # the same key in two mappings is fine
 
 
 def test_field_errors_say_where(tmp_path):

@@ -115,6 +115,19 @@ def test_dti_whatif_with_one_weight_doubled_ranks_every_unit_on_the_demo_run(pub
     assert refused.returncode == 1 and "has no child 'nowhere'" in refused.stderr
 
 
+def test_dti_whatif_refuses_a_changes_file_it_cannot_read_in_words(published_home, tmp_path):
+    """A broken or ambiguous changes file is refused with what is wrong and where, never a traceback."""
+    for text, said in (
+        ("exclude: [a\n  b: c\n", "expected ',' or ']'"),
+        ("exclude: [dx_districts_pct]\nexclude: []\n", "key 'exclude' written twice"),
+    ):
+        path = tmp_path / "changes.yaml"
+        path.write_text(text, encoding="utf-8")
+        done = dti_command(published_home.root, "whatif", "--year", "2025", "--changes", str(path))
+        assert done.returncode == 1 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert "không đọc được YAML / not readable YAML" in done.stderr
+
+
 def test_two_methodologies_side_by_side_are_the_engines_two_rankings(methodology, values):
     raw = methodology.model_dump()
     raw["version"] = methodology.version + "-geometric"

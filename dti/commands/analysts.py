@@ -348,10 +348,14 @@ def whatif(
     import yaml
     from pydantic import ValidationError
 
+    from sources.index.methodology import read_yaml
     from sources.index.whatif import Changes, WhatIfError, published_values, what_if, what_if_intervals, what_if_text
 
     methodology = _methodology(methodology_name)
-    raw = yaml.safe_load(changes_file.read_text(encoding="utf-8")) if changes_file else {}
+    try:
+        raw = read_yaml(changes_file.read_text(encoding="utf-8")) if changes_file else {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        fail(f"{changes_file}: không đọc được YAML / not readable YAML: {exc}")
     multiply = raw.get("multiply_weights", {}) if isinstance(raw, dict) else {}
     for node, children in _pairs(weights).items():
         multiply.setdefault(node, {}).update(children)

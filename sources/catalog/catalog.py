@@ -13,10 +13,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from sources.index.methodology import Methodology, Node
+from sources.index.methodology import Methodology, Node, read_yaml
 
 CATALOG_FILE = Path(__file__).resolve().with_name("catalog.yaml")
 
@@ -124,7 +123,7 @@ def bilingual(text: Text | Description) -> str | None:
 @cache
 def catalog() -> Catalog:
     """The catalog file, validated once per process."""
-    return Catalog.model_validate(yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")))
+    return Catalog.model_validate(read_yaml(CATALOG_FILE.read_text(encoding="utf-8")))
 
 
 def pillars(methodology: Methodology) -> list[dict[str, str]]:

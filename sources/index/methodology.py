@@ -362,10 +362,30 @@ def _describe(error: ValidationError, raw: dict) -> list[str]:
     return lines
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} written twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(text: str) -> object:
+    """A configuration file's YAML (the methodology, the catalog): safe, and a key written twice is an error."""
+    return yaml.load(text, Loader=_UniqueKeys)  # a SafeLoader: no Python objects
+
+
 def load_methodology(path: Path) -> Methodology:
     """Read and validate a methodology file; raise MethodologyError listing every problem."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise MethodologyError(f"{path}: methodology file not found") from exc
     except yaml.YAMLError as exc:

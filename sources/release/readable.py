@@ -37,6 +37,7 @@ VOCABULARY_OF = {
     "method": "method",
     "component_type": "component_type",
     "assessment": "assessment",
+    "status_method": "status_method",
 }
 # Columns whose values are the code of an indicator, a pillar or the index: read as their names.
 NAMED = ("ranking", "component_code")
