@@ -43,6 +43,16 @@ def create_app(exports: Path) -> Starlette:
             raise HTTPException(404, f"no year {text} in release {release.id}")
         return int(text)
 
+    def unit_of(release: Release, year: int, code: str) -> dict:
+        """One unit of a year's ranking (portal/data.py: province), or 404."""
+        unit = data.province(release, year, code)
+        if unit is None:
+            raise HTTPException(404, "no such province in this year's ranking")
+        return unit
+
+    def province_url(release_id: str, year: int, code: str, lang: str) -> str:
+        return f"/r/{release_id}/{year}/{code}?lang={lang}"
+
     async def index(request: Request) -> HTMLResponse:
         """The answer first: the latest year's ranking of the latest release with its rank intervals and
         its map; the releases below, each with a line on what it changed."""
@@ -53,7 +63,7 @@ def create_app(exports: Path) -> Starlette:
         if current is not None:
             year = max(current.manifest["reporting_years"])
             rows = data.ranking_rows(current, year)
-            link = {r["province_code"]: f"/r/{current.id}/{year}/{r['province_code']}?lang={lang}" for r in rows}
+            link = {r["province_code"]: province_url(current.id, year, r["province_code"], lang) for r in rows}
             t = catalog().words_in(lang)
             front = {
                 "release": current,
@@ -100,22 +110,20 @@ def create_app(exports: Path) -> Starlette:
             files=files,
             banded=bool(rows) and "rank_p05" in rows[0],
             pillars=pillar_labels(found.manifest["pillars"], lang),
-            link=lambda r: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}",
+            link=lambda r: province_url(found.id, year, r["province_code"], lang),
             chart=data.scores_chart(rows, catalog().words_in(lang)["chart_scores"].format(year=year)),
         )
 
     async def province(request: Request) -> HTMLResponse:
         found = release_or_404(request.path_params["release"])
         year = year_of(found, request.path_params["year"])
-        unit = data.province(found, year, request.path_params["code"])
-        if unit is None:
-            raise HTTPException(404, "no such province in this year's ranking")
+        unit = unit_of(found, year, request.path_params["code"])
         lang = language(request)
         t = catalog().words_in(lang)
         lines = {"score": t["score"], **pillar_labels(found.manifest["pillars"], lang)}
         code = request.path_params["code"]
         rows = data.ranking_rows(found, year)
-        link = {r["province_code"]: f"/r/{found.id}/{year}/{r['province_code']}?lang={lang}" for r in rows}
+        link = {r["province_code"]: province_url(found.id, year, r["province_code"], lang) for r in rows}
         return page(
             request,
             "province.html",
@@ -174,7 +182,7 @@ def create_app(exports: Path) -> Starlette:
             aggregations=get_args(Aggregation),
             methodologies={name: m.version for name, m in whatif.shipped().items()},
             uncertainty=changed.uncertainty if changed else None,
-            link=lambda r: f"/r/{form.release.id}/{form.year}/{r['province_code']}?lang={lang}",
+            link=lambda r: province_url(form.release.id, form.year, r["province_code"], lang),
         )
 
     def release_of(text: str) -> Release:
@@ -212,9 +220,7 @@ def create_app(exports: Path) -> Starlette:
     async def api_province(request: Request) -> JSONResponse:
         found = release_of(request.path_params["release"])
         year = year_of(found, request.path_params["year"])
-        unit = data.province(found, year, request.path_params["code"])
-        if unit is None:
-            raise HTTPException(404, "no such province in this year's ranking")
+        unit = unit_of(found, year, request.path_params["code"])
         return JSONResponse(
             {"release_id": found.id, "synthetic": found.synthetic, "year": year}
             | {key: unit[key] for key in ("row", "unit_set", "series", "history")}
@@ -223,9 +229,7 @@ def create_app(exports: Path) -> Starlette:
     async def api_gaps(request: Request) -> JSONResponse:
         found = release_of(request.path_params["release"])
         year = year_of(found, request.path_params["year"])
-        unit = data.province(found, year, request.path_params["code"])
-        if unit is None:
-            raise HTTPException(404, "no such province in this year's ranking")
+        unit = unit_of(found, year, request.path_params["code"])
         return JSONResponse({"release_id": found.id, "synthetic": found.synthetic, "year": year, "gaps": unit["gaps"]})
 
     async def download(request: Request) -> FileResponse:

@@ -23,7 +23,7 @@ from sources.home import PROJECT_ROOT, methodology_path
 from sources.index.methodology import load_methodology
 from sources.index.whatif import Changes, published_values, what_if
 from sources.release.releases import latest_release, releases
-from tests.test_profile import plan_section_matches, why_section_matches
+from tests.test_profile import plan_section_matches, vi_numbers, why_section_matches
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this machine refuses.
@@ -36,11 +36,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _vi_number(text: str) -> float:
-    """A number of a Vietnamese page (decimal comma, '.' between thousands) as a float."""
-    return float(text.replace(".", "").replace(",", "."))
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +151,7 @@ def test_the_front_page_is_the_answer_ranking_map_search_releases(portal, browse
     page.keyboard.press("Enter")
     expect(heading).to_have_attribute("aria-sort", "ascending")
     page.get_by_placeholder("Lọc theo tên tỉnh…").fill("")
-    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = vi_numbers(page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts())
     assert values == sorted(values)
     page.goto(f"{url}/?lang=en")
     expect(page.locator("#answer-heading")).to_have_text("Ranking 2025")
@@ -201,10 +196,10 @@ def test_the_ranking_sorts_filters_and_speaks_english(portal, page):
     page.goto(f"{url}/r/{release}/2025")
     score = page.locator("table#ranking-2025 th", has_text="Điểm chỉ số")
     score.click()
-    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = vi_numbers(page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts())
     assert values == sorted(values) and values[0] < values[-1]
     score.click()
-    values = [_vi_number(v) for v in page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts()]
+    values = vi_numbers(page.locator("table#ranking-2025 tbody tr td:nth-child(4)").all_inner_texts())
     assert values == sorted(values, reverse=True)
 
     page.get_by_placeholder("Lọc theo tên tỉnh…").fill("ninh")  # without diacritics finds Bắc Ninh, Ninh Bình…

@@ -64,7 +64,7 @@ def test_strengths_weaknesses_and_pillar_growth(methodology):
     assert row["annual_growth"] == pytest.approx((row["score"] / first["score"]) ** 0.5 - 1)
 
 
-def _numbers(texts: list[str]) -> list[float]:
+def vi_numbers(texts: list[str]) -> list[float]:
     """Numbers as the page writes them (Vietnamese: ',' before decimals, '.' between thousands)."""
     return [float(text.strip().replace(".", "").replace(",", ".")) for text in texts]
 
@@ -78,14 +78,14 @@ def why_section_matches(html: str, attribution: pl.DataFrame) -> None:
     parts = re.findall(r'<td class="num part">([^<]+)</td>', section)
     change = re.search(r'id="why-change">([^<]+)<', section).group(1)
     first = attribution.row(0, named=True)
-    assert _numbers([change]) == [round(first["index_change"], 4)]
-    assert sum(_numbers(parts)) == pytest.approx(_numbers([change])[0], abs=0.5e-4 * len(parts))
+    assert vi_numbers([change]) == [round(first["index_change"], 4)]
+    assert sum(vi_numbers(parts)) == pytest.approx(vi_numbers([change])[0], abs=0.5e-4 * len(parts))
     ordered = attribution.sort("indicator_part", descending=True)
     top = ordered.row(0, named=True)
     bottom = ordered.row(-1, named=True)
     assert f"▲ {top['indicator_name_vi']}" in section
     assert (f"▼ {bottom['indicator_name_vi']}" in section) == (bottom["indicator_part"] < 0) == ("▼" in section)
-    assert _numbers(parts[:1]) == [round(top["indicator_part"], 4)]
+    assert vi_numbers(parts[:1]) == [round(top["indicator_part"], 4)]
     named = len(parts) - 1  # the last: the other indicators, summed
     rest = ordered.filter(
         ~pl.col("indicator_code").is_in(
@@ -94,7 +94,7 @@ def why_section_matches(html: str, attribution: pl.DataFrame) -> None:
         )
     )
     assert named == attribution.height - rest.height
-    assert _numbers(parts[-1:]) == [round(rest["indicator_part"].sum(), 4)]
+    assert vi_numbers(parts[-1:]) == [round(rest["indicator_part"].sum(), 4)]
     assert f"({rest.height})" in section
     for column, element in (("overtook", "overtook"), ("overtaken_by", "overtaken-by")):
         shown = re.search(rf'id="{element}"><strong>[^<]+</strong> ([^<]+)</p>', section).group(1)

@@ -20,6 +20,7 @@ import polars as pl
 from sources.home import PROJECT_ROOT
 from sources.index.methodology import Methodology
 from sources.index.outliers import treat_outliers
+from sources.index.progress import load_macros
 from sources.warehouse.tables import (
     comment_table,
     query_frame,
@@ -257,7 +258,7 @@ def build_target_gaps(con: duckdb.DuckDBPyConnection, methodology: Methodology) 
     """Recompute marts.target_gaps from the registry, the national targets and the index marts."""
     with single_threaded(con), transaction(con):
         load_framework(con, methodology)
-        _run(con, WAREHOUSE_SQL, "00_progress.sql")
+        load_macros(con)
         _run(con, WAREHOUSE_SQL, "30_target_gaps.sql")
         comment_table(con, "marts.target_gaps")
     return scalar(con, "SELECT count(*) FROM marts.target_gaps")

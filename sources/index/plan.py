@@ -46,7 +46,7 @@ from sources.index.engine import score, score_values
 from sources.index.explain import framework_children, pillar_leaves
 from sources.index.methodology import Methodology
 from sources.index.uncertainty import Simulation, problem_from_long
-from sources.intake.numbers import say_number
+from sources.intake.numbers import say_number, say_share
 from sources.reference.provinces import fold
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
 
@@ -443,10 +443,6 @@ def _number(value: float | None, decimals: int = 2) -> str:
     return "–" if value is None else say_number(value, decimals, "vi")
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{_number(100 * value, 0)}%"
-
-
 def plan_text(con: duckdb.DuckDBPyConnection, methodology: Methodology, province: str) -> str:
     """`dti plan`: the targets of `province` (code or name, with or without diacritics; a former unit's own
     targets too) with what it takes to reach each in both scenarios; Vietnamese first, English beside."""
@@ -513,8 +509,8 @@ def plan_text(con: duckdb.DuckDBPyConnection, methodology: Methodology, province
             if summary["probability_planned"] is not None:
                 lines.append(
                     f"    Xác suất đạt theo độ bất định của phương pháp / Probability under the methodology's "
-                    f"uncertainty: {_percent(summary['probability_planned'])} "
-                    f"(không thay đổi gì / with no change: {_percent(summary['probability_now'])})"
+                    f"uncertainty: {say_share(summary['probability_planned'], 'vi')} "
+                    f"(không thay đổi gì / with no change: {say_share(summary['probability_now'], 'vi')})"
                 )
         lines.append("")
     lines.append(

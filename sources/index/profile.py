@@ -5,7 +5,7 @@ Per series, province and year, from the index marts:
   when much worse: |indicator rank − index rank| ≥ a third of the units ranked that year (`FAR_SHARE`).
   The indicator rank is the competition rank of its normalised score among the provinces scored on it
   that year (scores rounded as the index ranking rounds them; a tie shares the rank);
-- each pillar's compound annual growth (sources/index/progress.py: the Open SDG measure's CAGR) from the
+- each pillar's compound annual growth (the Open SDG measure's, sql/warehouse/00_progress.sql) from the
   first year the province's pillar is scored in the series to this year, with its rank beside the index
   rank (a pillar is also a strength or weakness by the same rule).
 
@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from sources.index.methodology import Methodology
-from sources.index.progress import ZERO_REPLACEMENT, compound_annual_growth
+from sources.index.progress import load_macros
 from sources.warehouse.tables import comment_table, query_frame, replace_table, transaction
 
 FAR_SHARE = 1 / 3
@@ -26,7 +26,8 @@ FAR_SHARE = 1 / 3
 def province_strengths(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> pl.DataFrame:
     """The rows of marts.province_strengths (see the module) from the index marts on `con`."""
     decimals = methodology.score_decimals
-    components = query_frame(
+    load_macros(con)
+    table = query_frame(
         con,
         f"""
         WITH indicators AS (
@@ -52,38 +53,22 @@ def province_strengths(con: duckdb.DuckDBPyConnection, methodology: Methodology)
                (r.index_rank - c.component_rank)::INTEGER AS rank_difference,
                CASE WHEN r.index_rank - c.component_rank >= r.units * {FAR_SHARE} THEN 'strength'
                     WHEN c.component_rank - r.index_rank >= r.units * {FAR_SHARE} THEN 'weakness' END AS assessment,
+               -- a pillar's growth from the first year it is ranked beside the index in the series
+               CASE WHEN c.component_type = 'pillar' THEN first_value(r.reporting_year) OVER since END
+                   AS growth_base_year,
+               CASE WHEN c.component_type = 'pillar'
+                    THEN open_sdg_growth(first_value(c.score) OVER since, first_value(r.reporting_year) OVER since,
+                                         c.score, r.reporting_year) END AS annual_growth,
                r.is_synthetic
         FROM ranked AS r
         JOIN (SELECT * FROM indicators UNION ALL SELECT * FROM pillars) AS c
-          USING (series, unit_set, reporting_year, province_code)""",
-    )
-    keys = ["series", "unit_set", "province_code", "component_code"]
-    base = (
-        components.filter(pl.col("component_type") == "pillar")
-        .sort("reporting_year")
-        .group_by(keys)
-        .agg(pl.col("reporting_year").first().alias("growth_base_year"), pl.col("score").first().alias("base"))
-    )
-
-    def growth(row: dict) -> float | None:
-        if row["growth_base_year"] is None or row["reporting_year"] <= row["growth_base_year"]:
-            return None
-        if row["base"] < 0 or row["score"] < 0:
-            return None
-        base, latest = row["base"] or ZERO_REPLACEMENT, row["score"] or ZERO_REPLACEMENT
-        return compound_annual_growth(latest, base, row["reporting_year"], row["growth_base_year"])
-
-    table = components.join(base, on=keys, how="left").with_columns(
-        pl.struct("reporting_year", "growth_base_year", "base", "score")
-        .map_elements(growth, return_dtype=pl.Float64)
-        .alias("annual_growth")
+          USING (series, unit_set, reporting_year, province_code)
+        WINDOW since AS (PARTITION BY r.series, r.unit_set, r.province_code, c.component_code
+                         ORDER BY r.reporting_year)""",
     )
     return (
         table.filter((pl.col("component_type") == "pillar") | pl.col("assessment").is_not_null())
-        .with_columns(
-            pl.when(pl.col("component_type") == "pillar").then(pl.col("growth_base_year")).alias("growth_base_year"),
-            pl.lit(methodology.version).alias("methodology_version"),
-        )
+        .with_columns(pl.lit(methodology.version).alias("methodology_version"))
         .select(
             "series",
             "unit_set",

@@ -34,7 +34,6 @@ import duckdb
 from sources.home import PROJECT_ROOT
 
 MACROS = PROJECT_ROOT / "sql" / "warehouse" / "00_progress.sql"
-ZERO_REPLACEMENT = 0.001
 
 STATUSES = ("target met", "on track", "acceleration needed", "limited progress", "deterioration", "no data")
 OPEN_SDG_STATUS = {
@@ -61,29 +60,37 @@ class Progress:
     thresholds: tuple[float, float, float]
 
 
+def load_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The progress measure's macros (sql/warehouse/00_progress.sql) on `con`, for the SQL that rates targets
+    and trends there."""
+    con.execute(MACROS.read_text(encoding="utf-8"))
+
+
 @cache
 def _connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the macros (one per process; calls are serialised by _LOCK)."""
     con = duckdb.connect()
-    con.execute(MACROS.read_text(encoding="utf-8"))
+    load_macros(con)
     return con
 
 
 def _evaluate(sql: str, parameters: list | dict) -> tuple:
+    """The one row of `sql` (a SELECT on the macros)."""
     with _LOCK:
-        return _connection().execute(f"SELECT {sql}", parameters).fetchall()[0]
+        return _connection().execute(sql, parameters).fetchall()[0]
 
 
 def compound_annual_growth(latest: float, base: float, latest_year: float, base_year: float) -> float:
     """The compound annual growth rate from `base` in `base_year` to `latest` in `latest_year`."""
     return _evaluate(
-        "compound_annual_growth(?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE)", [latest, base, latest_year, base_year]
+        "SELECT compound_annual_growth(?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?::DOUBLE)",
+        [latest, base, latest_year, base_year],
     )[0]
 
 
 def limit_factor(base: float, limit: float) -> float:
     """The factor C (0 to 1) scaling the thresholds above zero down near a natural limit."""
-    return _evaluate("open_sdg_limit_factor(?::DOUBLE, ?::DOUBLE)", [base, limit])[0]
+    return _evaluate("SELECT open_sdg_limit_factor(?::DOUBLE, ?::DOUBLE)", [base, limit])[0]
 
 
 def progress(
@@ -99,13 +106,13 @@ def progress(
     """The Open SDG progress measure of a series from (base_year, base) to (latest_year, latest), towards
     `target` by `target_year` when there is one; `limit` is a natural limit, used only without a target."""
     d = 1 if direction == "positive" else -1
-    value, met, growth, required, thresholds = _evaluate(
-        """open_sdg_value($base, $base_year, $latest, $latest_year, $d, $target, $target_year),
-           open_sdg_target_met($latest, $d, $target),
-           CASE WHEN $latest_year > $base_year AND sign(open_sdg_nonzero($base)) = sign($latest)
-                THEN compound_annual_growth($latest, open_sdg_nonzero($base), $latest_year, $base_year) END,
-           open_sdg_required_growth($base, $base_year, $target, $target_year),
-           open_sdg_thresholds($target IS NOT NULL, $base, $limit)""",
+    value, met, growth, required, thresholds, status = _evaluate(
+        """SELECT *, open_sdg_status(value, met, thresholds)
+           FROM (SELECT open_sdg_value($base, $base_year, $latest, $latest_year, $d, $target, $target_year) AS value,
+                        open_sdg_target_met($latest, $d, $target) AS met,
+                        open_sdg_growth($base, $base_year, $latest, $latest_year),
+                        open_sdg_required_growth($base, $base_year, $target, $target_year),
+                        open_sdg_thresholds($target IS NOT NULL, $base, $limit) AS thresholds)""",
         {
             "base": float(base),
             "base_year": base_year,
@@ -117,7 +124,6 @@ def progress(
             "limit": None if limit is None else float(limit),
         },
     )
-    status = _evaluate("open_sdg_status(?::DOUBLE, ?, ?::DOUBLE[])", [value, met, thresholds])[0]
     if met:
         return Progress(None, status, None, None, tuple(thresholds))
     return Progress(value, status, growth, required, tuple(thresholds))

@@ -85,6 +85,11 @@ def say_number(value: float, decimals: int, lang: str) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "vi" else text
 
 
+def say_share(share: float | None, lang: str) -> str:
+    """A share (0-1) as a whole percentage a reader writes ("96%"); "–" for none."""
+    return "–" if share is None else f"{say_number(100 * share, 0, lang)}%"
+
+
 def _fail(text: str, why: str) -> ParsedNumber:
     return ParsedNumber(None, error=f"'{text}' is not a number: {why}")
 

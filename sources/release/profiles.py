@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from sources.catalog.catalog import catalog, pillar_labels
 from sources.index.methodology import Methodology
-from sources.intake.numbers import say_number
+from sources.intake.numbers import say_number, say_share
 from sources.release.charts import line_chart, target_chart
 from sources.release.maps import choropleth
 from sources.release.readable import gap_in_words
@@ -156,10 +156,6 @@ def _signed(value: float, decimals: int, lang: str) -> str:
     return ("+" if shown > 0 else "") + say_number(shown if shown != 0 else 0.0, decimals, lang)
 
 
-def _percent(share: float | None, lang: str) -> str:
-    return "–" if share is None else f"{say_number(100 * share, 0, lang)}%"
-
-
 @dataclass(frozen=True)
 class Names:
     """What the sections call the codes: indicators (with the English name beside on a Vietnamese page),
@@ -288,7 +284,7 @@ def target_plans(paths: pl.DataFrame, code: str, names: Names, decimals: int) ->
                     "outcome": outcome,
                     "probability": (
                         words["plan_probability"].format(
-                            planned=_percent(s["probability_planned"], lang), now=_percent(s["probability_now"], lang)
+                            planned=say_share(s["probability_planned"], lang), now=say_share(s["probability_now"], lang)
                         )
                         if s["probability_planned"] is not None
                         else ""

@@ -18,27 +18,28 @@ CREATE OR REPLACE TEMP MACRO open_sdg_nonzero(x) AS CASE WHEN x = 0 THEN 0.001 E
 CREATE OR REPLACE TEMP MACRO compound_annual_growth(latest, base, latest_year, base_year) AS
     pow(latest / base, 1.0 / (latest_year - base_year)) - 1;
 
--- R with a target (target not NULL), the directed growth without; NULL where the measure is undefined.
-CREATE OR REPLACE TEMP MACRO open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year) AS
+-- The observed growth where the measure defines it: NULL with fewer than one year between base and latest or
+-- values of opposite signs (a zero base counts as 0.001).
+CREATE OR REPLACE TEMP MACRO open_sdg_growth(base, base_year, latest, latest_year) AS
     CASE
         WHEN base IS NULL OR latest IS NULL OR latest_year - base_year < 1 THEN NULL
         WHEN (open_sdg_nonzero(base) > 0 AND latest < 0) OR (open_sdg_nonzero(base) < 0 AND latest > 0) THEN NULL
-        WHEN target IS NULL
-            THEN (CASE WHEN base < 0 THEN -1 ELSE 1 END) * direction
-                 * compound_annual_growth(latest, open_sdg_nonzero(base), latest_year, base_year)
-        WHEN target_year <= base_year THEN NULL
-        ELSE (CASE WHEN base < 0 THEN -1 ELSE 1 END) * direction
-             * compound_annual_growth(latest, open_sdg_nonzero(base), latest_year, base_year)
-             / nullif(abs(compound_annual_growth(open_sdg_nonzero(target), open_sdg_nonzero(base), target_year, base_year)), 0)
+        ELSE compound_annual_growth(latest, open_sdg_nonzero(base), latest_year, base_year)
     END;
-CREATE OR REPLACE TEMP MACRO open_sdg_value(base, base_year, latest, latest_year, direction, target, target_year) AS
-    CASE WHEN NOT isnan(open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year))
-         THEN open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year) END;
 
 -- The required growth to the target (NULL without one or when the target year is not after the base year).
 CREATE OR REPLACE TEMP MACRO open_sdg_required_growth(base, base_year, target, target_year) AS
     CASE WHEN target IS NOT NULL AND base IS NOT NULL AND target_year > base_year
          THEN compound_annual_growth(open_sdg_nonzero(target), open_sdg_nonzero(base), target_year, base_year) END;
+
+-- R with a target (target not NULL), the directed growth without; NULL where the measure is undefined.
+CREATE OR REPLACE TEMP MACRO open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year) AS
+    (CASE WHEN base < 0 THEN -1 ELSE 1 END) * direction * open_sdg_growth(base, base_year, latest, latest_year)
+    / CASE WHEN target IS NULL THEN 1
+           ELSE nullif(abs(open_sdg_required_growth(base, base_year, target, target_year)), 0) END;
+CREATE OR REPLACE TEMP MACRO open_sdg_value(base, base_year, latest, latest_year, direction, target, target_year) AS
+    CASE WHEN NOT isnan(open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year))
+         THEN open_sdg_raw_value(base, base_year, latest, latest_year, direction, target, target_year) END;
 
 -- Whether the latest value meets the target: at or above it when higher is better, at or below otherwise.
 CREATE OR REPLACE TEMP MACRO open_sdg_target_met(latest, direction, target) AS

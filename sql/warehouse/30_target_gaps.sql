@@ -233,24 +233,24 @@ judged AS (
         CASE WHEN target_type = 'relative' THEN national_mean ELSE target_value END AS open_sdg_target
     FROM measured
 ),
+directed AS (
+    SELECT *,
+        -- the direction Open SDG measures in: +1 when higher is better
+        CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
+             ELSE sign(open_sdg_target - baseline_value) END AS open_sdg_direction
+    FROM judged
+),
 pathed AS (
     SELECT *,
         CASE WHEN target_type NOT IN ('period_average', 'tier') AND horizon_year > baseline_year
              THEN baseline_tracked + (aim - baseline_tracked)
                   * least(1.0, (actual_year - baseline_year) / (horizon_year - baseline_year)) END AS trajectory_tracked,
-        open_sdg_value(baseline_value, baseline_year, actual_value, actual_year,
-                       CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
-                            ELSE sign(open_sdg_target - baseline_value) END,
+        open_sdg_value(baseline_value, baseline_year, actual_value, actual_year, open_sdg_direction,
                        open_sdg_target, horizon_year) AS progress_ratio,
-        CASE WHEN actual_year > baseline_year AND sign(open_sdg_nonzero(baseline_value)) = sign(actual_value)
-             THEN compound_annual_growth(actual_value, open_sdg_nonzero(baseline_value), actual_year, baseline_year)
-        END AS annual_growth,
+        open_sdg_growth(baseline_value, baseline_year, actual_value, actual_year) AS annual_growth,
         open_sdg_required_growth(baseline_value, baseline_year, open_sdg_target, horizon_year) AS required_annual_growth,
-        open_sdg_target_met(actual_value,
-                            CASE WHEN comparator IN ('≥', '>') THEN 1 WHEN comparator IN ('≤', '<') THEN -1
-                                 ELSE sign(open_sdg_target - baseline_value) END,
-                            open_sdg_target) AS open_sdg_met
-    FROM judged
+        open_sdg_target_met(actual_value, open_sdg_direction, open_sdg_target) AS open_sdg_met
+    FROM directed
 ),
 rated AS (
     SELECT *,
